@@ -97,7 +97,8 @@ def _pyvista() -> str:
 def _mpi() -> str:
     from mpi4py import MPI
 
-    return f"{MPI.Get_library_version().splitlines()[0].strip()} (mpi4py, {MPI.COMM_WORLD.size} rank)"
+    library = MPI.Get_library_version().splitlines()[0].strip()
+    return f"{library} (mpi4py, {MPI.COMM_WORLD.size} rank)"
 
 
 def _jit() -> str:

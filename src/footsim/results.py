@@ -1,0 +1,182 @@
+"""Result files: what a run writes, and how pictures and tables read it back.
+
+A run folder ``results/<name>-<hash>/`` holds
+
+- ``scenario.toml``: the fully resolved scenario (no ``base``);
+- ``summary.json``: status (``done`` / ``failed``), reason, figures, records of load steps,
+  Newton iterations, wall time per phase, the content hash and footsim version;
+- ``regions.csv``: one row per plantar region (MTH1..MTH5, toes, pad): peak and mean pressure
+  (kPa), loaded area (mm^2), force (N), peak von Mises and maximum shear in the fat pad (kPa);
+- ``plantar.vtu``: the plantar skin surface, reference coordinates as points, with point data
+  ``pressure_kPa``, ``displacement_mm`` and ``region`` (index into :data:`REGIONS`, -1 for none);
+- ``volume.vtu``: the whole mesh with point data ``displacement_mm``, cell data ``tag``,
+  ``von_mises_kPa`` and ``max_shear_kPa``;
+- ``insole_top.vtu`` (when footwear is present): the insole/pad top with ``pressure_kPa``;
+- ``steps/plantar_NNN.vtu`` (optional): the plantar pressure at every converged load step;
+- ``pressure.png``: the plantar pressure map.
+
+A folder is written under a temporary name and renamed when complete, so a folder with a
+``summary.json`` is never half-written. Pictures never re-solve: they read these files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REGIONS = ("MTH1", "MTH2", "MTH3", "MTH4", "MTH5", "toes", "pad")
+REGION_RADIUS_MM = 15.0
+"""Plantar points within this distance (in the ground plane) of a head centre belong to that
+head's region (nearest head wins). 15 mm is just under the ~18-20 mm spacing of the heads,
+the size of the forefoot masks used in pedobarography (Cavanagh & Ulbrecht 1994)."""
+
+REGION_COLUMNS = (
+    "region",
+    "peak_kPa",
+    "mean_kPa",
+    "contact_area_mm2",
+    "force_N",
+    "peak_von_mises_kPa",
+    "peak_max_shear_kPa",
+)
+
+
+def assign_regions(
+    points_mm: np.ndarray, head_centres_mm: np.ndarray, pad_mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Region index (into :data:`REGIONS`) of each reference point of the plantar skin.
+
+    ``points_mm`` (n, 3) and ``head_centres_mm`` (5, 3) are reference coordinates in mm.
+    A point belongs to the nearest metatarsal head within :data:`REGION_RADIUS_MM` in the
+    ground plane; points distal to every head's region are ``toes``; ``pad_mask`` marks
+    points over the metatarsal pad (its footprint), which take precedence; the rest are -1.
+    """
+    xy = points_mm[:, None, :2] - head_centres_mm[None, :, :2]
+    dist = np.linalg.norm(xy, axis=2)
+    nearest = dist.argmin(axis=1)
+    region = np.where(dist.min(axis=1) <= REGION_RADIUS_MM, nearest, -1)
+    distal_edge = head_centres_mm[:, 0].max()
+    region[(region == -1) & (points_mm[:, 0] > distal_edge)] = REGIONS.index("toes")
+    if pad_mask is not None:
+        region[pad_mask] = REGIONS.index("pad")
+    return region
+
+
+@dataclass(frozen=True)
+class Result:
+    """A run read back from its folder (no re-solve)."""
+
+    folder: Path
+    summary: dict[str, Any]
+    regions: Any  # pandas.DataFrame indexed by region
+    plantar: Any  # pyvista.PolyData / UnstructuredGrid
+    volume: Any | None
+    insole_top: Any | None
+    steps: list[Path] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.summary.get("name", self.folder.name))
+
+
+def is_done(folder: Path) -> bool:
+    """A finished, successful run: its summary exists and says ``done``."""
+    try:
+        return json.loads((Path(folder) / "summary.json").read_text())["status"] == "done"
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def read_summary(folder: Path) -> dict[str, Any] | None:
+    """The summary of a complete run folder, or None when there is none (yet)."""
+    try:
+        return json.loads((Path(folder) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    """Write JSON through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=_json_default)
+    os.replace(tmp, path)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def staging_dir(final: Path) -> Path:
+    """A fresh temporary folder beside ``final`` to write a run into before :func:`commit`."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+
+
+def commit(staging: Path, final: Path) -> Path:
+    """Move a fully written staging folder to ``final`` (replacing an older, failed one)."""
+    final = Path(final)
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(staging, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, final)
+    return final
+
+
+def region_table(summary: Mapping[str, Any]):
+    """The regional figures of a summary as a pandas DataFrame indexed by region."""
+    import pandas as pd
+
+    rows = summary.get("regions", [])
+    frame = pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+    return frame.set_index("region")
+
+
+def load(folder: str | Path) -> Result:
+    """Read a run folder written by :func:`footsim.pipeline.run`."""
+    import pyvista as pv
+
+    folder = Path(folder)
+    summary = read_summary(folder)
+    if summary is None:
+        raise FileNotFoundError(f"no result in {folder} (summary.json missing)")
+    if summary.get("status") != "done":
+        raise ValueError(f"{folder}: run did not finish: {summary.get('reason', 'unknown reason')}")
+
+    def opt(name: str):
+        path = folder / name
+        return pv.read(path) if path.exists() else None
+
+    plantar = opt("plantar.vtu")
+    if plantar is None:
+        raise FileNotFoundError(f"{folder}: plantar.vtu missing")
+    steps = sorted((folder / "steps").glob("plantar_*.vtu")) if (folder / "steps").is_dir() else []
+    return Result(
+        folder=folder,
+        summary=summary,
+        regions=region_table(summary),
+        plantar=plantar,
+        volume=opt("volume.vtu"),
+        insole_top=opt("insole_top.vtu"),
+        steps=steps,
+    )

@@ -1,0 +1,269 @@
+"""Scenarios: one TOML file describes one simulation.
+
+A scenario names the anatomy overrides, the footwear, the load case, the mesh
+preset, material overrides and what to write. It is validated by a pydantic
+schema before any meshing or solving starts: wrong types, unknown keys (with the
+nearest valid name suggested) and out-of-range values are errors that name the
+parameter, its value and the allowed range.
+
+A scenario may extend another with ``base = "other.toml"`` (path relative to the
+file) and override a few keys; tables are merged key by key, a ``footwear.pad = false``
+removes an inherited pad. ``footsim run`` without a file runs the embedded
+default scenario (``footsim/data/default.toml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from footsim import __version__
+from footsim.anatomy import Anatomy
+from footsim.footwear import Footwear
+
+DEFAULT_SCENARIO = "default.toml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the key, value and allowed range."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LoadSpec(_Strict):
+    """The load case: a preset of :mod:`footsim.loading` scaled by body mass."""
+
+    case: Literal["standing", "push_off"] = Field(
+        "push_off",
+        description="standing: half body weight per foot times the forefoot share; push_off: "
+        "forefoot carries ~1.1 body weight (see footsim.loading for the cited shares)",
+    )
+    body_mass_kg: float = Field(
+        70.0, ge=20.0, le=250.0, description="body mass in kg (default: 70 kg reference adult)"
+    )
+    force_N: float | None = Field(
+        None,
+        gt=0.0,
+        le=5000.0,
+        description="explicit total vertical forefoot force in N; "
+        "overrides case and body mass when given",
+    )
+
+
+class MeshSpec(_Strict):
+    """Mesh resolution: a preset of :mod:`footsim.geometry`, or a characteristic size."""
+
+    preset: Literal["coarse", "default", "fine"] = Field(
+        "default", description="coarse (tests, seconds), default, fine (convergence studies)"
+    )
+    size_mm: float | None = Field(
+        None, gt=0.3, le=20.0, description="element size under the heads in mm; overrides preset"
+    )
+
+
+class OutputSpec(_Strict):
+    """What a run writes beside its summary and regional table."""
+
+    fields: bool = Field(True, description="write VTU fields (displacement, stresses, pressure)")
+    pressure_png: bool = Field(True, description="write the plantar pressure map PNG")
+    steps: bool = Field(False, description="keep the plantar pressure of each load step")
+
+
+class Scenario(_Strict):
+    """One fully resolved simulation (the schema of a scenario TOML file)."""
+
+    name: str = Field("default", min_length=1, max_length=120, description="short identifier")
+    description: str = Field("", description="what the scenario shows, for people")
+    anatomy: Anatomy = Field(default_factory=Anatomy, description="overrides of footsim.anatomy")
+    footwear: Footwear = Field(
+        default_factory=Footwear, description="footsim.footwear: barefoot unless an insole is given"
+    )
+    load: LoadSpec = Field(default_factory=LoadSpec)
+    mesh: MeshSpec = Field(default_factory=MeshSpec)
+    materials: dict[str, str] = Field(
+        default_factory=dict,
+        description="material overrides by volume name, e.g. {SOFT_TISSUE = 'ogden_petre2013'}",
+    )
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("materials")
+    @classmethod
+    def _known_materials(cls, value: dict[str, str]) -> dict[str, str]:
+        from footsim import tags
+        from footsim.materials import MATERIALS
+
+        volumes = [v.name for v in tags.Volume]
+        for volume, material in value.items():
+            if volume.upper() not in volumes:
+                raise ValueError(
+                    f"materials: unknown volume {volume!r}{_suggest(volume.upper(), volumes)}"
+                )
+            if material not in MATERIALS:
+                raise ValueError(
+                    f"materials.{volume}: unknown material {material!r}"
+                    f"{_suggest(material, list(MATERIALS))}; known: {', '.join(sorted(MATERIALS))}"
+                )
+        return {k.upper(): v for k, v in value.items()}
+
+    def physics_dict(self) -> dict[str, Any]:
+        """Everything that changes the numbers (not the name, description or output)."""
+        return self.model_dump(mode="json", exclude={"name", "description", "output"})
+
+    def content_hash(self) -> str:
+        """Hash of the fully resolved scenario plus the footsim version (16 hex digits)."""
+        payload = {
+            "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
+            "footsim": __version__,
+        }
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML (no ``base``), e.g. to store beside its results."""
+        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _drop_false_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """``pad = false`` in TOML means "no pad": turn such keys into None (pydantic default)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = _drop_false_tables(value)
+        elif value is False and key in {"pad", "insole"}:
+            out[key] = None
+        else:
+            out[key] = value
+    return out
+
+
+def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario TOML and everything it extends, merged, as plain data (not validated)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise ScenarioError(f"base: scenarios extend each other in a cycle: {chain}")
+    if not path.is_file():
+        raise ScenarioError(f"scenario file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path.name}: not valid TOML: {exc}") from exc
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path.name}: base must be a file name, got {base!r}")
+    parent = read_raw(path.parent / base, (*_seen, path))
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _deep_merge(parent, data)
+
+
+def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate plain data as a :class:`Scenario`, turning pydantic errors into one clear line."""
+    try:
+        return Scenario.model_validate(_drop_false_tables(data))
+    except ValidationError as exc:
+        raise ScenarioError(f"{source}: {format_errors(exc)}") from exc
+
+
+def format_errors(exc: ValidationError) -> str:
+    """One line per error: ``key.path: message (value ...)``, with nearest-name suggestions."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            valid = list(model.model_fields) if model else []
+            lines.append(f"{key}: unknown key{_suggest(loc[-1], valid)}")
+            continue
+        value = err.get("input")
+        msg = err["msg"]
+        ctx = err.get("ctx") or {}
+        bounds = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"})
+        extra = f" (allowed: {bounds})" if bounds else ""
+        lines.append(f"{key} = {value!r}: {msg}{extra}")
+    return "; ".join(lines)
+
+
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    model: Any = Scenario
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return None
+    return model
+
+
+def load(path: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario file (``None``: the embedded default scenario)."""
+    if path is None:
+        ref = resources.files("footsim") / "data" / DEFAULT_SCENARIO
+        with resources.as_file(ref) as p:
+            data = read_raw(p)
+        return from_dict(data, source="default scenario")
+    data = read_raw(path)
+    data.setdefault("name", Path(path).stem)
+    return from_dict(data, source=Path(path).name)
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    """Minimal TOML writer for scenario data (tables, scalars, flat lists)."""
+
+    def scalar(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(scalar(x) for x in v) + "]"
+        raise TypeError(f"cannot write {v!r} as TOML")
+
+    out: list[str] = []
+
+    def table(prefix: str, d: dict[str, Any]) -> None:
+        simple = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        nested = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if prefix and (simple or not nested):
+            out.append(f"\n[{prefix}]")
+        for k, v in simple.items():
+            out.append(f"{k} = {scalar(v)}")
+        for k, v in nested.items():
+            table(f"{prefix}.{k}" if prefix else k, v)
+
+    table("", data)
+    return "\n".join(out).strip() + "\n"
