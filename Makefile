@@ -3,6 +3,7 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+LINT   := $(wildcard src tests benchmarks notebooks/*.py)
 
 .PHONY: run test test-slow lint format env clean-env mesh
 
@@ -16,16 +17,16 @@ mesh: env
 	$(BIN)/footsim mesh
 
 test: env
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINT)
+	$(BIN)/ruff format --check $(LINT)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-slow: env
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 format: env
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format $(LINT)
+	$(BIN)/ruff check --fix $(LINT)
 
 clean-env:
 	rm -rf $(VENV)
