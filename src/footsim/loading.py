@@ -1,0 +1,482 @@
+"""Loading through the bones: rigid-block motion of the cut surface, force control, presets.
+
+The facets ``CUT_BONE`` (metatarsal bases on the proximal cut plane) move as one rigid block:
+a rotation ``theta`` about the medio-lateral axis ``y`` through a pivot, plus a vertical
+translation ``w`` (mm, negative = down); their x/y translation is zero.  The soft tissue on the
+cut (``CUT_SOFT``) is free by default (``cut_soft="free"``: the cut is an artificial boundary of
+the forefoot chunk; leaving it traction-free is the conservative choice for the plantar pad
+under the heads, which can then bulge proximally) or moves with the bones (``"rigid"``).
+
+Force control by displacement continuation (:class:`LoadStepper`): first a rigid
+pre-positioning (rotation, then the vertical translation that brings the lowest surface node
+onto the obstacle, an exact zero-load equilibrium, no solve), then displacement-controlled
+increments of the downward travel ``d = -(w - w_touch)``; the next ``d`` aims at the target force
+with the secant slope of the last two converged states (``dF/dd``), limited by an adaptive
+increment (grown by ``growth`` after easy steps, cut by ``cutback`` after a failed one); once the
+target is bracketed, Illinois regula falsi on ``F(d)``.  A run that cannot reach the target
+raises :class:`~footsim.mechanics.SolverError` with the step, load reached and residual.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+import dolfinx  # noqa: E402  isort: skip
+import numpy as np  # noqa: E402  isort: skip
+from dolfinx import fem  # noqa: E402  isort: skip
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+from footsim.contact import ContactSurface  # noqa: E402
+from footsim.mechanics import (  # noqa: E402
+    NonlinearSolver,
+    SolverError,
+    SolverOptions,
+    restore_state,
+    save_state,
+)
+
+#: Standard gravity (m/s^2).
+G = 9.81
+
+#: Share of the single-foot load carried by the forefoot in quiet bipedal standing: 44-45 %
+#: of the plantar load (Zebris 2020 normative pressure study; cf. Cavanagh, Rodgers & Iiboshi
+#: 1987, Foot Ankle 7:262, heel 60 % / forefoot 28 % / midfoot 8 %).  We use 0.445.
+FOREFOOT_SHARE_STANDING = 0.445
+
+#: Vertical ground reaction at push-off (second peak of the walking GRF, carried almost
+#: entirely by the forefoot): ~1.1 body weight at normal walking speed (Keller et al. 1996,
+#: Clin Biomech 11:253; Perry & Burnfield 2010, Gait Analysis, 2nd ed.).
+PUSH_OFF_BW = 1.1
+
+#: Heel rise (sagittal rotation of the metatarsals, distal end down) at push-off. The
+#: metatarsal-floor inclination grows by ~20-30 deg from standing to terminal stance
+#: (Perry & Burnfield 2010); on a forefoot chunk pivoting about the heads we impose a modest
+#: 10 deg by default (toe dorsiflexion is NOT imposed: the phalanges follow the soft tissue).
+PUSH_OFF_HEEL_RISE_DEG = 10.0
+
+
+@dataclass(frozen=True)
+class LoadCase:
+    """A load preset: target vertical force (N) and heel-rise rotation (deg)."""
+
+    name: str
+    force_N: float
+    heel_rise_deg: float = 0.0
+    description: str = ""
+
+
+def standing(body_mass_kg: float = 70.0, forefoot_share: float = FOREFOOT_SHARE_STANDING):
+    """Quiet bipedal standing: half the body weight per foot times the forefoot share."""
+    F = 0.5 * body_mass_kg * G * forefoot_share
+    return LoadCase(
+        "standing",
+        F,
+        0.0,
+        f"0.5 x {body_mass_kg:g} kg x {G} m/s^2 x forefoot share {forefoot_share:g}",
+    )
+
+
+def push_off(
+    body_mass_kg: float = 70.0,
+    bw_fraction: float = PUSH_OFF_BW,
+    heel_rise_deg: float = PUSH_OFF_HEEL_RISE_DEG,
+):
+    """Push-off in walking: ~1.1 body weight on the forefoot with the heel raised."""
+    F = bw_fraction * body_mass_kg * G
+    return LoadCase(
+        "push_off",
+        F,
+        heel_rise_deg,
+        f"{bw_fraction:g} x {body_mass_kg:g} kg x {G} m/s^2, heel rise {heel_rise_deg:g} deg",
+    )
+
+
+PRESETS = {"standing": standing, "push_off": push_off}
+
+
+# --------------------------------------------------------------------------------------------
+# Rigid block driven through Dirichlet conditions
+# --------------------------------------------------------------------------------------------
+
+
+class RigidBlock:
+    """Dirichlet condition moving the facets ``surfaces`` as one rigid block.
+
+    ``u(X) = R_y(theta) (X - X_c) + X_c - X + w e_z`` with ``R_y`` the rotation about the
+    ``y`` axis through the pivot ``X_c`` (mm); ``theta > 0`` lowers points distal (``+x``) of
+    the pivot (heel rise when the pivot is under the metatarsal heads).
+    """
+
+    def __init__(
+        self,
+        V: fem.FunctionSpace,
+        facet_tags,
+        surfaces: Sequence[int],
+        pivot=None,
+        components: Sequence[int] = (0, 1, 2),
+    ):
+        mesh = V.mesh
+        fdim = mesh.topology.dim - 1
+        facets = np.concatenate([facet_tags.find(int(s)) for s in surfaces]).astype(np.int32)
+        if mesh.comm.allreduce(facets.size, op=MPI.SUM) == 0:
+            raise ValueError(f"driven surfaces {list(surfaces)} have no facets")
+        if 2 not in components:
+            raise ValueError("the vertical component (2) must be driven")
+        self.V = V
+        self.components = tuple(components)
+        self.g: dict[int, fem.Function] = {}
+        self.bcs = []
+        self.dofs: dict[int, np.ndarray] = {}
+        for c in self.components:
+            Vc, _ = V.sub(c).collapse()
+            dofs = fem.locate_dofs_topological((V.sub(c), Vc), fdim, facets)
+            self.g[c] = fem.Function(Vc, name=f"block_displacement_{c}")
+            self.bcs.append(fem.dirichletbc(self.g[c], dofs, V.sub(c)))
+            self.dofs[c] = dofs[0]  # unrolled dofs of V
+        if pivot is None:
+            geom = dolfinx.mesh.entities_to_geometry(mesh, fdim, facets, False)
+            pts = mesh.geometry.x[np.unique(geom)]
+            s = mesh.comm.allreduce(pts.sum(axis=0), op=MPI.SUM)
+            n = mesh.comm.allreduce(len(pts), op=MPI.SUM)
+            pivot = s / n
+        self.pivot = np.asarray(pivot, dtype=float)
+        self.w = 0.0
+        self.theta = 0.0
+
+    @staticmethod
+    def motion(X: np.ndarray, w: float, theta: float, pivot: np.ndarray) -> np.ndarray:
+        """Rigid displacement at points ``X`` (shape (3, n))."""
+        c, s = math.cos(theta), math.sin(theta)
+        d = X - pivot[:, None]
+        out = np.zeros_like(X)
+        out[0] = c * d[0] + s * d[2] - d[0]
+        out[2] = -s * d[0] + c * d[2] - d[2] + w
+        return out
+
+    def set(self, w: float, theta: float | None = None) -> None:
+        """Move the block to translation ``w`` (mm) and rotation ``theta`` (rad)."""
+        self.w = float(w)
+        if theta is not None:
+            self.theta = float(theta)
+        for c, g in self.g.items():
+            g.interpolate(lambda X, c=c: self.motion(X, self.w, self.theta, self.pivot)[c])
+            g.x.scatter_forward()
+
+    def apply(self, x: np.ndarray) -> None:
+        """Set the constrained entries of the displacement array ``x``."""
+        for bc in self.bcs:
+            bc.set(x)
+
+    def vertical_reaction(self, residual_form) -> float:
+        """Downward force (N) with which the block pushes the body (positive = down): minus the
+        z-residual summed over the constrained dofs, assembled without Dirichlet conditions.
+        At equilibrium it equals the vertical contact reaction."""
+        b = fem.assemble_vector(residual_form)
+        b.scatter_reverse(dolfinx.la.InsertMode.add)
+        imap = self.V.dofmap.index_map
+        n_owned = self.V.dofmap.index_map_bs * imap.size_local
+        dofs = self.dofs[2]
+        local = float(b.array[dofs[dofs < n_owned]].sum())
+        return -self.V.mesh.comm.allreduce(local, op=MPI.SUM)
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepRecord:
+    """One attempted nonlinear solve of the load stepping."""
+
+    step: int
+    phase: str  # "load", "bracket", "uzawa"
+    travel_mm: float
+    force_N: float
+    newton_iterations: int
+    residual: float
+    converged: bool
+    seconds: float
+
+
+@dataclass
+class RunRecord:
+    steps: list[StepRecord] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    uzawa_iterations: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def newton_iterations(self) -> int:
+        return sum(s.newton_iterations for s in self.steps)
+
+    @property
+    def load_steps(self) -> int:
+        return sum(1 for s in self.steps if s.converged)
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.timings[phase] = self.timings.get(phase, 0.0) + seconds
+
+
+# --------------------------------------------------------------------------------------------
+# Continuation
+# --------------------------------------------------------------------------------------------
+
+
+class LoadStepper:
+    """Displacement continuation of a rigid block until a target force or travel.
+
+    Args:
+        solver: the nonlinear solver (its unknowns are the state).
+        block: the driven rigid block.
+        contact: the contact surface (its vertical force is the controlled load).
+        options: load-stepping options.
+        record: run record (appended to).
+    """
+
+    def __init__(
+        self,
+        solver: NonlinearSolver,
+        block: RigidBlock,
+        contact: ContactSurface,
+        options: SolverOptions,
+        record: RunRecord,
+    ):
+        self.solver = solver
+        self.block = block
+        self.contact = contact
+        self.options = options
+        self.record = record
+        self.fields = list(solver.unknowns)
+        self.w_touch = 0.0
+        self.d = 0.0  # current travel (mm, downward, from touch)
+        self.F = 0.0  # current vertical contact force (N)
+        self.prev: tuple[float, list[np.ndarray]] | None = None  # (d, state) before last step
+        self.history: list[tuple[float, float]] = [(0.0, 0.0)]
+        self.n_solves = 0
+
+    # ---------------------------------------------------------------------------- helpers
+    def force(self) -> float:
+        return float(self.contact.force()[2])
+
+    def position(self, theta: float) -> None:
+        """Rigid pre-positioning: rotation ``theta`` and the translation that brings the
+        contact surface onto the obstacle (min gap 0); sets the whole body to that rigid motion
+        (an exact equilibrium without load)."""
+        u = self.solver.unknowns[0]
+        piv = self.block.pivot
+        w = 0.0
+        for _ in range(3):  # the gap is first order in w for a sloped obstacle: iterate
+            u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+            u.x.scatter_forward()
+            g = self.contact.min_gap()
+            if abs(g) < 1e-10:
+                break
+            w -= g
+        u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+        u.x.scatter_forward()
+        self.block.set(w, theta)
+        self.w_touch = w
+        self.d = 0.0
+        self.F = self.force()
+
+    def _attempt(self, d_new: float, phase: str, predictor: bool) -> bool:
+        state = save_state(self.fields)
+        if predictor and self.prev is not None and self.prev[0] != self.d:
+            ratio = (d_new - self.d) / (self.d - self.prev[0])
+            for f, a_now, a_old in zip(self.fields, state, self.prev[1], strict=True):
+                f.x.array[:] = a_now + ratio * (a_now - a_old)
+                f.x.scatter_forward()
+        self.block.set(self.w_touch - d_new)
+        self.n_solves += 1
+        rec = self.solver.solve()
+        F = self.force() if rec.converged else float("nan")
+        self.record.steps.append(
+            StepRecord(
+                self.n_solves,
+                phase,
+                d_new,
+                F,
+                rec.iterations,
+                rec.residual,
+                rec.converged,
+                rec.seconds,
+            )
+        )
+        if self.options.verbose:
+            print(
+                f"  [{phase}] d = {d_new:.5f} mm  F = {F:.4f} N  its = {rec.iterations}  "
+                f"|F| = {rec.residual:.2e}  {'ok' if rec.converged else 'FAILED'}"
+            )
+        if not rec.converged:
+            restore_state(self.fields, state)
+            self.block.set(self.w_touch - self.d)
+            self._last_fail = rec
+            return False
+        self.prev = (self.d, state)
+        self.d, self.F = d_new, F
+        self.history.append((d_new, F))
+        self._last_its = rec.iterations
+        return True
+
+    def _slope(self) -> float | None:
+        """Latest secant stiffness dF/dd (N/mm) from two converged states at distinct travels
+        (an augmented-Lagrangian update changes F at fixed d: such pairs are skipped)."""
+        for (da, fa), (db, fb) in zip(self.history[-2::-1], self.history[:0:-1], strict=False):
+            if abs(db - da) > 1e-12 and (fb - fa) * (db - da) > 0:
+                return (fb - fa) / (db - da)
+        return None
+
+    def _fail(self, msg: str, target: float | None):
+        rec = getattr(self, "_last_fail", None)
+        raise SolverError(
+            msg,
+            step=self.n_solves,
+            load_reached=self.F,
+            load_target=target,
+            displacement=self.d,
+            residual=None if rec is None else rec.residual,
+            iterations=None if rec is None else rec.iterations,
+            reason=None if rec is None else rec.reason,
+        )
+
+    def _check_budget(self, target):
+        if self.n_solves >= self.options.max_load_steps:
+            self._fail(f"load stepping exceeded {self.options.max_load_steps} solves", target)
+
+    # ---------------------------------------------------------------------------- drivers
+    def to_travel(self, d_target: float, phase: str = "load") -> None:
+        """Displacement control: advance the travel to ``d_target`` (mm) adaptively."""
+        o = self.options
+        dd = getattr(self, "_dd", o.initial_step_mm)
+        while abs(d_target - self.d) > 1e-12:
+            self._check_budget(None)
+            step = math.copysign(min(dd, abs(d_target - self.d)), d_target - self.d)
+            if self._attempt(self.d + step, phase, predictor=True):
+                if self._last_its <= o.easy_iterations:
+                    dd = min(dd * o.growth, o.max_step_mm)
+            else:
+                dd = abs(step) * o.cutback
+                if dd < o.min_step_mm:
+                    self._fail("displacement increment fell below min_step_mm", None)
+        self._dd = dd
+
+    def to_force(self, F_target: float, phase: str = "load") -> None:
+        """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``."""
+        o = self.options
+        tol = o.force_rtol * F_target
+        dd = getattr(self, "_dd", o.initial_step_mm)
+        lo: tuple[float, float] | None = None  # bracket (d, F) with F < target
+        hi: tuple[float, float] | None = None  # bracket (d, F) with F > target
+        last_replaced, repeat = "", 0  # regula falsi with bisection safeguard
+        while abs(self.F - F_target) > tol:
+            self._check_budget(F_target)
+            if self.F < F_target:
+                lo = (self.d, self.F)
+            else:
+                hi = (self.d, self.F)
+            if lo is not None and hi is not None:
+                (d0, f0), (d1, f1) = lo, hi
+                f0s, f1s = f0 - F_target, f1 - F_target
+                if repeat >= 2:  # the same end retained twice: bisect
+                    d_new = 0.5 * (d0 + d1)
+                else:
+                    d_new = d0 - f0s * (d1 - d0) / (f1s - f0s)
+                d_new = min(max(d_new, d0 + 1e-3 * (d1 - d0)), d1 - 1e-3 * (d1 - d0))
+                ph = "bracket"
+            else:
+                slope = self._slope()
+                if slope is not None and slope > 0:
+                    delta = (F_target - self.F) / slope
+                else:
+                    delta = dd if self.F < F_target else -dd
+                delta = math.copysign(min(abs(delta), dd), delta)
+                d_new = self.d + delta
+                ph = phase
+            if self._attempt(d_new, ph, predictor=True):
+                if self._last_its <= o.easy_iterations:
+                    dd = min(dd * o.growth, o.max_step_mm)
+                replaced = "lo" if self.F < F_target else "hi"
+                repeat = repeat + 1 if replaced == last_replaced else 1
+                last_replaced = replaced
+            else:
+                dd = abs(d_new - self.d) * o.cutback
+                if dd < o.min_step_mm:
+                    self._fail("load increment fell below min_step_mm", F_target)
+                if lo is not None and hi is not None:  # shrink the bracket towards us
+                    lo = hi = None
+        self._dd = dd
+
+    def augmented_lagrangian(self, F_target: float | None, d_target: float | None) -> None:
+        """Uzawa updates (re-solving, and re-targeting the force under force control) until the
+        maximum penetration is below ``penetration_tol`` or the contact pressure changes by
+        less than ``pressure_rtol``.  A failed re-solve is retried with a halved (relaxed)
+        multiplier update; after three failures the last converged (penalty) state is kept and
+        a warning is recorded in ``record.warnings`` (the result is converged, with the
+        penetration reported in the solution)."""
+        o = self.options
+        if not o.augmented_lagrangian:
+            return
+        p_old = self.contact.pressure_p1()[0].x.array.copy()
+        relax = 1.0
+        for _ in range(o.max_uzawa):
+            if self.contact.max_penetration() <= o.penetration_tol:
+                return
+            lam0 = self.contact.lam.x.array.copy()
+            d0, F0, hist0 = self.d, self.F, list(self.history)
+            state0 = save_state(self.fields)
+            for _attempt in range(3):
+                self.contact.uzawa_update(relax)
+                self.record.uzawa_iterations += 1
+                self.prev = None
+                try:
+                    if not self._attempt(self.d, "uzawa", predictor=False):
+                        raise SolverError("re-solve failed")
+                    if F_target is not None:
+                        self.to_force(F_target, phase="uzawa")
+                    break
+                except SolverError:
+                    self.contact.lam.x.array[:] = lam0
+                    self.contact.lam.x.scatter_forward()
+                    restore_state(self.fields, state0)
+                    self.d, self.F, self.history = d0, F0, list(hist0)
+                    self.block.set(self.w_touch - self.d)
+                    relax *= 0.5
+            else:
+                pen = self.contact.max_penetration()
+                self.record.warnings.append(
+                    "augmented-Lagrangian update abandoned (re-solve failed 3 times); "
+                    f"penalty solution kept, max penetration {pen:.3g} mm"
+                )
+                return
+            p_new = self.contact.pressure_p1()[0].x.array
+            change = np.linalg.norm(p_new - p_old) / max(np.linalg.norm(p_new), 1e-300)
+            p_old = p_new.copy()
+            if change < o.pressure_rtol:
+                return
+        del d_target
+
+
+def _elapsed(t0: float) -> float:
+    return time.perf_counter() - t0
+
+
+__all__ = [
+    "FOREFOOT_SHARE_STANDING",
+    "G",
+    "PRESETS",
+    "PUSH_OFF_BW",
+    "PUSH_OFF_HEEL_RISE_DEG",
+    "LoadCase",
+    "LoadStepper",
+    "RigidBlock",
+    "RunRecord",
+    "StepRecord",
+    "push_off",
+    "standing",
+]

@@ -1,0 +1,496 @@
+"""Material laws of the forefoot and the footwear (units: MPa, 1/MPa, dimensionless).
+
+Every law is a frozen dataclass with
+
+* ``psi(F)``: the full strain-energy density (MPa = N mm / mm^3) as a UFL expression of the
+  deformation gradient ``F``; used by the pure-displacement formulation and, in the mixed
+  formulation, for the compressible materials (bone, plantar plate, foams), whose pressure
+  field is pinned to zero;
+* ``psi_iso(F)`` and ``bulk_modulus``: the isochoric part and the bulk modulus ``K`` of the
+  split ``psi = psi_iso(C_bar) + U(J)`` used by the perturbed-Lagrangian mixed formulation
+  (``psi_iso + p (J - 1) - p^2 / (2 K)``) for the nearly incompressible tissues
+  (``split`` is True);
+* ``psi_iso_stretches(l1, l2, l3)``: the isochoric energy as a numpy function of the principal
+  stretches (exact parameters), used for the material stability checks;
+* ``shear_modulus`` / ``youngs_modulus`` / ``poisson_ratio``: small-strain constants, used to
+  scale the contact penalty.
+
+Two continuum-mechanics conventions used throughout: ``C = F^T F``, ``J = det F``,
+``C_bar = J^(-2/3) C``, ``I1_bar = tr C_bar``, ``I2_bar = (I1_bar^2 - tr C_bar^2) / 2``.
+
+References
+----------
+* Cheung JT-M, Zhang M, Leung AK-L, Fan Y-B (2005) Three-dimensional finite element analysis
+  of the foot during standing - a material sensitivity study. J Biomech 38:1045-1054.
+* Cheung JT-M, Zhang M (2005) A 3-dimensional finite element model of the human foot and
+  ankle for insole design. Arch Phys Med Rehabil 86:353-358.
+* Lemmon D, Shiang TY, Hashmi A, Ulbrecht JS, Cavanagh PR (1997) The effect of insoles in
+  therapeutic footwear - a finite element approach. J Biomech 30:615-620.
+* Nakamura S, Crowninshield RD, Cooper RR (1981) An analysis of soft tissue loading in the
+  foot - a preliminary report. Bull Prosthet Res 10-35:27-34.
+* Petre M, Erdemir A, Panoskaltsis VP, Spirka TA, Cavanagh PR (2013) Optimization of
+  nonlinear hyperelastic coefficients for foot tissues using a magnetic resonance imaging
+  deformation experiment. J Biomech Eng 135:061001.
+* Storakers B (1986) On material representation and constitutive branching in finite
+  compressible elasticity. J Mech Phys Solids 34:125-145 (the Abaqus HYPERFOAM law).
+* Ogden RW (1972) Large deformation isotropic elasticity - on the correlation of theory and
+  experiment for compressible rubberlike solids. Proc R Soc Lond A 328:567-583.
+* Verdejo R, Mills NJ (2004) Heel-shoe interactions and the durability of EVA foam
+  running-shoe midsoles. J Biomech 37:1379-1386.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import ufl
+
+from footsim import tags
+
+# --------------------------------------------------------------------------------------------
+# Kinematics helpers (UFL)
+# --------------------------------------------------------------------------------------------
+
+
+def _kinematics(F):
+    """Return ``(C, J, C_bar)`` for a deformation gradient ``F``."""
+    C = F.T * F
+    J = ufl.det(F)
+    C_bar = J ** (-2.0 / 3.0) * C
+    return C, J, C_bar
+
+
+def _iso_invariants(F):
+    """Return ``(I1_bar, I2_bar, J)``."""
+    _, J, C_bar = _kinematics(F)
+    I1b = ufl.tr(C_bar)
+    I2b = 0.5 * (I1b**2 - ufl.tr(C_bar * C_bar))
+    return I1b, I2b, J
+
+
+def _trace_power(C, k: int):
+    """``tr(C^k) = sum_i lambda_i^(2k)`` for an integer ``k`` (negative: powers of C^-1)."""
+    if k == 0:
+        return 3.0
+    A = C if k > 0 else ufl.inv(C)
+    P = A
+    for _ in range(abs(k) - 1):
+        P = P * A
+    return ufl.tr(P)
+
+
+def _even_k(alpha: float) -> int:
+    """The integer ``k`` with ``2k`` the even integer nearest to ``alpha`` (never 0)."""
+    k = int(round(alpha / 2.0))
+    if k == 0:
+        k = 1 if alpha > 0 else -1
+    return k
+
+
+def _np_iso_invariants(l1, l2, l3):
+    J = l1 * l2 * l3
+    a = J ** (-1.0 / 3.0)
+    b1, b2, b3 = (a * l1) ** 2, (a * l2) ** 2, (a * l3) ** 2
+    return b1 + b2 + b3, b1 * b2 + b2 * b3 + b3 * b1
+
+
+# --------------------------------------------------------------------------------------------
+# Material base class
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Material:
+    """Base class. Subclasses define the energies; ``name`` is the registry key."""
+
+    name: str = "material"
+
+    #: True when the law has an iso/vol split and is nearly incompressible (nu >= 0.45): the
+    #: mixed formulation then uses ``psi_iso`` + perturbed Lagrangian on these cells.
+    @property
+    def split(self) -> bool:
+        return self.poisson_ratio >= 0.45
+
+    @property
+    def shear_modulus(self) -> float:  # MPa
+        raise NotImplementedError
+
+    @property
+    def bulk_modulus(self) -> float:  # MPa
+        raise NotImplementedError
+
+    @property
+    def youngs_modulus(self) -> float:
+        """Small-strain Young's modulus ``9 K mu / (3 K + mu)`` (MPa)."""
+        K, mu = self.bulk_modulus, self.shear_modulus
+        return 9.0 * K * mu / (3.0 * K + mu)
+
+    @property
+    def poisson_ratio(self) -> float:
+        """Small-strain Poisson ratio ``(3K - 2mu) / (2 (3K + mu))``."""
+        K, mu = self.bulk_modulus, self.shear_modulus
+        return (3.0 * K - 2.0 * mu) / (2.0 * (3.0 * K + mu))
+
+    def psi(self, F):
+        """Full strain-energy density (MPa) of the deformation gradient ``F`` (UFL)."""
+        _, _, J = _iso_invariants(F)
+        return self.psi_iso(F) + self.bulk_modulus / 2.0 * (J - 1.0) ** 2
+
+    def psi_iso(self, F):
+        """Isochoric strain-energy density (MPa) (UFL)."""
+        raise NotImplementedError(f"{type(self).__name__} has no iso/vol split")
+
+    def psi_iso_stretches(self, l1, l2, l3):
+        """Isochoric energy (MPa) of the principal stretches (numpy; for stability checks)."""
+        raise NotImplementedError(f"{type(self).__name__} has no iso/vol split")
+
+
+@dataclass(frozen=True)
+class NeoHookean(Material):
+    """Compressible neo-Hookean solid (Ogden 1984 / Simo-Pister form).
+
+    ``psi = mu/2 (I1 - 3) - mu ln J + lam/2 (ln J)^2`` with the Lame constants of
+    ``E`` (MPa) and ``nu``; it reduces to linear elasticity with ``(E, nu)`` at small strain.
+    For ``nu >= 0.45`` the split form ``psi_iso = mu/2 (I1_bar - 3)``,
+    ``U = K/2 (J - 1)^2`` is used in the mixed formulation (same small-strain constants).
+    """
+
+    E: float = 1.0  # MPa
+    nu: float = 0.3
+
+    @property
+    def shear_modulus(self) -> float:
+        return self.E / (2.0 * (1.0 + self.nu))
+
+    @property
+    def bulk_modulus(self) -> float:
+        return self.E / (3.0 * (1.0 - 2.0 * self.nu))
+
+    @property
+    def lame_lambda(self) -> float:
+        return self.E * self.nu / ((1.0 + self.nu) * (1.0 - 2.0 * self.nu))
+
+    def psi(self, F):
+        mu, lam = self.shear_modulus, self.lame_lambda
+        J = ufl.det(F)
+        I1 = ufl.tr(F.T * F)
+        if self.split:
+            return self.psi_iso(F) + self.bulk_modulus / 2.0 * (J - 1.0) ** 2
+        return mu / 2.0 * (I1 - 3.0) - mu * ufl.ln(J) + lam / 2.0 * ufl.ln(J) ** 2
+
+    def psi_iso(self, F):
+        I1b, _, _ = _iso_invariants(F)
+        return self.shear_modulus / 2.0 * (I1b - 3.0)
+
+    def psi_iso_stretches(self, l1, l2, l3):
+        I1b, _ = _np_iso_invariants(l1, l2, l3)
+        return self.shear_modulus / 2.0 * (I1b - 3.0)
+
+
+@dataclass(frozen=True)
+class Polynomial(Material):
+    """Second-order polynomial (Abaqus ``*HYPERELASTIC, POLYNOMIAL, N=2``).
+
+    ``psi = sum_{i+j<=2} C_ij (I1_bar - 3)^i (I2_bar - 3)^j + (J - 1)^2 / D1``,
+    so ``K = 2 / D1`` and the initial shear modulus is ``2 (C10 + C01)``.
+    Defaults: encapsulated plantar soft tissue of Cheung et al. (2005, J Biomech 38:1045,
+    Table 1), fitted by Lemmon et al. (1997) to in-vivo indentation of the forefoot pad:
+    C10 0.08556, C01 -0.05841, C20 0.03900, C11 -0.02319, C02 0.00851 MPa, D1 3.65273 1/MPa
+    (small-strain mu0 = 0.0543 MPa, K = 0.5475 MPa, E0 = 0.157 MPa, nu0 = 0.452).
+    Stability: see :func:`drucker_stable_range`; with these constants the law is
+    Drucker-stable in uniaxial, equibiaxial and planar deformation for stretches 0.4-1.5
+    (``tests/test_mechanics.py::test_soft_tissue_drucker_stability``).
+    """
+
+    C10: float = 0.08556
+    C01: float = -0.05841
+    C20: float = 0.03900
+    C11: float = -0.02319
+    C02: float = 0.00851
+    D1: float = 3.65273  # 1/MPa
+
+    @property
+    def shear_modulus(self) -> float:
+        return 2.0 * (self.C10 + self.C01)
+
+    @property
+    def bulk_modulus(self) -> float:
+        return 2.0 / self.D1
+
+    def _w(self, I1b, I2b):
+        a, b = I1b - 3.0, I2b - 3.0
+        return self.C10 * a + self.C01 * b + self.C20 * a**2 + self.C11 * a * b + self.C02 * b**2
+
+    def psi_iso(self, F):
+        I1b, I2b, _ = _iso_invariants(F)
+        return self._w(I1b, I2b)
+
+    def psi_iso_stretches(self, l1, l2, l3):
+        return self._w(*_np_iso_invariants(l1, l2, l3))
+
+
+@dataclass(frozen=True)
+class Ogden(Material):
+    """One-term incompressible Ogden law with a volumetric penalty (Ogden 1972).
+
+    ``psi_iso = 2 mu / alpha^2 (l1_bar^alpha + l2_bar^alpha + l3_bar^alpha - 3)``,
+    ``U = K/2 (J - 1)^2``; initial shear modulus ``mu``.
+    Defaults: plantar soft tissue of Petre et al. (2013, J Biomech Eng 135:061001),
+    ``mu = c1 = 0.02652 MPa``, ``alpha = m1 = 17.71``, ``K = 100 c1`` (nu0 = 0.495).
+
+    UFL implementation note: ``sum_i l_i^alpha = tr(C_bar^(alpha/2))`` is evaluated exactly
+    (no eigen-decomposition, whose derivative is singular at the undeformed state) for an
+    even integer ``alpha``; a non-even ``alpha`` is rounded to the nearest even integer in
+    the finite-element forms (17.71 -> 18: the uniaxial stress differs by < 4 % for
+    stretches 0.7-1.2, 6 % at 0.6 and 1.3) while :meth:`psi_iso_stretches` keeps the exact value.
+    """
+
+    mu: float = 0.02652  # MPa
+    alpha: float = 17.71
+    K: float = 100 * 0.02652  # MPa
+
+    @property
+    def shear_modulus(self) -> float:
+        return self.mu
+
+    @property
+    def bulk_modulus(self) -> float:
+        return self.K
+
+    @property
+    def alpha_fem(self) -> float:
+        """The exponent used in the finite-element forms (nearest even integer)."""
+        return 2.0 * _even_k(self.alpha)
+
+    def psi_iso(self, F):
+        _, _, C_bar = _kinematics(F)
+        k = _even_k(self.alpha)
+        a = 2.0 * k
+        return 2.0 * self.mu / a**2 * (_trace_power(C_bar, k) - 3.0)
+
+    def psi_iso_stretches(self, l1, l2, l3):
+        J = l1 * l2 * l3
+        s = J ** (-1.0 / 3.0)
+        a = self.alpha
+        return 2.0 * self.mu / a**2 * ((s * l1) ** a + (s * l2) ** a + (s * l3) ** a - 3.0)
+
+
+@dataclass(frozen=True)
+class Hyperfoam(Material):
+    """Storakers (1986) compressible foam, one term (Abaqus ``HYPERFOAM, N=1``).
+
+    ``psi = 2 mu / alpha^2 [l1^alpha + l2^alpha + l3^alpha - 3 + (J^(-alpha beta) - 1) / beta]``
+    with ``beta = nu / (1 - 2 nu)``; small-strain shear modulus ``mu``, bulk modulus
+    ``2 mu (1/3 + beta)``, Poisson ratio ``nu`` (uniaxial lateral contraction is ``nu`` at
+    every strain: the law has no iso/vol split, so the mixed formulation pins the pressure on
+    these cells and uses the full ``psi``).  ``alpha`` must be an even integer here
+    (``sum l_i^alpha = tr(C^(alpha/2))``, evaluated without eigen-decomposition); the
+    constructor ``Hyperfoam.from_E(E, nu, alpha)`` sets ``mu = E / (2 (1 + nu))``.
+    """
+
+    mu: float = 0.1  # MPa
+    alpha: float = 2.0
+    nu: float = 0.1
+
+    @classmethod
+    def from_E(cls, name: str, E: float, nu: float, alpha: float = 2.0) -> Hyperfoam:
+        return cls(name=name, mu=E / (2.0 * (1.0 + nu)), alpha=alpha, nu=nu)
+
+    @property
+    def beta(self) -> float:
+        return self.nu / (1.0 - 2.0 * self.nu)
+
+    @property
+    def split(self) -> bool:
+        return False
+
+    @property
+    def shear_modulus(self) -> float:
+        return self.mu
+
+    @property
+    def bulk_modulus(self) -> float:
+        return 2.0 * self.mu * (1.0 / 3.0 + self.beta)
+
+    def psi(self, F):
+        C = F.T * F
+        J = ufl.det(F)
+        k = _even_k(self.alpha)
+        a = 2.0 * k
+        b = self.beta
+        vol = (J ** (-a * b) - 1.0) / b if b > 0 else -a * ufl.ln(J)
+        return 2.0 * self.mu / a**2 * (_trace_power(C, k) - 3.0 + vol)
+
+    def psi_stretches(self, l1, l2, l3):
+        a, b = self.alpha, self.beta
+        J = l1 * l2 * l3
+        vol = (J ** (-a * b) - 1.0) / b if b > 0 else -a * np.log(J)
+        return 2.0 * self.mu / a**2 * (l1**a + l2**a + l3**a - 3.0 + vol)
+
+
+# --------------------------------------------------------------------------------------------
+# Stability (Drucker) check of the isochoric response
+# --------------------------------------------------------------------------------------------
+
+
+def _incompressible_modes(lam):
+    """Principal stretches of the uniaxial, equibiaxial and planar incompressible modes."""
+    lam = np.asarray(lam, dtype=float)
+    return {
+        "uniaxial": (lam, lam**-0.5, lam**-0.5),
+        "equibiaxial": (lam, lam, lam**-2.0),
+        "planar": (lam, np.ones_like(lam), 1.0 / lam),
+    }
+
+
+def mode_stress_tangent(material: Material, stretches, mode: str, h: float = 1e-5):
+    """True stress ``sigma`` (MPa) and tangent ``d sigma / d ln(lambda)`` (MPa) of a mode.
+
+    Incompressible uniaxial, equibiaxial or planar (pure-shear) deformation with stretch
+    ``lambda`` in the loaded direction(s); ``sigma = lambda dW/dlambda / n`` with ``n`` the
+    number of loaded directions (1, 2, 1), differentiated by central differences.
+    """
+    lam = np.asarray(stretches, dtype=float)
+    n_loaded = 2.0 if mode == "equibiaxial" else 1.0
+
+    def w(x):
+        return material.psi_iso_stretches(*_incompressible_modes(x)[mode])
+
+    def sigma(x):
+        return x * (w(x * (1 + h)) - w(x * (1 - h))) / (2 * h * x) / n_loaded
+
+    s = sigma(lam)
+    ds = lam * (sigma(lam * (1 + h)) - sigma(lam * (1 - h))) / (2 * h * lam)
+    return s, ds
+
+
+def drucker_stable_range(material: Material, lo: float = 0.4, hi: float = 1.5, n: int = 221):
+    """Check Drucker stability ``d sigma : d eps > 0`` of the isochoric law (Abaqus-style).
+
+    Evaluates the tangent of the true stress with respect to the logarithmic strain in
+    uniaxial, equibiaxial and planar incompressible deformation over stretches ``lo..hi``.
+    Returns ``{mode: (stable: bool, first_unstable_stretch or None)}``.
+    """
+    lam = np.linspace(lo, hi, n)
+    out = {}
+    for mode in ("uniaxial", "equibiaxial", "planar"):
+        _, ds = mode_stress_tangent(material, lam, mode)
+        bad = lam[ds <= 0.0]
+        out[mode] = (bad.size == 0, float(bad[0]) if bad.size else None)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+#: Bone (cortical/trabecular homogenised): E 7300 MPa, nu 0.3 (Cheung et al. 2005 after
+#: Nakamura et al. 1981); compressible neo-Hookean with the same small-strain constants.
+BONE = NeoHookean(name="bone", E=7300.0, nu=0.3)
+
+#: Encapsulated plantar soft tissue, Lemmon et al. (1997) / Cheung et al. (2005).
+SOFT_TISSUE = Polynomial(name="soft_tissue")
+
+#: Neo-Hookean soft tissue with the small-strain constants of :data:`SOFT_TISSUE`
+#: (mu0 = 0.0543 MPa, K = 0.5475 MPa -> E0 = 0.157 MPa, nu0 = 0.452).
+SOFT_TISSUE_NEOHOOKEAN = NeoHookean(
+    name="soft_tissue_neohookean",
+    E=9 * (2 / 3.65273) * 0.0543 / (3 * (2 / 3.65273) + 0.0543),
+    nu=(3 * (2 / 3.65273) - 2 * 0.0543) / (2 * (3 * (2 / 3.65273) + 0.0543)),
+)
+
+#: One-term Ogden plantar soft tissue of Petre et al. (2013).
+SOFT_TISSUE_OGDEN = Ogden(name="soft_tissue_ogden")
+
+#: Plantar plate (MTP joint fibrocartilage). No validated continuum law exists for the human
+#: plantar plate; we use an isotropic neo-Hookean with E = 10 MPa, nu = 0.4: between the
+#: cartilage (E 1 MPa, nu 0.4) and ligament (E 260 MPa, tension only) values of Cheung et al.
+#: (2005), i.e. much stiffer than the fat pad but far softer than its tensile (fibre) modulus,
+#: as an isotropic solid in mixed tension/compression must be. ASSUMPTION - vary it.
+PLANTAR_PLATE = NeoHookean(name="plantar_plate", E=10.0, nu=0.4)
+
+#: Soft insole (PORON-like microcellular polyurethane): E 0.3 MPa (Cheung & Zhang 2005,
+#: "soft" insole), nu 0.1 (foam; ILLUSTRATIVE), alpha 2 (ILLUSTRATIVE).
+PORON = Hyperfoam.from_E("poron", E=0.3, nu=0.1, alpha=2.0)
+
+#: Polyurethane foam insole: E 1.0 MPa (ILLUSTRATIVE, between Cheung & Zhang's 2005 soft
+#: (0.3) and EVA), nu 0.2, alpha 4 (stiffening in compression). ILLUSTRATIVE.
+POLYURETHANE = Hyperfoam.from_E("polyurethane", E=1.0, nu=0.2, alpha=4.0)
+
+#: EVA midsole/insole foam: E 2.0 MPa (order of magnitude of the EVA midsole foams tested by
+#: Verdejo & Mills 2004, initial modulus 1-4 MPa), nu 0.1, alpha 4. ILLUSTRATIVE fit.
+EVA = Hyperfoam.from_E("eva", E=2.0, nu=0.1, alpha=4.0)
+
+#: "Rigid" insole: E 1000 MPa, nu 0.3 (Cheung & Zhang 2005), compressible neo-Hookean.
+RIGID_INSOLE = NeoHookean(name="rigid", E=1000.0, nu=0.3)
+
+#: Metatarsal pad: by default the soft PORON-like foam (E 0.3 MPa); override by name.
+PAD = Hyperfoam.from_E("pad", E=0.3, nu=0.1, alpha=2.0)
+
+MATERIALS: dict[str, Material] = {
+    m.name: m
+    for m in (
+        BONE,
+        SOFT_TISSUE,
+        SOFT_TISSUE_NEOHOOKEAN,
+        SOFT_TISSUE_OGDEN,
+        PLANTAR_PLATE,
+        PORON,
+        POLYURETHANE,
+        EVA,
+        RIGID_INSOLE,
+        PAD,
+    )
+}
+
+
+def default_assignment() -> dict[tags.Volume, str]:
+    """Default material name of every volume tag (skin = encapsulated soft tissue, as in
+    Cheung et al. 2005, where skin and fat are one encapsulated bulk tissue)."""
+    out: dict[tags.Volume, str] = {}
+    for v in tags.RIGIDISH:
+        out[v] = BONE.name
+    for v in tags.PLATES:
+        out[v] = PLANTAR_PLATE.name
+    out[tags.Volume.SOFT_TISSUE] = SOFT_TISSUE.name
+    out[tags.Volume.SKIN] = SOFT_TISSUE.name
+    out[tags.Volume.INSOLE] = EVA.name
+    out[tags.Volume.PAD] = PAD.name
+    return out
+
+
+def resolve(
+    overrides: Mapping[int, str | Material] | None = None,
+    registry: Mapping[str, Material] | None = None,
+) -> dict[int, Material]:
+    """Material object of every volume tag: :func:`default_assignment` updated by
+    ``overrides`` (tag -> registry name or :class:`Material` instance)."""
+    reg = MATERIALS if registry is None else registry
+    names: dict[int, str | Material] = {int(k): v for k, v in default_assignment().items()}
+    if overrides:
+        names.update({int(k): v for k, v in overrides.items()})
+    out: dict[int, Material] = {}
+    for tag, m in names.items():
+        if isinstance(m, Material):
+            out[tag] = m
+        elif m in reg:
+            out[tag] = reg[m]
+        else:
+            raise KeyError(f"unknown material {m!r} for tag {tag}; known: {sorted(reg)}")
+    return out
+
+
+__all__ = [
+    "MATERIALS",
+    "Hyperfoam",
+    "Material",
+    "NeoHookean",
+    "Ogden",
+    "Polynomial",
+    "default_assignment",
+    "drucker_stable_range",
+    "mode_stress_tangent",
+    "resolve",
+]

@@ -1,0 +1,438 @@
+"""Total-Lagrangian finite-strain hyperelasticity (units: mm, N, MPa).
+
+Unknowns: the displacement ``u`` (continuous Lagrange, degree 2 by default) and, in the mixed
+formulation, a pressure ``p`` (continuous Lagrange, degree 1): Taylor-Hood P2-P1, which
+satisfies the inf-sup condition and is free of volumetric locking for nearly incompressible
+tissue (Brezzi & Fortin 1991; Simo & Taylor 1991, Comput Methods Appl Mech Eng 85:273 for the
+finite-strain perturbed Lagrangian).  The total potential of the body is
+
+    Pi(u, p) = sum_m  int_{Omega_m} psi_m(u, p) dX  -  (contact and boundary terms)
+
+with, for the nearly incompressible materials (``Material.split``),
+
+    psi_m = psi_iso(C_bar) + p (J - 1) - p^2 / (2 K)
+
+and for the compressible ones (bone, plantar plate, foams), which need no (or have no)
+iso/vol split, the full ``psi(C)`` plus ``-p^2 / (2 K_pin)`` with a huge ``K_pin`` so that the
+pressure there is pinned to zero without disturbing the interface nodes.  The pure-displacement
+formulation (``SolverOptions.formulation = "displacement"``) uses ``psi(C)`` everywhere.
+
+Nonlinear solver: PETSc SNES Newton with a line search (``bt`` by default) and MUMPS LU; the
+iterative alternative is GMRES + GAMG with the rigid-body near-nullspace (displacement
+formulation) or a Schur-complement field split (mixed).  A solve that does not converge is
+reported by :class:`SolverError`, never returned.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import footsim  # noqa: F401  (must precede dolfinx: loads the MPI/PETSc wheel libraries)
+
+import dolfinx  # noqa: E402  isort: skip
+import dolfinx.fem.petsc  # noqa: E402  isort: skip
+import dolfinx.la.petsc  # noqa: E402  isort: skip
+import numpy as np  # noqa: E402  isort: skip
+import ufl  # noqa: E402  isort: skip
+from dolfinx import fem  # noqa: E402  isort: skip
+from mpi4py import MPI  # noqa: E402  isort: skip
+from petsc4py import PETSc  # noqa: E402  isort: skip
+
+from footsim.materials import Material  # noqa: E402
+
+#: Pinning modulus (MPa) of the pressure field on compressible cells: ``-p^2/(2 K_PIN)``.
+K_PIN = 1.0e4
+
+
+class SolverError(RuntimeError):
+    """A nonlinear solve or a load-stepping run failed.
+
+    Attributes (``None`` when not applicable): ``step`` (load step index), ``load_reached``
+    (last converged vertical reaction, N), ``load_target`` (N), ``displacement`` (last
+    converged driver displacement, mm), ``residual`` (residual norm of the failed solve, N),
+    ``iterations`` (Newton iterations of the failed solve), ``reason`` (SNES reason code).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: int | None = None,
+        load_reached: float | None = None,
+        load_target: float | None = None,
+        displacement: float | None = None,
+        residual: float | None = None,
+        iterations: int | None = None,
+        reason: int | None = None,
+    ):
+        self.step = step
+        self.load_reached = load_reached
+        self.load_target = load_target
+        self.displacement = displacement
+        self.residual = residual
+        self.iterations = iterations
+        self.reason = reason
+        parts = [message]
+        for k in ("step", "load_reached", "load_target", "displacement", "residual", "iterations"):
+            v = getattr(self, k)
+            if v is not None:
+                parts.append(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}")
+        super().__init__("; ".join(parts))
+
+
+@dataclass
+class SolverOptions:
+    """Discretisation, nonlinear-solver, load-stepping and contact options.
+
+    Newton: ``rtol``/``atol`` on the residual norm (atol in N; the round-off floor of a foot
+    model with bone (E 7300 MPa) is ~1e-9 N), ``max_newton_iterations``, ``linesearch`` (PETSc
+    SNES line search: ``bt``, ``l2``, ``basic``, ``cp``); a solve that stagnates (line-search
+    failure or iteration limit) with a residual norm below ``accept_atol`` (N) is accepted as
+    converged at round-off (lower both for models loaded by micro-newtons).
+    Load stepping (:mod:`footsim.loading`): displacement increments of the driven surface start
+    at ``initial_step_mm``, grow by ``growth`` after a step that took at most
+    ``easy_iterations`` Newton iterations (up to ``max_step_mm``), are multiplied by
+    ``cutback`` after a failed step (down to ``min_step_mm``); at most ``max_load_steps`` solves;
+    the target force is reached when ``|F - F_target| <= force_rtol * F_target``.
+    Contact (:mod:`footsim.contact`): penalty ``kappa = penalty_factor * E / h`` (see
+    :func:`footsim.contact.penalty_parameter`); augmented-Lagrangian (Uzawa) updates until the
+    maximum penetration is below ``penetration_tol_mm`` (default 1 % of
+    ``tissue_thickness_mm``: 10 mm is a typical unloaded plantar soft-tissue thickness under
+    the metatarsal heads, Cavanagh 1999 Foot Ankle Int 20:622 report ~11-14 mm) or the contact
+    pressure changes by less than ``pressure_rtol``.
+    """
+
+    formulation: Literal["mixed", "displacement"] = "mixed"
+    degree: int = 2
+    quadrature_degree: int | None = None  # cells; None: 2 * degree
+    facet_quadrature_degree: int | None = None  # contact surface; None: 2 * degree + 1
+    linear_solver: Literal["mumps", "superlu_dist", "gamg"] = "mumps"
+    linesearch: str = "bt"
+    rtol: float = 1e-9
+    atol: float = 1e-8
+    accept_atol: float = 1e-6
+    max_newton_iterations: int = 30
+    initial_step_mm: float = 0.25
+    min_step_mm: float = 1e-3
+    max_step_mm: float = 2.0
+    growth: float = 1.5
+    cutback: float = 0.5
+    easy_iterations: int = 6
+    max_load_steps: int = 80
+    force_rtol: float = 0.005
+    penalty_factor: float = 10.0
+    augmented_lagrangian: bool = True
+    max_uzawa: int = 6
+    penetration_tol_mm: float | None = None
+    tissue_thickness_mm: float = 10.0
+    pressure_rtol: float = 0.01
+    verbose: bool = False
+    petsc_options: dict = field(default_factory=dict)
+
+    @property
+    def penetration_tol(self) -> float:
+        if self.penetration_tol_mm is not None:
+            return self.penetration_tol_mm
+        return 0.01 * self.tissue_thickness_mm
+
+
+_prefix_counter = itertools.count()
+
+
+def _material_groups(
+    mesh: dolfinx.mesh.Mesh, cell_tags: dolfinx.mesh.MeshTags, materials: Mapping[int, Material]
+) -> tuple[list[Material], dolfinx.mesh.MeshTags]:
+    """Group the tagged cells by material: returns the unique materials and a MeshTags whose
+    value is the index of each cell's material (one integration kernel per material)."""
+    tdim = mesh.topology.dim
+    n_local = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+    unique: list[Material] = []
+    index_of_tag: dict[int, int] = {}
+    for tag in np.unique(cell_tags.values):
+        tag = int(tag)
+        if tag not in materials:
+            raise KeyError(f"no material for cell tag {tag}")
+        m = materials[tag]
+        if m not in unique:
+            unique.append(m)
+        index_of_tag[tag] = unique.index(m)
+    if cell_tags.indices.size != n_local:
+        raise ValueError(f"{n_local - cell_tags.indices.size} cells have no cell tag")
+    values = np.array([index_of_tag[int(t)] for t in cell_tags.values], dtype=np.int32)
+    mt = dolfinx.mesh.meshtags(mesh, tdim, cell_tags.indices.astype(np.int32), values)
+    return unique, mt
+
+
+class Hyperelasticity:
+    """Unknowns, kinematics and internal-energy forms of a multi-material body.
+
+    Args:
+        mesh: first-order tetrahedral mesh (mm).
+        cell_tags: cell tags; every tag must have a material.
+        materials: material of every cell tag.
+        options: discretisation options.
+    """
+
+    def __init__(
+        self,
+        mesh: dolfinx.mesh.Mesh,
+        cell_tags: dolfinx.mesh.MeshTags,
+        materials: Mapping[int, Material],
+        options: SolverOptions | None = None,
+    ):
+        self.options = options or SolverOptions()
+        self.mesh = mesh
+        self.cell_tags = cell_tags
+        self.materials, self.material_tags = _material_groups(mesh, cell_tags, materials)
+        deg = self.options.degree
+        gdim = mesh.geometry.dim
+        self.V = fem.functionspace(mesh, ("Lagrange", deg, (gdim,)))
+        self.u = fem.Function(self.V, name="displacement")
+        self.v = ufl.TestFunction(self.V)
+        self.mixed = self.options.formulation == "mixed"
+        if self.mixed:
+            if deg < 2:
+                raise ValueError("the mixed (Taylor-Hood) formulation needs degree >= 2")
+            self.Q = fem.functionspace(mesh, ("Lagrange", deg - 1))
+            self.p = fem.Function(self.Q, name="pressure")
+            self.q = ufl.TestFunction(self.Q)
+        qd = self.options.quadrature_degree or 2 * deg
+        self.dx = ufl.Measure(
+            "dx", domain=mesh, subdomain_data=self.material_tags, metadata={"quadrature_degree": qd}
+        )
+        # Kinematics
+        self.I = ufl.Identity(gdim)
+        self.F = ufl.variable(self.I + ufl.grad(self.u))
+        self.J = ufl.det(self.F)
+
+    # ---------------------------------------------------------------------------- energies
+    def uses_split(self, m: Material) -> bool:
+        return self.mixed and m.split
+
+    def strain_energy(self, i: int):
+        """Strain-energy density (MPa) of material group ``i`` (mixed: includes the p terms)."""
+        m = self.materials[i]
+        if not self.mixed:
+            return m.psi(self.F)
+        if m.split:
+            return m.psi_iso(self.F) + self.p * (self.J - 1.0) - self.p**2 / (2.0 * m.bulk_modulus)
+        return m.psi(self.F) - self.p**2 / (2.0 * K_PIN)
+
+    def potential(self):
+        """Internal potential ``sum_m int psi_m dX`` (N mm)."""
+        return sum(self.strain_energy(i) * self.dx(i) for i in range(len(self.materials)))
+
+    def unknowns(self) -> list[fem.Function]:
+        return [self.u, self.p] if self.mixed else [self.u]
+
+    def residual(self, external_u=None) -> list:
+        """Residual forms ``[F_u, F_p]`` (mixed) or ``[F_u]``; ``external_u`` (a form linear in
+        the test function ``self.v``) is added to ``F_u``."""
+        Pi = self.potential()
+        F_u = ufl.derivative(Pi, self.u, self.v)
+        if external_u is not None:
+            F_u = F_u + external_u
+        if self.mixed:
+            return [F_u, ufl.derivative(Pi, self.p, self.q)]
+        return [F_u]
+
+    # ---------------------------------------------------------------------------- stresses
+    def first_piola(self, i: int):
+        """First Piola-Kirchhoff stress (MPa) of material group ``i``."""
+        m = self.materials[i]
+        if self.uses_split(m):
+            return ufl.diff(m.psi_iso(self.F), self.F) + self.p * self.J * ufl.inv(self.F).T
+        return ufl.diff(m.psi(self.F), self.F)
+
+    def cauchy(self, i: int):
+        """Cauchy stress ``sigma = P F^T / J`` (MPa) of material group ``i``."""
+        return self.first_piola(i) * self.F.T / self.J
+
+    def cauchy_dg0(self) -> fem.Function:
+        """Cauchy stress per cell (DG0 tensor, MPa), sampled at the cell midpoints."""
+        gdim = self.mesh.geometry.dim
+        W = fem.functionspace(self.mesh, ("DG", 0, (gdim, gdim)))
+        sig = fem.Function(W, name="cauchy_stress")
+        for i in range(len(self.materials)):
+            cells = self.material_tags.find(i)
+            if cells.size == 0:
+                continue
+            expr = fem.Expression(self.cauchy(i), W.element.interpolation_points)
+            sig.interpolate(expr, cells0=cells)
+        sig.x.scatter_forward()
+        return sig
+
+    def stress_measures(self) -> tuple[fem.Function, fem.Function]:
+        """Von Mises and maximum shear (Tresca, ``(s1 - s3)/2``) Cauchy stress per cell (DG0,
+        MPa)."""
+        sig = self.cauchy_dg0()
+        gdim = self.mesh.geometry.dim
+        S = fem.functionspace(self.mesh, ("DG", 0))
+        vm = fem.Function(S, name="von_mises")
+        tau = fem.Function(S, name="max_shear")
+        s = sig.x.array.reshape(-1, gdim, gdim)
+        s = 0.5 * (s + s.transpose(0, 2, 1))
+        ev = np.linalg.eigvalsh(s)
+        dev = s - np.einsum("i,jk->ijk", np.trace(s, axis1=1, axis2=2) / 3.0, np.eye(gdim))
+        vm.x.array[:] = np.sqrt(1.5 * np.einsum("ijk,ijk->i", dev, dev))
+        tau.x.array[:] = 0.5 * (ev[:, -1] - ev[:, 0])
+        return vm, tau
+
+
+def petsc_options(options: SolverOptions) -> dict:
+    """SNES/KSP/PC options for :class:`dolfinx.fem.petsc.NonlinearProblem`."""
+    opts: dict = {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": options.linesearch,
+        "snes_rtol": options.rtol,
+        "snes_atol": options.atol,
+        "snes_stol": 0.0,
+        "snes_max_it": options.max_newton_iterations,
+        "snes_max_funcs": 10 * options.max_newton_iterations + 100,
+        "snes_divergence_tolerance": -1,
+    }
+    if options.linear_solver in ("mumps", "superlu_dist"):
+        opts |= {
+            "ksp_type": "preonly",
+            "pc_type": "lu",
+            "pc_factor_mat_solver_type": options.linear_solver,
+        }
+        if options.linear_solver == "mumps":
+            opts |= {"mat_mumps_icntl_14": 200, "mat_mumps_icntl_24": 1}
+    elif options.linear_solver == "gamg":
+        opts |= {"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_max_it": 500}
+        if options.formulation == "displacement":
+            opts |= {
+                "pc_type": "gamg",
+                "pc_gamg_type": "agg",
+                "mg_levels_ksp_type": "chebyshev",
+                "mg_levels_pc_type": "jacobi",
+                "pc_gamg_threshold": 0.02,
+            }
+        else:
+            opts |= {
+                "pc_type": "fieldsplit",
+                "pc_fieldsplit_type": "schur",
+                "pc_fieldsplit_schur_fact_type": "upper",
+                "pc_fieldsplit_schur_precondition": "selfp",
+                "fieldsplit_0_ksp_type": "preonly",
+                "fieldsplit_0_pc_type": "gamg",
+                "fieldsplit_1_ksp_type": "preonly",
+                "fieldsplit_1_pc_type": "jacobi",
+            }
+    else:  # pragma: no cover - validated by Literal
+        raise ValueError(options.linear_solver)
+    opts |= options.petsc_options
+    return opts
+
+
+def rigid_body_modes(V: fem.FunctionSpace) -> PETSc.NullSpace:
+    """The six rigid-body modes of a 3-D vector space, as a PETSc near-nullspace (GAMG)."""
+    from dolfinx import la
+
+    index_map = V.dofmap.index_map
+    bs = V.dofmap.index_map_bs
+    basis = [la.vector(index_map, bs=bs, dtype=PETSc.ScalarType) for _ in range(6)]
+    b = [x.array for x in basis]
+    dofs = [V.sub(i).dofmap.list.reshape(-1) for i in range(3)]
+    x = V.tabulate_dof_coordinates()
+    for i in range(3):
+        b[i][dofs[i]] = 1.0
+    x0, x1, x2 = x[dofs[0] // bs, 0], x[dofs[0] // bs, 1], x[dofs[0] // bs, 2]
+    b[3][dofs[0]] = -x1
+    b[3][dofs[1]] = x0
+    b[4][dofs[0]] = x2
+    b[4][dofs[2]] = -x0
+    b[5][dofs[2]] = x1
+    b[5][dofs[1]] = -x2
+    la.orthonormalize(basis)
+    vecs = [dolfinx.la.petsc.create_vector_wrap(v) for v in basis]
+    return PETSc.NullSpace().create(vectors=vecs)
+
+
+@dataclass
+class NewtonRecord:
+    """One nonlinear solve."""
+
+    converged: bool
+    iterations: int
+    residual: float
+    reason: int
+    seconds: float
+
+
+class NonlinearSolver:
+    """SNES Newton for the residual ``F(u[, p]) = 0`` with Dirichlet conditions ``bcs``.
+
+    Wraps :class:`dolfinx.fem.petsc.NonlinearProblem`; :meth:`solve` returns a
+    :class:`NewtonRecord` and never raises on non-convergence (the caller decides whether to cut
+    back the step or raise :class:`SolverError`); the unknowns are restored by the caller.
+    """
+
+    def __init__(self, residual, unknowns, bcs, options: SolverOptions):
+        self.options = options
+        self.unknowns = unknowns
+        prefix = f"footsim_{next(_prefix_counter)}_"
+        kind = "nest" if (options.linear_solver == "gamg" and len(unknowns) > 1) else None
+        F = residual if len(unknowns) > 1 else residual[0]
+        u = unknowns if len(unknowns) > 1 else unknowns[0]
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            F,
+            u,
+            bcs=bcs,
+            petsc_options_prefix=prefix,
+            petsc_options=petsc_options(options),
+            kind=kind,
+        )
+        if options.linear_solver == "gamg" and len(unknowns) == 1:
+            self.problem.A.setNearNullSpace(rigid_body_modes(unknowns[0].function_space))
+        if options.verbose:
+            snes = self.problem.solver
+
+            def monitor(_snes, it, fnorm):
+                print(f"    newton {it:2d}  |F| = {fnorm:.3e}")
+
+            snes.setMonitor(monitor)
+
+    def solve(self) -> NewtonRecord:
+        t0 = time.perf_counter()
+        snes = self.problem.solver
+        try:
+            self.problem.solve()
+            reason = snes.getConvergedReason()
+            its = snes.getIterationNumber()
+            fnorm = snes.getFunctionNorm()
+        except PETSc.Error:  # e.g. a factorisation failure
+            reason, its, fnorm = -100, snes.getIterationNumber(), float("nan")
+        finite = all(np.isfinite(w.x.array).all() for w in self.unknowns)
+        ok = finite and np.isfinite(fnorm) and (reason > 0 or fnorm <= self.options.accept_atol)
+        ok = bool(self.unknowns[0].function_space.mesh.comm.allreduce(ok, op=MPI.LAND))
+        return NewtonRecord(ok, int(its), float(fnorm), int(reason), time.perf_counter() - t0)
+
+
+def save_state(fields: Sequence[fem.Function]) -> list[np.ndarray]:
+    return [f.x.array.copy() for f in fields]
+
+
+def restore_state(fields: Sequence[fem.Function], state: Sequence[np.ndarray]) -> None:
+    for f, a in zip(fields, state, strict=True):
+        f.x.array[:] = a
+        f.x.scatter_forward()
+
+
+__all__ = [
+    "K_PIN",
+    "Hyperelasticity",
+    "NewtonRecord",
+    "NonlinearSolver",
+    "SolverError",
+    "SolverOptions",
+    "petsc_options",
+    "restore_state",
+    "rigid_body_modes",
+    "save_state",
+]

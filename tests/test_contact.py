@@ -1,0 +1,254 @@
+"""Verification of the contact solver: Hertz, patch test, equilibrium, failure reporting.
+
+Units: mm, N, MPa.
+"""
+
+from __future__ import annotations
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+import gmsh  # noqa: E402  isort: skip
+import numpy as np  # noqa: E402  isort: skip
+import pytest  # noqa: E402  isort: skip
+import dolfinx  # noqa: E402  isort: skip
+import dolfinx.io.gmsh  # noqa: E402  isort: skip
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+from footsim import tags  # noqa: E402
+from footsim.contact import HeightField, RigidPlane  # noqa: E402
+from footsim.materials import NeoHookean  # noqa: E402
+from footsim.mechanics import SolverError, SolverOptions  # noqa: E402
+from footsim.solver import solve_contact, write_solution  # noqa: E402
+
+X_SYM, Y_SYM = 201, 202  # test-only facet tags of the symmetry planes x = 0 and y = 0
+CONTACT, DRIVEN, TISSUE = tags.Surface.PLANTAR_SKIN, tags.Surface.CUT_BONE, tags.Volume.SOFT_TISSUE
+
+
+# ------------------------------------------------------------------------------------ meshes
+def box_mesh(L=10.0, H=5.0, n=4):
+    """Quarter block [0, L]^2 x [0, H]: bottom = contact, top = driven, x=0 / y=0 symmetry."""
+    mesh = dolfinx.mesh.create_box(
+        MPI.COMM_WORLD, [[0, 0, 0], [L, L, H]], [n, n, n], dolfinx.mesh.CellType.tetrahedron
+    )
+    nc = mesh.topology.index_map(3).size_local
+    ct = dolfinx.mesh.meshtags(
+        mesh, 3, np.arange(nc, dtype=np.int32), np.full(nc, int(TISSUE), dtype=np.int32)
+    )
+    mesh.topology.create_connectivity(2, 3)
+    groups = [
+        (lambda x: np.isclose(x[2], 0.0), CONTACT),
+        (lambda x: np.isclose(x[2], H), DRIVEN),
+        (lambda x: np.isclose(x[0], 0.0), X_SYM),
+        (lambda x: np.isclose(x[1], 0.0), Y_SYM),
+    ]
+    idx, val = [], []
+    for pred, tag in groups:
+        f = dolfinx.mesh.locate_entities_boundary(mesh, 2, pred)
+        idx.append(f)
+        val.append(np.full(f.size, int(tag), dtype=np.int32))
+    idx, val = np.concatenate(idx), np.concatenate(val)
+    order = np.argsort(idx)
+    ft = dolfinx.mesh.meshtags(mesh, 2, idx[order], val[order])
+    return mesh, ct, ft
+
+
+def hemisphere_mesh(R: float, h_fine: float, r_fine: float, h_coarse: float | None = None):
+    """Quarter of the lower hemisphere of radius ``R`` (centre (0, 0, R), lowest point at the
+    origin), graded to ``h_fine`` within ``r_fine`` of the origin (gmsh OCC)."""
+    h_coarse = h_coarse or R / 4
+    gmsh.initialize()
+    gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        gmsh.model.add("hemisphere")
+        occ = gmsh.model.occ
+        sphere = occ.addSphere(0, 0, R, R)
+        box = occ.addBox(0, 0, 0, R, R, R)
+        out, _ = occ.intersect([(3, sphere)], [(3, box)])
+        origin = occ.addPoint(0, 0, 0)
+        occ.synchronize()
+        groups: dict[int, list[int]] = {int(CONTACT): [], int(DRIVEN): [], X_SYM: [], Y_SYM: []}
+        for dim, tag in gmsh.model.getBoundary(out, oriented=False):
+            c = occ.getCenterOfMass(dim, tag)
+            if abs(c[0]) < 1e-9:
+                groups[X_SYM].append(tag)
+            elif abs(c[1]) < 1e-9:
+                groups[Y_SYM].append(tag)
+            elif abs(c[2] - R) < 1e-9:
+                groups[int(DRIVEN)].append(tag)
+            else:
+                groups[int(CONTACT)].append(tag)
+        gmsh.model.addPhysicalGroup(3, [out[0][1]], int(TISSUE))
+        for k, v in groups.items():
+            gmsh.model.addPhysicalGroup(2, v, k)
+        fld = gmsh.model.mesh.field
+        dist = fld.add("Distance")
+        fld.setNumbers(dist, "PointsList", [origin])
+        thr = fld.add("Threshold")
+        fld.setNumber(thr, "InField", dist)
+        fld.setNumber(thr, "SizeMin", h_fine)
+        fld.setNumber(thr, "SizeMax", h_coarse)
+        fld.setNumber(thr, "DistMin", r_fine)
+        fld.setNumber(thr, "DistMax", r_fine + 10 * (h_coarse - h_fine))
+        fld.setAsBackgroundMesh(thr)
+        for opt in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
+            gmsh.option.setNumber(f"Mesh.{opt}", 0)
+        gmsh.model.mesh.generate(3)
+        md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
+    finally:
+        gmsh.finalize()
+    return md.mesh, md.cell_tags, md.facet_tags
+
+
+# ------------------------------------------------------------------------------------ Hertz
+E_HERTZ, NU_HERTZ, R_HERTZ = 1.0, 0.3, 10.0  # MPa, -, mm
+
+
+def hertz(F: float, E=E_HERTZ, nu=NU_HERTZ, R=R_HERTZ):
+    """Hertz (1882) sphere on a rigid plane (Johnson 1985, Contact Mechanics, ch. 4):
+    contact radius ``a``, peak pressure ``p0`` and indentation ``d`` for the force ``F``."""
+    Es = E / (1 - nu**2)
+    a = (3 * F * R / (4 * Es)) ** (1 / 3)
+    return a, 3 * F / (2 * np.pi * a**2), a**2 / R
+
+
+def hertz_run(h_over_a: float, a_target: float = 1.0):
+    """Quarter elastic hemisphere (R = 10 mm, E = 1 MPa, nu = 0.3) pushed by its flat top
+    (vertical only) onto the plane z = 0 by the Hertz indentation of ``a_target``."""
+    R = R_HERTZ
+    mesh, ct, ft = hemisphere_mesh(R, h_over_a * a_target, 1.5 * a_target)
+    opts = SolverOptions(
+        formulation="displacement",
+        penetration_tol_mm=1e-3 * a_target**2 / R,
+        pressure_rtol=1e-3,
+        initial_step_mm=0.5 * a_target**2 / R,
+    )
+    sol = solve_contact(
+        mesh, ct, ft,
+        materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=NU_HERTZ)},
+        travel_mm=a_target**2 / R, driven_components=(2,),
+        rollers=[(X_SYM, 0), (Y_SYM, 1)], ground=RigidPlane(z=0.0), options=opts,
+    )  # fmt: skip
+    F = 4 * sol.reaction_contact_N  # full sphere
+    a_H, p0_H, d_H = hertz(F)
+    i0 = np.argmin(np.linalg.norm(sol.contact_nodes_reference, axis=1))
+    p0 = sol.contact_node_pressure[i0]
+    a = np.sqrt(4 * sol.contact_area_mm2 / np.pi)
+    Es = E_HERTZ / (1 - NU_HERTZ**2)
+    F_H = 4 / 3 * Es * np.sqrt(R) * sol.travel_mm**1.5  # Hertz force at the FE travel
+    return {
+        "sol": sol,
+        "err_force": F / F_H - 1,
+        "err_p0": p0 / p0_H - 1,
+        "err_a": a / a_H - 1,
+        "err_d": sol.travel_mm / d_H - 1,
+    }
+
+
+def test_hertz_sphere_on_plane():
+    """Force-indentation, peak pressure and contact radius within 5 % of Hertz (a/R = 0.1)."""
+    r = hertz_run(h_over_a=1 / 3)
+    print({k: f"{v:+.2%}" for k, v in r.items() if k.startswith("err")})
+    for k in ("err_force", "err_p0", "err_a", "err_d"):
+        assert abs(r[k]) < 0.05, (k, r[k])
+    sol = r["sol"]
+    # equilibrium: the bones' push equals the contact integral (both from the same state)
+    assert sol.reaction_dirichlet_N == pytest.approx(sol.reaction_contact_N, rel=1e-6)
+    # pressure recovery is consistent: sum of nodal pressure x nodal area = contact force
+    pa = np.sum(sol.contact_node_pressure * sol.contact_node_area)
+    assert pa == pytest.approx(sol.reaction_contact_N, rel=1e-10)
+
+
+@pytest.mark.slow
+def test_hertz_refinement():
+    """The peak-pressure and contact-radius errors fall with refinement (h/a = 1/2 .. 1/6)."""
+    errs = []
+    for h in (1 / 2, 1 / 3, 1 / 4, 1 / 6):
+        r = hertz_run(h_over_a=h)
+        errs.append((h, r["err_force"], r["err_p0"], r["err_a"], r["err_d"]))
+        print(f"h/a = {h:.3f}: force {r['err_force']:+.2%} p0 {r['err_p0']:+.2%} "
+              f"a {r['err_a']:+.2%} d {r['err_d']:+.2%}")  # fmt: skip
+    assert all(abs(e) < 0.05 for row in errs[1:] for e in row[1:])
+    assert abs(errs[-1][2]) < abs(errs[0][2])  # peak pressure improves
+    assert abs(errs[-1][3]) < abs(errs[0][3])  # contact radius improves
+
+
+# ------------------------------------------------------------------------------------ patch
+@pytest.mark.parametrize("formulation", ["mixed", "displacement"])
+def test_patch_uniform_pressure(formulation):
+    """A block pressed uniformly (frictionless base, vertical-only top) on the plane: the
+    contact pressure is uniform (within 2 %) and equals force / area; the Dirichlet reaction
+    equals the contact integral; the target force is met within force_rtol."""
+    L = 10.0
+    mesh, ct, ft = box_mesh(L=L, H=5.0, n=4)
+    opts = SolverOptions(formulation=formulation, degree=2)
+    target = 2.0  # N on the quarter block (nominal 20 kPa, the default soft tissue)
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=target, driven_components=(2,),
+        rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
+    )  # fmt: skip
+    R = sol.reaction_contact_N
+    assert R == pytest.approx(target, rel=opts.force_rtol)
+    assert sol.reaction_dirichlet_N == pytest.approx(R, rel=1e-6)
+    X = sol.contact_nodes_reference
+    inner = (X[:, 0] < 0.8 * L) & (X[:, 1] < 0.8 * L)
+    p = sol.contact_node_pressure[inner]
+    pn = sol.contact_node_pressure_nominal[inner]
+    area = sol.contact_node_area.sum()
+    assert np.ptp(p) / p.mean() < 0.02
+    assert p.mean() == pytest.approx(R / area, rel=0.02)  # Cauchy = force / deformed area
+    assert pn.mean() == pytest.approx(R / L**2, rel=0.02)  # nominal = force / initial area
+    assert np.ptp(pn) / pn.mean() < 0.02
+    assert sol.contact_node_area_reference.sum() == pytest.approx(L**2, rel=1e-10)
+    assert sol.contact_area_mm2 == pytest.approx(area, rel=1e-6)
+
+
+# ------------------------------------------------------------------------------------ obstacle
+def test_height_field_tilted_plane_equals_rigid_plane_when_flat():
+    """A height field h = 0 reproduces the rigid plane; a tilted plane pushes sideways."""
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
+    kw = dict(
+        target_force_N=0.2, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
+        options=SolverOptions(formulation="displacement"),
+    )  # fmt: skip
+    a = solve_contact(mesh, ct, ft, ground=RigidPlane(z=0.0), **kw)
+    b = solve_contact(mesh, ct, ft, ground=HeightField(lambda x, y: 0.0 * x), **kw)
+    assert b.travel_mm == pytest.approx(a.travel_mm, rel=1e-6)
+    assert b.reaction_contact_N == pytest.approx(a.reaction_contact_N, rel=1e-8)
+    c = solve_contact(mesh, ct, ft, ground=HeightField(lambda x, y: 0.05 * x), **kw)
+    # the normal of z = 0.05 x points to -x: the contact force has a -x component
+    assert c.contact_force_N[0] == pytest.approx(-0.05 * c.contact_force_N[2], rel=1e-3)
+
+
+# ------------------------------------------------------------------------------------ failure
+def test_nonconvergence_raises_solver_error():
+    """An impossible load with 2 Newton iterations raises SolverError with step data."""
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
+    opts = SolverOptions(
+        formulation="displacement", max_newton_iterations=2, max_load_steps=6,
+        initial_step_mm=1.0, min_step_mm=0.2,
+    )  # fmt: skip
+    with pytest.raises(SolverError) as info:
+        solve_contact(
+            mesh, ct, ft, target_force_N=1e4, driven_components=(2,),
+            rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
+        )  # fmt: skip
+    err = info.value
+    assert err.step is not None and err.step >= 1
+    assert err.load_reached is not None and err.load_reached < 1e4
+    assert err.load_target == 1e4
+    assert err.residual is not None
+    assert "step=" in str(err) and "load_reached=" in str(err)
+
+
+def test_write_solution(tmp_path):
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=0.2, driven_components=(2,),
+        rollers=[(X_SYM, 0), (Y_SYM, 1)], options=SolverOptions(formulation="displacement"),
+    )  # fmt: skip
+    paths = write_solution(sol, tmp_path / "box")
+    assert all(p.exists() for p in paths)
+    # (reading it back with pyvista in the same process as dolfinx's HDF5 segfaults: check text)
+    text = paths[0].read_text()
+    for name in ("displacement", "von_mises", "max_shear", "contact_pressure"):
+        assert f'Name="{name}"' in text

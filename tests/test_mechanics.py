@@ -1,0 +1,142 @@
+"""Verification of the materials and of the finite-strain (mixed) formulation.
+
+Units: mm, N, MPa.
+"""
+
+from __future__ import annotations
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+import numpy as np  # noqa: E402  isort: skip
+import pytest  # noqa: E402  isort: skip
+import ufl  # noqa: E402  isort: skip
+import dolfinx  # noqa: E402  isort: skip
+from dolfinx import fem  # noqa: E402  isort: skip
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+from footsim import materials, tags  # noqa: E402
+from footsim.materials import (  # noqa: E402
+    MATERIALS,
+    NeoHookean,
+    default_assignment,
+    drucker_stable_range,
+    mode_stress_tangent,
+    resolve,
+)
+from footsim.mechanics import Hyperelasticity, NonlinearSolver, SolverOptions  # noqa: E402
+
+
+# ------------------------------------------------------------------------------------ materials
+def test_registry_and_default_assignment():
+    assign = default_assignment()
+    assert set(assign) == set(tags.Volume)
+    assert all(name in MATERIALS for name in assign.values())
+    mats = resolve({tags.Volume.INSOLE: "poron", tags.Volume.PAD: NeoHookean(name="x", E=2.0)})
+    assert mats[int(tags.Volume.INSOLE)].name == "poron"
+    assert mats[int(tags.Volume.PAD)].name == "x"
+    with pytest.raises(KeyError):
+        resolve({tags.Volume.PAD: "unobtainium"})
+
+
+def test_small_strain_constants():
+    """Polynomial soft tissue (Lemmon 1997 / Cheung 2005): mu0 = 2 (C10 + C01), K = 2 / D1."""
+    st = materials.SOFT_TISSUE
+    assert st.shear_modulus == pytest.approx(0.0543, rel=1e-6)
+    assert st.bulk_modulus == pytest.approx(2 / 3.65273, rel=1e-12)
+    assert 0.45 < st.poisson_ratio < 0.46 and st.split
+    assert materials.BONE.youngs_modulus == pytest.approx(7300.0)
+    assert not materials.BONE.split and not materials.EVA.split
+    # the neo-Hookean alternative matches the polynomial's small-strain constants
+    nh = materials.SOFT_TISSUE_NEOHOOKEAN
+    assert nh.shear_modulus == pytest.approx(st.shear_modulus, rel=1e-9)
+    assert nh.bulk_modulus == pytest.approx(st.bulk_modulus, rel=1e-9)
+    # uniaxial (incompressible) initial tangent = 3 mu0 for every isochoric law
+    for m in (st, nh, materials.SOFT_TISSUE_OGDEN):
+        _, t = mode_stress_tangent(m, np.array([1.0]), "uniaxial")
+        assert t[0] == pytest.approx(3 * m.shear_modulus, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", ["soft_tissue", "soft_tissue_ogden", "soft_tissue_neohookean"])
+def test_soft_tissue_drucker_stability(name):
+    """Drucker stability (d sigma / d ln lambda > 0) in uniaxial, equibiaxial and planar
+    incompressible deformation for stretches 0.4..1.5 (the range reached under the heads)."""
+    res = drucker_stable_range(MATERIALS[name], 0.4, 1.5)
+    assert all(ok for ok, _ in res.values()), res
+    # and the stress has the right sign: tension for lambda > 1, compression for lambda < 1
+    s, _ = mode_stress_tangent(MATERIALS[name], np.array([0.5, 1.3]), "uniaxial")
+    assert s[0] < 0 < s[1]
+
+
+def test_ufl_energy_matches_numpy():
+    """The UFL energies equal the numpy ones (principal stretches) on a homogeneous state."""
+    mesh = dolfinx.mesh.create_unit_cube(MPI.COMM_WORLD, 1, 1, 1)
+    lam = (1.2, 0.9, 0.85)
+    Fm = ufl.as_matrix(np.diag(lam).tolist())
+    for m in (materials.SOFT_TISSUE, materials.SOFT_TISSUE_NEOHOOKEAN):
+        val = fem.assemble_scalar(fem.form(m.psi_iso(Fm) * ufl.dx(domain=mesh)))
+        assert val == pytest.approx(float(m.psi_iso_stretches(*lam)), rel=1e-10)
+    # hyperfoam with alpha = 4: tr(C^2) = sum lambda^4
+    foam = materials.EVA
+    val = fem.assemble_scalar(fem.form(foam.psi(Fm) * ufl.dx(domain=mesh)))
+    assert val == pytest.approx(float(foam.psi_stretches(*lam)), rel=1e-10)
+
+
+# ------------------------------------------------------------------------------------ locking
+def cantilever_tip(formulation: str, degree: int, nu: float, n=(20, 2, 2)) -> float:
+    """Tip deflection (mm) of a clamped 10 x 1 x 1 mm beam (E = 1 MPa) under an end shear
+    force P = 2.5e-5 N (small deflection, ~1 % of the length)."""
+    L, P, E = 10.0, 2.5e-5, 1.0
+    mesh = dolfinx.mesh.create_box(
+        MPI.COMM_WORLD, [[0, 0, 0], [L, 1, 1]], list(n), dolfinx.mesh.CellType.tetrahedron
+    )
+    nc = mesh.topology.index_map(3).size_local
+    ct = dolfinx.mesh.meshtags(mesh, 3, np.arange(nc, dtype=np.int32), np.zeros(nc, np.int32))
+    opts = SolverOptions(formulation=formulation, degree=degree, atol=1e-15, accept_atol=1e-13)
+    body = Hyperelasticity(mesh, ct, {0: NeoHookean(name="beam", E=E, nu=nu)}, opts)
+    mesh.topology.create_connectivity(2, 3)
+    clamp = dolfinx.mesh.locate_entities_boundary(mesh, 2, lambda x: np.isclose(x[0], 0.0))
+    end = dolfinx.mesh.locate_entities_boundary(mesh, 2, lambda x: np.isclose(x[0], L))
+    ft = dolfinx.mesh.meshtags(mesh, 2, np.sort(end), np.ones(end.size, np.int32))
+    bc = fem.dirichletbc(
+        np.zeros(3, dtype=dolfinx.default_scalar_type),
+        fem.locate_dofs_topological(body.V, 2, clamp),
+        body.V,
+    )
+    ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
+    t = ufl.as_vector((0.0, 0.0, -P))  # per unit area of the 1 x 1 end face
+    solver = NonlinearSolver(body.residual(-ufl.dot(t, body.v) * ds(1)), body.unknowns(), [bc],
+                             opts)  # fmt: skip
+    rec = solver.solve()
+    assert rec.converged
+    tip = body.u.eval(np.array([[L, 0.5, 0.5]]), np.array([_cell_at(mesh, [L, 0.5, 0.5])]))
+    return -float(tip[2])
+
+
+def _cell_at(mesh, x):
+    from dolfinx import geometry
+
+    tree = geometry.bb_tree(mesh, mesh.topology.dim)
+    cand = geometry.compute_collisions_points(tree, np.array([x], dtype=float))
+    cells = geometry.compute_colliding_cells(mesh, cand, np.array([x], dtype=float))
+    return cells.links(0)[0]
+
+
+def timoshenko_tip(nu: float, L=10.0, P=2.5e-5, E=1.0, b=1.0, h=1.0) -> float:
+    """Timoshenko beam tip deflection ``P L^3 / (3 E I) + P L / (k G A)`` with the shear
+    coefficient of a rectangle ``k = 10 (1 + nu) / (12 + 11 nu)`` (Cowper 1966, J Appl Mech
+    33:335; Timoshenko & Goodier 1970, Theory of Elasticity, sec. 21)."""
+    I_, A, G = b * h**3 / 12, b * h, E / (2 * (1 + nu))
+    k = 10 * (1 + nu) / (12 + 11 * nu)
+    return P * L**3 / (3 * E * I_) + P * L / (k * G * A)
+
+
+def test_no_volumetric_locking():
+    """Nearly incompressible (nu = 0.499) cantilever: the Taylor-Hood P2-P1 mixed formulation
+    gives the Timoshenko deflection within 5 %, while linear displacement elements lock."""
+    ref = timoshenko_tip(0.499)
+    mixed = cantilever_tip("mixed", 2, 0.499)
+    p1 = cantilever_tip("displacement", 1, 0.499)
+    print(f"tip: reference {ref:.5f}, P2-P1 {mixed:.5f} ({mixed / ref - 1:+.2%}), "
+          f"P1 {p1:.5f} ({p1 / ref - 1:+.2%})")  # fmt: skip
+    assert mixed == pytest.approx(ref, rel=0.05)
+    assert p1 < 0.5 * ref  # locking of the pure-displacement P1 formulation
