@@ -38,6 +38,11 @@ REGION_RADIUS_MM = 15.0
 head's region (nearest head wins). 15 mm is just under the ~18-20 mm spacing of the heads,
 the size of the forefoot masks used in pedobarography (Cavanagh & Ulbrecht 1994)."""
 
+CONTACT_THRESHOLD_KPA = 1.0
+"""A plantar node counts as loaded (contact area, mean pressure) above this pressure (kPa):
+below the 2.5-5 kPa thresholds of commercial pressure insoles and platforms (novel Pedar-X,
+emed manuals), above the smoothing tail of the P1 pressure recovery at the contact edge."""
+
 REGION_COLUMNS = (
     "region",
     "peak_kPa",

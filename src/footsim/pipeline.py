@@ -1,0 +1,353 @@
+"""One scenario, end to end: parameters -> mesh -> solve -> result folder -> picture.
+
+:func:`run` is what ``footsim run`` and every sweep worker call. It never reports a number
+from a solve that did not converge: a :class:`~footsim.mechanics.SolverError` (or a bad
+geometry) is caught and written as a ``failed`` summary with its reason, and the returned
+:class:`RunRecord` says so. A finished run is found again by the content hash of its
+scenario and not solved twice (``force=True`` re-runs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from footsim import __version__, results
+from footsim.results import REGION_COLUMNS, REGIONS
+
+if TYPE_CHECKING:
+    from footsim.scenarios import Scenario
+
+MESH_DIR_ENV = "FOOTSIM_MESH_DIR"
+"""Environment variable naming the mesh cache folder (default ``meshes/`` in the working dir)."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Outcome of one run: ``status`` is ``done`` or ``failed`` (then ``reason`` says why)."""
+
+    status: str
+    reason: str
+    folder: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+
+def mesh_dir() -> Path:
+    """The mesh cache folder: ``$FOOTSIM_MESH_DIR`` or ``./meshes``."""
+    return Path(os.environ.get(MESH_DIR_ENV, "meshes"))
+
+
+def run_folder(scenario: Scenario, results_root: Path) -> Path:
+    """``results_root/<name>-<hash>``: where the run of ``scenario`` lives."""
+    return Path(results_root) / f"{scenario.name}-{scenario.content_hash()}"
+
+
+def load_case(scenario: Scenario):
+    """The :class:`~footsim.loading.LoadCase` of a scenario (force in N, heel rise in deg)."""
+    from footsim import loading
+    from footsim.footwear import forefoot_load_share
+
+    spec = scenario.load
+    heel = scenario.footwear.heel_height_mm
+    if spec.case == "standing":
+        case = loading.standing(spec.body_mass_kg, forefoot_share=forefoot_load_share(heel))
+    else:
+        case = loading.push_off(spec.body_mass_kg)
+    if spec.force_N is not None:
+        case = loading.LoadCase(case.name, spec.force_N, case.heel_rise_deg, "explicit force")
+    return case
+
+
+def run(
+    scenario: Scenario, results_root: Path, *, png: bool = True, force: bool = False
+) -> RunRecord:
+    """Run ``scenario`` and write its folder under ``results_root`` (see :mod:`footsim.results`).
+
+    Returns the record; a failed solve or geometry is a ``failed`` record, not an exception.
+    """
+    folder = run_folder(scenario, results_root)
+    if not force and results.is_done(folder):
+        summary = results.read_summary(folder) or {}
+        return RunRecord("done", "", folder, summary, cached=True)
+
+    staging = results.staging_dir(folder)
+    base = {
+        "name": scenario.name,
+        "description": scenario.description,
+        "hash": scenario.content_hash(),
+        "footsim_version": __version__,
+    }
+    (staging / "scenario.toml").write_text(scenario.to_toml())
+    t_start = time.perf_counter()
+    try:
+        summary = _solve_and_write(scenario, staging, png=png and scenario.output.pressure_png)
+        summary.update(base, status="done", reason="")
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
+        reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+        summary = dict(base, status="failed", reason=reason, traceback=traceback.format_exc())
+    summary["wall_time_s"] = time.perf_counter() - t_start
+    summary.setdefault("figures", {})["wall_time_s"] = summary["wall_time_s"]
+    results.write_json_atomic(staging / "summary.json", summary)
+    results.commit(staging, folder)
+    return RunRecord(summary["status"], summary["reason"], folder, summary)
+
+
+def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, Any]:
+    from footsim import geometry
+    from footsim.footwear import apply_heel
+    from footsim.solver import solve_load_case
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    anatomy = apply_heel(scenario.anatomy, scenario.footwear)
+    built = geometry.build_mesh(
+        anatomy,
+        scenario.footwear,
+        preset=scenario.mesh.preset,
+        size_mm=scenario.mesh.size_mm,
+        outdir=mesh_dir(),
+    )
+    mesh, cell_tags, facet_tags = geometry.load_dolfinx(built.folder)
+    timings["mesh"] = time.perf_counter() - t0
+
+    case = load_case(scenario)
+    materials = {_volume_tag(k): v for k, v in scenario.materials.items()}
+    solution = solve_load_case(mesh, cell_tags, facet_tags, case, materials=materials or None)
+    timings.update(solution.record.timings)
+
+    t0 = time.perf_counter()
+    head_centres = np.asarray(anatomy.head_centres(), dtype=float)
+    fields = export(solution, cell_tags, head_centres, out, scenario)
+    rows = fields.pop("regions")
+    timings["export"] = time.perf_counter() - t0
+
+    summary: dict[str, Any] = {
+        "load_case": {
+            "name": case.name,
+            "force_N": case.force_N,
+            "heel_rise_deg": case.heel_rise_deg,
+            "description": case.description,
+        },
+        "mesh": {"folder": str(built.folder), "preset": scenario.mesh.preset},
+        "solution": solution.summary(),
+        "regions": rows,
+        "head_centres_mm": head_centres.tolist(),
+        "head_radii_mm": list(map(float, anatomy.head_radii())),
+        "timings_s": timings,
+    }
+    summary["figures"] = figures(summary)
+    _check_equilibrium(summary)
+    if png:
+        from footsim import plotting
+
+        t0 = time.perf_counter()
+        plotting.pressure_map(
+            results.Result(
+                out, summary, results.region_table(summary), fields["plantar"], None, None
+            ),
+            out / "pressure.png",
+        )
+        timings["picture"] = time.perf_counter() - t0
+    return summary
+
+
+def _volume_tag(name: str) -> int:
+    from footsim import tags
+
+    return int(tags.Volume[name.upper()])
+
+
+EQUILIBRIUM_RTOL = 0.005
+"""Reaction must equal the applied load within 0.5 % (issue #4), else the run fails."""
+
+
+def _check_equilibrium(summary: dict[str, Any]) -> None:
+    sol = summary["solution"]
+    target = summary["load_case"]["force_N"]
+    for key in ("reaction_dirichlet_N", "reaction_contact_N"):
+        err = abs(sol[key] - target) / target
+        if err > EQUILIBRIUM_RTOL:
+            raise RuntimeError(
+                f"equilibrium check failed: {key} = {sol[key]:.3f} N vs applied {target:.3f} N "
+                f"({100 * err:.2f} % > {100 * EQUILIBRIUM_RTOL:.1f} %)"
+            )
+
+
+def figures(summary: dict[str, Any]) -> dict[str, float]:
+    """The flat table row of a run: global figures and per-region ones (kPa, mm^2, N)."""
+    sol = summary["solution"]
+    out: dict[str, float] = {
+        "force_target_N": summary["load_case"]["force_N"],
+        "reaction_N": sol["reaction_dirichlet_N"],
+        "reaction_contact_N": sol["reaction_contact_N"],
+        "contact_area_mm2": sol["contact_area_mm2"],
+        "peak_pressure_kPa": sol["peak_pressure_kPa"],
+        "peak_von_mises_kPa": sol["peak_von_mises_kPa"],
+        "peak_max_shear_kPa": sol["peak_max_shear_kPa"],
+        "max_penetration_mm": sol["max_penetration_mm"],
+        "newton_iterations": sol["newton_iterations"],
+        "load_steps": sol["load_steps"],
+        "num_dofs": sol["num_dofs"],
+    }
+    for row in summary["regions"]:
+        for col in REGION_COLUMNS[1:]:
+            out[f"{row['region']}_{col}"] = row[col]
+    return out
+
+
+def export(solution, cell_tags, head_centres_mm: np.ndarray, out: Path, scenario: Scenario):
+    """Write ``plantar.vtu`` and ``volume.vtu`` (serial) and compute the regional table.
+
+    Pressures are Cauchy contact pressures (force per deformed area) at the P1 nodes of the
+    plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
+    regional forces add up to the contact reaction.
+    """
+    import dolfinx.plot
+    import pyvista as pv
+    from dolfinx import fem
+
+    from footsim import tags
+
+    u = solution.displacement
+    mesh = u.function_space.mesh
+    if mesh.comm.size > 1:
+        raise NotImplementedError("result export runs in serial; use write_solution under MPI")
+    P1 = solution.contact_pressure.function_space
+    topology, cell_types, x = dolfinx.plot.vtk_mesh(P1)
+    grid = pv.UnstructuredGrid(topology, cell_types, x)
+    V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
+    if not np.allclose(V1.tabulate_dof_coordinates(), x):
+        raise RuntimeError("P1 vector and scalar dof layouts differ")
+    u1 = fem.Function(V1)
+    u1.interpolate(u)
+    disp = u1.x.array.reshape(-1, 3)[: len(x)]
+    n_cells = mesh.topology.index_map(3).size_local
+    tag = np.zeros(n_cells, dtype=np.int32)
+    tag[cell_tags.indices] = cell_tags.values
+    dg0 = solution.von_mises.function_space.dofmap.list[:n_cells, 0]
+    vm_kPa = 1000.0 * solution.von_mises.x.array[dg0]
+    tau_kPa = 1000.0 * solution.max_shear.x.array[dg0]
+    grid.point_data["displacement_mm"] = disp
+    grid.cell_data["tag"] = tag
+    grid.cell_data["von_mises_kPa"] = vm_kPa
+    grid.cell_data["max_shear_kPa"] = tau_kPa
+
+    # plantar skin: boundary faces whose nodes are all contact-surface nodes
+    pressure_kPa = 1000.0 * solution.contact_pressure.x.array[: len(x)]
+    node_area = np.zeros(len(x))
+    contact_dofs = np.asarray(_contact_dofs(solution, x))
+    node_area[contact_dofs] = solution.contact_node_area
+    on_surface = np.zeros(len(x), dtype=bool)
+    on_surface[contact_dofs] = True
+    surface = grid.extract_surface(algorithm="dataset_surface")
+    original = surface.point_data["vtkOriginalPointIds"]
+    faces = surface.faces.reshape(-1, 4)[:, 1:]
+    keep = on_surface[original[faces]].all(axis=1)
+    plantar_ids = np.unique(original[faces[keep]])
+    remap = -np.ones(len(x), dtype=np.int64)
+    remap[plantar_ids] = np.arange(len(plantar_ids))
+    tri = remap[original[faces[keep]]]
+    plantar = pv.PolyData(x[plantar_ids], np.hstack([np.full((len(tri), 1), 3), tri]).ravel())
+    plantar.point_data["pressure_kPa"] = pressure_kPa[plantar_ids]
+    plantar.point_data["displacement_mm"] = disp[plantar_ids]
+    plantar.point_data["node_area_mm2"] = node_area[plantar_ids]
+
+    pad_mask = None
+    region = results.assign_regions(x[plantar_ids], head_centres_mm, pad_mask)
+    plantar.point_data["region"] = region.astype(np.int32)
+
+    # internal stress in the fat pad under each head: soft-tissue cells below the head centre
+    centres = grid.cell_centers().points
+    soft = tag == int(tags.Volume.SOFT_TISSUE)
+    cell_region = results.assign_regions(centres, head_centres_mm)
+    rows = []
+    for k, name in enumerate(REGIONS):
+        sel = region == k
+        p = plantar.point_data["pressure_kPa"][sel]
+        a = plantar.point_data["node_area_mm2"][sel]
+        loaded = p > results.CONTACT_THRESHOLD_KPA
+        force_N = float(np.sum(p * a) / 1000.0)
+        area = float(a[loaded].sum())
+        in_pad = soft & (cell_region == k)
+        if k < 5:
+            in_pad &= centres[:, 2] < head_centres_mm[k, 2]
+        rows.append(
+            dict(
+                zip(
+                    REGION_COLUMNS,
+                    (
+                        name,
+                        float(p.max()) if p.size else 0.0,
+                        float(1000.0 * force_N / area) if area > 0 else 0.0,
+                        area,
+                        force_N,
+                        float(vm_kPa[in_pad].max()) if in_pad.any() else 0.0,
+                        float(tau_kPa[in_pad].max()) if in_pad.any() else 0.0,
+                    ),
+                    strict=True,
+                )
+            )
+        )
+    if scenario.output.fields:
+        grid.save(out / "volume.vtu")
+    plantar.cast_to_unstructured_grid().save(out / "plantar.vtu")
+    _write_regions_csv(rows, out / "regions.csv")
+    return {"plantar": plantar, "volume": grid, "regions": rows}
+
+
+def _contact_dofs(solution, x: np.ndarray) -> np.ndarray:
+    """Indices (into the P1 dofs) of the solver's contact-surface nodes, by coordinates."""
+    from scipy.spatial import cKDTree
+
+    dist, idx = cKDTree(x).query(solution.contact_nodes_reference)
+    if dist.max() > 1e-8:
+        raise RuntimeError("contact nodes do not coincide with P1 dofs")
+    return idx
+
+
+def _write_regions_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    import csv
+
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(REGION_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def format_record(record: RunRecord) -> str:
+    """Human-readable outcome of a run (the regional table in kPa)."""
+    if record.status != "done":
+        return f"{record.summary.get('name', '?')}: FAILED: {record.reason}\n{record.folder}"
+    s = record.summary
+    lines = [
+        f"{s['name']}: done{' (cached)' if record.cached else ''}  ->  {record.folder}",
+        f"load {s['load_case']['force_N']:.1f} N ({s['load_case']['description']}); "
+        f"reaction {s['figures']['reaction_N']:.1f} N; "
+        f"contact area {s['figures']['contact_area_mm2']:.0f} mm^2; "
+        f"{s['figures']['load_steps']} load steps, {s['figures']['newton_iterations']} Newton "
+        f"iterations, {s['wall_time_s']:.1f} s",
+        "",
+        f"{'region':<7}{'peak kPa':>10}{'mean kPa':>10}{'area mm2':>10}{'force N':>9}"
+        f"{'VM kPa':>9}{'shear kPa':>10}",
+    ]
+    for r in s["regions"]:
+        lines.append(
+            f"{r['region']:<7}{r['peak_kPa']:>10.1f}{r['mean_kPa']:>10.1f}"
+            f"{r['contact_area_mm2']:>10.1f}{r['force_N']:>9.2f}{r['peak_von_mises_kPa']:>9.1f}"
+            f"{r['peak_max_shear_kPa']:>10.1f}"
+        )
+    return "\n".join(lines)
+
+
+def clean_staging(results_root: Path) -> None:
+    """Remove leftover staging folders (``.<name>.*.tmp``) of killed runs."""
+    for p in Path(results_root).glob(".*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)
