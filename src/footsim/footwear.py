@@ -1,0 +1,168 @@
+"""Footwear: insole, metatarsal pad and heel height (parameters only; meshing is in geometry).
+
+- Barefoot (``Footwear()``): nothing is meshed; the ground is the rigid plane z = 0.
+- :class:`Insole`: a foam layer of ``thickness_mm`` under the whole forefoot; its bottom rests
+  on the rigid ground, its top is the contact surface. It is meshed as a separate body that
+  shares no nodes with the foot, placed so that it touches the unloaded foot without overlap.
+- :class:`MetatarsalPad`: a dome raised from the insole top (a half-ellipsoid of ``height_mm``,
+  ``length_mm`` along x and ``width_mm`` along y), its apex placed relative to the heads
+  (``apex_proximal_to_mth_mm`` proximal to the midpoint of MTH2 and MTH3, resolved against the
+  actual heads) or in absolute coordinates (``apex_x_mm``, a pad glued in a shoe stays put when
+  the foot changes). Typical: 4-8 mm high, apex 5-10 mm proximal to MTH2-3 (Hsi et al. 2005,
+  Foot Ankle Int 26:498; Hastings et al. 2007, J Orthop Sports Phys Ther 37:S2).
+- Heel height: :func:`apply_heel` raises the metatarsal declination and
+  :func:`forefoot_load_share` the forefoot's share of the standing load.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from footsim.anatomy import Anatomy
+
+INSOLE_MATERIALS = ("eva", "polyurethane", "poron", "rigid")
+
+
+class FootwearError(ValueError):
+    """Footwear parameters that cannot be built (named parameter, value, allowed range)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Insole(_Frozen):
+    """A foam insole under the forefoot."""
+
+    thickness_mm: float = Field(
+        6.0,
+        ge=2.0,
+        le=20.0,
+        description="thickness (mm); commercial insoles 6.3/9.5/12.7 mm (Goske et al. 2006, "
+        "J Biomech 39:2363)",
+    )
+    material: str = Field(
+        "eva", description=f"insole material, one of {', '.join(INSOLE_MATERIALS)}"
+    )
+    margin_mm: float = Field(
+        8.0, ge=2.0, le=30.0, description="insole extent beyond the forefoot outline (mm)"
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> Insole:
+        if self.material not in INSOLE_MATERIALS:
+            raise ValueError(
+                f"insole.material = {self.material!r} is not one of {', '.join(INSOLE_MATERIALS)}"
+            )
+        return self
+
+
+class MetatarsalPad(_Frozen):
+    """A dome-shaped metatarsal pad on the insole top."""
+
+    height_mm: float = Field(5.0, ge=1.0, le=12.0, description="apex height (mm), typical 4-8")
+    length_mm: float = Field(
+        40.0, ge=10.0, le=70.0, description="length along x (mm); commercial pads ~35-50 mm"
+    )
+    width_mm: float = Field(
+        30.0, ge=10.0, le=60.0, description="width along y (mm); commercial pads ~25-35 mm"
+    )
+    apex_proximal_to_mth_mm: float | None = Field(
+        8.0,
+        ge=-10.0,
+        le=30.0,
+        description="apex distance proximal to the midpoint of MTH2 and MTH3 (mm); 0 = at "
+        "the head line, positive = proximal. Ignored when apex_x_mm is given",
+    )
+    apex_x_mm: float | None = Field(
+        None, ge=-80.0, le=40.0, description="absolute apex x (mm), overrides the relative one"
+    )
+    apex_y_mm: float | None = Field(
+        None,
+        ge=-60.0,
+        le=80.0,
+        description="absolute apex y (mm); default between MTH2 and MTH3",
+    )
+    material: str = Field("poron", description="pad material (see footsim.materials)")
+
+    def apex_xy(self, anatomy: Anatomy) -> tuple[float, float]:
+        """Apex position in the ground plane (mm), resolved against the actual heads."""
+        c = anatomy.head_centres()
+        mid = 0.5 * (c[1] + c[2])
+        x = (
+            self.apex_x_mm
+            if self.apex_x_mm is not None
+            else mid[0] - (self.apex_proximal_to_mth_mm or 0.0)
+        )
+        y = self.apex_y_mm if self.apex_y_mm is not None else mid[1]
+        return float(x), float(y)
+
+
+class Footwear(_Frozen):
+    """What the forefoot stands on: barefoot (no insole) or an insole with an optional pad."""
+
+    insole: Insole | None = Field(None, description="None: barefoot on rigid ground")
+    pad: MetatarsalPad | None = Field(None, description="metatarsal pad (needs an insole)")
+    heel_height_mm: float = Field(
+        0.0, ge=0.0, le=100.0, description="heel height of the shoe (mm); 0 = flat"
+    )
+
+    @model_validator(mode="after")
+    def _pad_needs_insole(self) -> Footwear:
+        if self.pad is not None and self.insole is None:
+            raise ValueError("footwear.pad needs footwear.insole (a pad sits on an insole)")
+        return self
+
+    def check(self, anatomy: Anatomy) -> None:
+        """Raise :class:`FootwearError` when the pad lies outside the insole."""
+        if self.pad is None or self.insole is None:
+            return
+        x0, x1, y0, y1 = anatomy.envelope_box_mm()
+        m = self.insole.margin_mm
+        ax, ay = self.pad.apex_xy(anatomy)
+        hx, hy = self.pad.length_mm / 2, self.pad.width_mm / 2
+        if ax - hx < x0 - m + 1.0 or ax + hx > x1 + m - 1.0:
+            raise FootwearError(
+                f"pad apex x = {ax:.1f} mm puts the pad outside the insole (allowed: "
+                f"{x0 - m + 1.0 + hx:.1f} .. {x1 + m - 1.0 - hx:.1f} mm for length "
+                f"{self.pad.length_mm:g} mm)"
+            )
+        if ay - hy < y0 - m + 1.0 or ay + hy > y1 + m - 1.0:
+            raise FootwearError(
+                f"pad apex y = {ay:.1f} mm puts the pad outside the insole (allowed: "
+                f"{y0 - m + 1.0 + hy:.1f} .. {y1 + m - 1.0 - hy:.1f} mm for width "
+                f"{self.pad.width_mm:g} mm)"
+            )
+
+
+# ----------------------------------------------------------------------- heel height
+HEEL_DECLINATION_DEG_PER_CM = 2.0
+"""Increase of metatarsal declination per cm of heel (deg/cm). Radiographs of feet in shoes of
+1-9 cm heel: the first metatarsal declination grows from ~20 to ~37 deg at 9 cm, i.e. ~2 deg/cm
+(Mandato & Nester 1999, J Am Podiatr Med Assoc 89:75; Stefanyshyn et al. 2000, Med Sci Sports
+Exerc 32:S122); applied to every ray."""
+
+HEEL_FOREFOOT_SHARE = ((0.0, 0.445), (50.0, 0.57), (80.0, 0.69), (100.0, 0.75))
+"""Forefoot share of the standing load against heel height (mm, share). Barefoot 44.5 % (Zebris
+normative study, J Physiol Anthropol 2020, n = 416); 5 cm ~57 %, 8 cm ~69 % from in-shoe
+pressure studies (Snow & Williams 1994, Arch Phys Med Rehabil 75:568: forefoot load rises
+with heel height; Mandato & Nester 1999). Linear interpolation between the points. Corrigan et
+al. 1993 found the total forefoot force on heel blocks unchanged barefoot: the shares are for
+shod standing, as the scenarios use them."""
+
+
+def forefoot_load_share(heel_height_mm: float) -> float:
+    """Forefoot share of the single-foot standing load for a heel height (mm)."""
+    h, s = np.array(HEEL_FOREFOOT_SHARE).T
+    return float(np.interp(heel_height_mm, h, s))
+
+
+def apply_heel(anatomy: Anatomy, footwear: Footwear) -> Anatomy:
+    """The anatomy in a shoe of ``footwear.heel_height_mm``: each declination is raised by
+    :data:`HEEL_DECLINATION_DEG_PER_CM` per cm (the heads stay on the ground, the bases rise)."""
+    if footwear.heel_height_mm == 0.0:
+        return anatomy
+    extra = HEEL_DECLINATION_DEG_PER_CM * footwear.heel_height_mm / 10.0
+    decl = tuple(min(45.0, d + extra) for d in anatomy.declination_deg)
+    return Anatomy(**{**anatomy.model_dump(), "declination_deg": decl})

@@ -1,0 +1,176 @@
+"""The parametric forefoot mesh: tags, volumes, positions, thickness, determinism, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+import footsim  # noqa: F401
+from footsim import geometry, tags
+from footsim.anatomy import Anatomy
+from footsim.footwear import Footwear, Insole, MetatarsalPad
+
+
+def _read(folder):
+    import meshio
+
+    m = meshio.read(folder / "mesh.msh")
+    return m
+
+
+@pytest.fixture(scope="module")
+def default_mesh(tmp_path_factory):
+    return geometry.build_mesh(Anatomy(), preset="coarse", outdir=tmp_path_factory.mktemp("m"))
+
+
+@pytest.fixture(scope="module")
+def pad_mesh(tmp_path_factory):
+    fw = Footwear(insole=Insole(thickness_mm=6.0), pad=MetatarsalPad(height_mm=5.0))
+    return geometry.build_mesh(
+        Anatomy(), fw, preset="coarse", outdir=tmp_path_factory.mktemp("p")
+    ), fw
+
+
+def _cells_by_tag(m):
+    cells = m.get_cells_type("tetra")
+    phys = m.get_cell_data("gmsh:physical", "tetra")
+    return cells, phys
+
+
+def _tet_volumes(points, cells):
+    a, b, c, d = (points[cells[:, i]] for i in range(4))
+    return np.abs(np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a)) / 6.0
+
+
+def test_every_enabled_part_is_tagged(default_mesh):
+    m = _read(default_mesh.folder)
+    _, phys = _cells_by_tag(m)
+    present = set(np.unique(phys))
+    expected = {int(v) for v in (*tags.BONES, *tags.SESAMOIDS, *tags.PLATES)}
+    expected.add(int(tags.Volume.SOFT_TISSUE))
+    assert expected == present
+    tri_phys = set(np.unique(m.get_cell_data("gmsh:physical", "triangle")))
+    for s in ("PLANTAR_SKIN", "DORSAL_SKIN", "CUT_BONE", "CUT_SOFT"):
+        assert int(tags.Surface[s]) in tri_phys, s
+    saved = json.loads((default_mesh.folder / "tags.json").read_text())
+    assert saved == tags.registry()
+
+
+def test_bone_volumes_match_their_parameters(default_mesh):
+    """The built solids (OCC volumes) against the analytic volume of each bone's parameters."""
+    meta = json.loads((default_mesh.folder / "quality.json").read_text())
+    a = Anatomy()
+    for ray in range(1, 6):
+        cad = meta["cad_volume_mm3"][f"MT{ray}"]
+        assert cad == pytest.approx(a.bone_volume_mm3(ray), rel=0.02), ray
+
+
+@pytest.mark.slow
+def test_meshed_bone_volumes_within_two_percent_on_default_mesh(tmp_path):
+    built = geometry.build_mesh(Anatomy(), preset="default", outdir=tmp_path)
+    m = _read(built.folder)
+    cells, phys = _cells_by_tag(m)
+    vol = _tet_volumes(m.points, cells)
+    a = Anatomy()
+    for ray in range(1, 6):
+        assert vol[phys == ray].sum() == pytest.approx(a.bone_volume_mm3(ray), rel=0.02), ray
+
+
+def test_mth2_at_origin_and_skin_touches_ground(default_mesh):
+    a = Anatomy()
+    assert a.head_centres()[1, 0] == pytest.approx(0.0, abs=1e-9)
+    assert a.head_centres()[1, 1] == pytest.approx(0.0, abs=1e-9)
+    m = _read(default_mesh.folder)
+    assert m.points[:, 2].min() == pytest.approx(0.0, abs=0.05)
+
+
+def test_plantar_thickness_under_each_head_matches_parameter(default_mesh):
+    """Skin (lowest plantar node near the head's vertical) to the head's lowest point."""
+    a = Anatomy()
+    m = _read(default_mesh.folder)
+    tri = m.get_cells_type("triangle")
+    tri_phys = m.get_cell_data("gmsh:physical", "triangle")
+    skin = np.unique(tri[tri_phys == int(tags.Surface.PLANTAR_SKIN)])
+    pts = m.points[skin]
+    h = geometry.PRESETS["coarse"][0]
+    for k, (low, t) in enumerate(zip(a.head_lowest_points(), a.tissue_thickness_mm, strict=True)):
+        near = np.linalg.norm(pts[:, :2] - low[:2], axis=1) < h
+        below = pts[near & (pts[:, 2] < low[2])]
+        measured = low[2] - below[:, 2].min()
+        assert measured == pytest.approx(t, abs=h), k
+
+
+def test_longer_mt2_moves_only_mth2_distally():
+    a, b = Anatomy(), Anatomy(mt2_extra_length_mm=6.0)
+    d = b.head_centres() - a.head_centres()
+    assert d[1, 0] == pytest.approx(6.0)
+    assert d[1, 1] == 0.0
+    assert abs(d[1, 2]) < 0.5  # the head keeps its tissue thickness on the curved skin
+    np.testing.assert_array_equal(np.delete(d, 1, axis=0), 0.0)
+
+
+def test_same_parameters_same_mesh(tmp_path):
+    one = geometry.build_mesh(Anatomy(), preset="coarse", outdir=tmp_path / "a")
+    two = geometry.build_mesh(Anatomy(), preset="coarse", outdir=tmp_path / "b")
+    assert (one.num_nodes, one.num_cells) == (two.num_nodes, two.num_cells)
+    again = geometry.build_mesh(Anatomy(), preset="coarse", outdir=tmp_path / "a")
+    assert again.cached and again.folder == one.folder
+
+
+def test_quality_floor_met(default_mesh):
+    for name, row in default_mesh.quality.items():
+        assert row["inverted"] == 0, name
+        assert row["min_sicn"] >= geometry.QUALITY_FLOOR["min_sicn"], name
+
+
+def test_footwear_is_a_separate_body(pad_mesh):
+    built, fw = pad_mesh
+    m = _read(built.folder)
+    cells, phys = _cells_by_tag(m)
+    foot = np.unique(cells[np.isin(phys, [int(v) for v in tags.FOOT])])
+    shoe = np.unique(cells[np.isin(phys, [int(v) for v in tags.FOOTWEAR])])
+    assert int(tags.Volume.INSOLE) in phys and int(tags.Volume.PAD) in phys
+    assert np.intersect1d(foot, shoe).size == 0
+    tri_phys = set(np.unique(m.get_cell_data("gmsh:physical", "triangle")))
+    for s in ("INSOLE_TOP", "INSOLE_BOTTOM"):
+        assert int(tags.Surface[s]) in tri_phys
+    # no overlap with the unloaded foot: the footwear top is at or below the skin
+    p = m.points[shoe]
+    skin = Anatomy().plantar_height_mm(p[:, 0], p[:, 1])
+    assert np.all(p[:, 2] <= skin + 0.01)
+    assert (skin - p[:, 2]).min() < 0.05  # and touches it (pad apex)
+    assert built.footwear_shift_mm > 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"mt2_extra_length_mm": 12.0}, "mt2_extra_length_mm"),
+        ({"head_radius_mm": (9.5, 12.0, 11.0, 7.0, 6.5)}, "intersect"),
+        ({"tissue_thickness_mm": (9.5, 3.0, 11.5, 10.5, 8.5)}, "tissue_thickness_mm[1]"),
+        ({"cut_x_mm": -68.0}, "cut_x_mm"),
+        ({"shaft_radius_mm": (6.5, 8.5, 4.2, 4.2, 4.5)}, "shaft_radius_mm"),
+    ],
+)
+def test_bad_anatomy_is_rejected_before_meshing(kwargs, needle):
+    with pytest.raises(ValueError, match=needle.replace("[", r"\[").replace("]", r"\]")):
+        Anatomy(**kwargs)
+
+
+def test_pad_outside_insole_is_rejected(tmp_path):
+    fw = Footwear(insole=Insole(), pad=MetatarsalPad(apex_x_mm=38.0))
+    with pytest.raises(ValueError, match="outside the insole"):
+        geometry.build_mesh(Anatomy(), fw, preset="coarse", outdir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_pad_needs_insole():
+    with pytest.raises(ValueError, match="needs footwear.insole"):
+        Footwear(pad=MetatarsalPad())
+
+
+def test_dolfinx_straight_from_gmsh():
+    mesh, cell_tags, facet_tags = geometry.to_dolfinx(Anatomy(), preset="coarse")
+    assert mesh.topology.index_map(3).size_local > 0
+    assert int(tags.Surface.PLANTAR_SKIN) in set(facet_tags.values)
+    assert int(tags.Volume.MT2) in set(cell_tags.values)
