@@ -144,6 +144,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, A
         "timings_s": timings,
     }
     summary["figures"] = figures(summary)
+    summary["name"] = scenario.name
     _check_equilibrium(summary)
     if png:
         from footsim import plotting
