@@ -84,7 +84,7 @@ class MetatarsalPad(_Frozen):
         le=80.0,
         description="absolute apex y (mm); default between MTH2 and MTH3",
     )
-    material: str = Field("poron", description="pad material (see footsim.materials)")
+    material: str = Field("pad", description="pad material (a name in footsim.materials.MATERIALS)")
 
     def apex_xy(self, anatomy: Anatomy) -> tuple[float, float]:
         """Apex position in the ground plane (mm), resolved against the actual heads."""

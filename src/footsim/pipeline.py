@@ -119,7 +119,8 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, A
     timings["mesh"] = time.perf_counter() - t0
 
     case = load_case(scenario)
-    materials = {_volume_tag(k): v for k, v in scenario.materials.items()}
+    materials = footwear_materials(scenario.footwear)
+    materials.update({_volume_tag(k): v for k, v in scenario.materials.items()})
     solution = solve_load_case(mesh, cell_tags, facet_tags, case, materials=materials or None)
     timings.update(solution.record.timings)
 
@@ -158,6 +159,18 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, A
         )
         timings["picture"] = time.perf_counter() - t0
     return summary
+
+
+def footwear_materials(footwear) -> dict[int, str]:
+    """Material names of the insole and pad volumes named by the footwear (tag -> name)."""
+    from footsim import tags
+
+    out: dict[int, str] = {}
+    if footwear.insole is not None:
+        out[int(tags.Volume.INSOLE)] = footwear.insole.material
+    if footwear.pad is not None:
+        out[int(tags.Volume.PAD)] = footwear.pad.material
+    return out
 
 
 def _volume_tag(name: str) -> int:
