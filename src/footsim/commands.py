@@ -54,6 +54,89 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if record.status == "done" else 3
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from footsim import sweeps
+
+    table = sweeps.run_sweep(
+        args.sweep,
+        Path(args.output),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        runner=args.runner,
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+    )
+    failed = int((table["status"] != "done").sum())
+    print(f"{len(table)} runs: {len(table) - failed} done, {failed} failed")
+    for _, row in table[table["status"] != "done"].iterrows():
+        print(f"  run {row['index']}: {row['reason']}")
+    return 0
+
+
+def _show_table(frame) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", 50, "display.width", 200):
+        return frame.to_string(float_format=lambda v: f"{v:.1f}")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from footsim import pipeline, results
+
+    folder = Path(args.result)
+    if (folder / "table.csv").exists():
+        print(_show_table(pd.read_csv(folder / "table.csv")))
+        return 0
+    summary = results.read_summary(folder)
+    if summary is None:
+        raise FileNotFoundError(f"{folder}: neither a run (summary.json) nor a sweep (table.csv)")
+    record = pipeline.RunRecord(summary["status"], summary.get("reason", ""), folder, summary)
+    print(pipeline.format_record(record))
+    return 0 if summary["status"] == "done" else 3
+
+
+def compare_regions(a, b):
+    """Per-region differences B - A (absolute, and % of A) of the regional table."""
+    import numpy as np
+
+    cols = ["peak_kPa", "mean_kPa", "force_N", "peak_von_mises_kPa", "peak_max_shear_kPa"]
+    ra, rb = a.regions[cols], b.regions[cols]
+    diff = rb - ra
+    pct = 100.0 * diff / ra.replace(0.0, np.nan)
+    out = diff.add_suffix("_diff")
+    for c in cols:
+        out[f"{c}_A"] = ra[c]
+        out[f"{c}_B"] = rb[c]
+        out[f"{c}_pct"] = pct[c]
+    order = [f"{c}_{s}" for c in cols for s in ("A", "B", "diff", "pct")]
+    return out[order]
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from footsim import results
+
+    a, b = results.load(args.result_a), results.load(args.result_b)
+    table = compare_regions(a, b)
+    print(f"A = {a.name}\nB = {b.name}\n(B - A per region)")
+    print(
+        _show_table(
+            table[
+                [
+                    c
+                    for c in table.columns
+                    if c.startswith("peak_kPa") or c.startswith("peak_von_mises")
+                ]
+            ]
+        )
+    )
+    if args.output:
+        table.to_csv(args.output)
+        print(f"written: {args.output}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: str) -> None:
     """Add the sub-commands to ``footsim``'s parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -86,3 +169,43 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     )
     p.add_argument("-o", "--output", default="meshes", help="mesh folder (default: meshes/)")
     p.set_defaults(func=cmd_mesh)
+
+    p = sub.add_parser(
+        "sweep",
+        help="run (or resume) a parameter sweep",
+        formatter_class=fmt,
+        epilog="examples:\n  footsim sweep sweeps/pad-position.toml\n"
+        "  footsim sweep sweeps/mt2-length.toml --workers 2 -o results/\n"
+        "  footsim sweep sweeps/pad-position.toml --scheduler local   # Dask local cluster\n"
+        "  footsim sweep sweeps/pad-position.toml --scheduler tcp://head:8786\n",
+    )
+    p.add_argument("sweep", help="sweep TOML file")
+    p.add_argument("-o", "--output", default="results", help="results folder (default results/)")
+    p.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, or 'local'")
+    p.add_argument("--retry-failed", action="store_true", help="re-run recorded failures")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--runner", default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "show",
+        help="print a run's regional table (kPa) or a sweep's table",
+        formatter_class=fmt,
+        epilog="examples:\n  footsim show results/default-0123456789abcdef\n"
+        "  footsim show results/pad-position\n",
+    )
+    p.add_argument("result", help="run folder or sweep folder")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser(
+        "compare",
+        help="per-region differences B - A between two runs",
+        formatter_class=fmt,
+        epilog="examples:\n  footsim compare results/pad-0mm-... results/pad-10mm-...\n"
+        "  footsim compare A B -o diff.csv\n",
+    )
+    p.add_argument("result_a")
+    p.add_argument("result_b")
+    p.add_argument("-o", "--output", default=None, help="write the full table as CSV")
+    p.set_defaults(func=cmd_compare)

@@ -1,0 +1,410 @@
+"""Sweeps: many variants of one scenario, run in parallel, resumable, one table.
+
+A sweep file (TOML) names a base scenario and the parameters to vary::
+
+    name = "pad-position"
+    base = "../scenarios/pad-5mm-proximal.toml"   # relative to the sweep file
+    mode = "product"                               # or "zip"
+    [parameters]
+    "footwear.pad.apex_proximal_to_mth_mm" = { start = -5.0, stop = 15.0, step = 5.0 }
+    "footwear.pad.height_mm" = [4.0, 6.0]
+    [set]                                          # fixed overrides for every variant
+    "mesh.preset" = "coarse"
+
+Values are lists, ``{start, stop, step}`` ranges (stop included) or ``{values = [...]}``.
+``product`` runs the cartesian product, ``zip`` pairs the lists element by element.
+
+Results go to ``<results>/<sweep name>/``: ``runs/<name>-<hash>/`` per run (see
+:mod:`footsim.results`) and ``table.csv`` / ``table.parquet`` with one row per variant (the
+varied parameters, status, reason, every figure of the run), rewritten atomically after each
+finished run. Runs are cached by the content hash of the resolved scenario plus the footsim
+version: a rerun skips what is done (and what failed, unless ``retry_failed``); killing a sweep
+loses nothing finished. A failed run (non-convergence, bad geometry, a crashed worker) is
+recorded with its reason; the others go on.
+
+Execution: a local process pool (``workers`` processes, default the number of cores, spawned:
+PETSc and MPI do not survive a fork), or Dask distributed (``scheduler="local"`` starts a local
+cluster; any other value is a scheduler address).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import itertools
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from footsim import results
+from footsim.scenarios import Scenario, ScenarioError, from_dict, read_raw
+
+Runner = Callable[..., Any]
+STARTED = ".started"
+
+
+class SweepError(ValueError):
+    """A sweep file that cannot be used (named key, value and allowed form)."""
+
+
+class RangeSpec(BaseModel):
+    """``{start, stop, step}``: start, start + step, ... up to and including stop."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    start: float
+    stop: float
+    step: float = Field(gt=0.0)
+
+    def values(self) -> list[float]:
+        n = math.floor((self.stop - self.start) / self.step + 1e-9)
+        if n < 0:
+            raise ValueError(f"range start {self.start} > stop {self.stop}")
+        return [round(self.start + i * self.step, 10) for i in range(n + 1)]
+
+
+class ValuesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    values: list[Any] = Field(min_length=1)
+
+
+class SweepSpec(BaseModel):
+    """The schema of a sweep file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    base: str = Field(description="scenario file, relative to the sweep file")
+    mode: Literal["product", "zip"] = "product"
+    parameters: dict[str, list[Any] | RangeSpec | ValuesSpec] = Field(min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _zip_lengths(self) -> SweepSpec:
+        if self.mode == "zip":
+            lengths = {k: len(_values(v)) for k, v in self.parameters.items()}
+            if len(set(lengths.values())) > 1:
+                raise ValueError(f"mode = 'zip' needs lists of equal length, got {lengths}")
+        return self
+
+    def grid(self) -> list[dict[str, Any]]:
+        keys = list(self.parameters)
+        lists = [_values(self.parameters[k]) for k in keys]
+        combos = zip(*lists, strict=True) if self.mode == "zip" else itertools.product(*lists)
+        return [dict(zip(keys, c, strict=True)) for c in combos]
+
+
+def _values(spec) -> list[Any]:
+    if isinstance(spec, RangeSpec):
+        return spec.values()
+    if isinstance(spec, ValuesSpec):
+        return list(spec.values)
+    if not spec:
+        raise ValueError("empty list of values")
+    return list(spec)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One point of the sweep: its varied parameters and its scenario (or why it has none)."""
+
+    index: int
+    params: dict[str, Any]
+    scenario: Scenario | None
+    error: str = ""
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"sweep file not found: {path}")
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepError(f"{path.name}: not valid TOML: {exc}") from exc
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SweepError(f"{path.name}: {_sweep_errors(exc)}") from exc
+
+
+def _sweep_errors(exc: ValidationError) -> str:
+    import difflib
+
+    out = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            word = str(err["loc"][-1])
+            close = difflib.get_close_matches(word, list(SweepSpec.model_fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(f"{key}: unknown key{hint}")
+        else:
+            out.append(f"{key}: {err['msg']}")
+    return "; ".join(out)
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
+    """The sweep's variants, each validated as a scenario (invalid ones carry their error)."""
+    path = Path(path)
+    spec = load_spec(path)
+    base = read_raw(path.parent / spec.base)
+    variants = []
+    for i, params in enumerate(spec.grid()):
+        data = copy.deepcopy(base)
+        for key, value in {**spec.set, **params}.items():
+            _set_dotted(data, key, value)
+        data["name"] = f"{spec.name}-{i:03d}"
+        data.setdefault("description", spec.description)
+        try:
+            variants.append(Variant(i, params, from_dict(data, source=data["name"])))
+        except ScenarioError as exc:
+            variants.append(Variant(i, params, None, str(exc)))
+    return spec, variants
+
+
+def resolve_runner(runner: Runner | str | None) -> Runner:
+    """A runner callable from a callable, a ``"module:function"`` string, or None (pipeline)."""
+    if runner is None:
+        from footsim import pipeline
+
+        return pipeline.run
+    if isinstance(runner, str):
+        module, _, name = runner.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return runner
+
+
+def _run_one(runner_ref, scenario: Scenario, runs_dir: Path) -> dict[str, Any]:
+    """Worker body: mark the run started (to tell crashes apart), run it, return its summary."""
+    import footsim  # noqa: F401  (dolfinx_solver first in spawned workers)
+
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    marker = runs_dir / f"{STARTED}-{scenario.content_hash()}"
+    marker.write_text(str(os.getpid()))
+    record = resolve_runner(runner_ref)(scenario, runs_dir)
+    marker.unlink(missing_ok=True)
+    return {
+        "status": record.status,
+        "reason": record.reason,
+        "folder": str(record.folder),
+        "summary": record.summary,
+        "cached": record.cached,
+    }
+
+
+def _row(variant: Variant, outcome: dict[str, Any] | None, reason: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {"index": variant.index, **variant.params}
+    if outcome is None:
+        row.update(
+            status="failed", reason=reason or variant.error, cached=False, hash="", folder=""
+        )
+        return row
+    summary = outcome.get("summary") or {}
+    row.update(
+        status=outcome["status"],
+        reason=outcome.get("reason", ""),
+        cached=bool(outcome.get("cached", False)),
+        hash=summary.get("hash", ""),
+        folder=outcome.get("folder", ""),
+    )
+    row.update(summary.get("figures", {}))
+    return row
+
+
+def write_table(rows: list[dict[str, Any]], folder: Path):
+    """``table.csv`` and ``table.parquet``, each written to a temporary file and renamed."""
+    import pandas as pd
+
+    frame = pd.DataFrame(sorted(rows, key=lambda r: r["index"]))
+    if frame.empty:
+        frame = pd.DataFrame(columns=["index", "status", "reason", "cached", "hash", "folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, write in (
+        ("table.csv", lambda f, p: f.to_csv(p, index=False)),
+        ("table.parquet", lambda f, p: f.to_parquet(p, index=False)),
+    ):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        os.close(fd)
+        write(frame, tmp)
+        os.replace(tmp, folder / name)
+    return frame
+
+
+def _cached_outcome(scenario: Scenario, runs_dir: Path) -> dict[str, Any] | None:
+    from footsim.pipeline import run_folder
+
+    folder = run_folder(scenario, runs_dir)
+    summary = results.read_summary(folder)
+    if summary is None:
+        return None
+    return {
+        "status": summary.get("status", "failed"),
+        "reason": summary.get("reason", ""),
+        "folder": str(folder),
+        "summary": summary,
+        "cached": True,
+    }
+
+
+def run_sweep(
+    path: str | Path,
+    results_root: str | Path = "results",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    runner: Runner | str | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+):
+    """Run (or resume) a sweep; returns its table as a pandas DataFrame (one row per variant)."""
+    spec, variants = expand(path)
+    folder = Path(results_root) / spec.name
+    runs_dir = folder / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for stale in runs_dir.glob(f"{STARTED}-*"):
+        stale.unlink(missing_ok=True)  # from a killed driver: those runs are simply redone
+    rows: dict[int, dict[str, Any]] = {}
+    todo: list[Variant] = []
+    for v in variants:
+        if v.scenario is None:
+            rows[v.index] = _row(v, None)
+            continue
+        cached = _cached_outcome(v.scenario, runs_dir)
+        if cached and (cached["status"] == "done" or not retry_failed):
+            rows[v.index] = _row(v, cached)
+        else:
+            todo.append(v)
+    write_table(list(rows.values()), folder)
+    bar = _progress(len(variants), len(rows), progress, spec.name)
+    _count(bar, rows.values())
+    runner_ref = runner
+    workers = workers or os.cpu_count() or 1
+
+    def finish(v: Variant, outcome: dict[str, Any] | None, reason: str = "") -> None:
+        rows[v.index] = _row(v, outcome, reason)
+        write_table(list(rows.values()), folder)
+        if bar is not None:
+            bar.update(1)
+            _count(bar, rows.values())
+
+    if scheduler is not None:
+        _run_dask(todo, runner_ref, runs_dir, scheduler, workers, finish)
+    elif workers == 1:
+        for v in todo:
+            try:
+                finish(v, _run_one(runner_ref, v.scenario, runs_dir))
+            except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
+                finish(v, None, f"{type(exc).__name__}: {exc}")
+    else:
+        _run_pool(todo, runner_ref, runs_dir, workers, finish)
+    if bar is not None:
+        bar.close()
+    return write_table(list(rows.values()), folder)
+
+
+def _progress(total: int, done: int, enabled: bool, name: str):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, desc=name, unit="run")
+
+
+def _count(bar, rows) -> None:
+    if bar is None:
+        return
+    rows = list(rows)
+    failed = sum(r["status"] != "done" for r in rows)
+    bar.set_postfix(done=len(rows) - failed, failed=failed)
+
+
+def _run_pool(todo, runner_ref, runs_dir: Path, workers: int, finish) -> None:
+    import multiprocessing as mp
+
+    pending = list(todo)
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+            futures = {ex.submit(_run_one, runner_ref, v.scenario, runs_dir): v for v in pending}
+            pending = []
+            broken = False
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    v = futures.pop(fut)
+                    try:
+                        finish(v, fut.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        pending.append(v)
+                    except Exception as exc:  # noqa: BLE001
+                        finish(v, None, f"{type(exc).__name__}: {exc}")
+            if broken:
+                # the runs whose start marker is left behind crashed their worker; the others
+                # were only queued in the broken pool and go round again
+                retry = []
+                for v in pending:
+                    marker = runs_dir / f"{STARTED}-{v.scenario.content_hash()}"
+                    if marker.exists():
+                        marker.unlink(missing_ok=True)
+                        finish(v, None, "worker crashed while running this scenario")
+                    else:
+                        retry.append(v)
+                pending = retry
+
+
+def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, finish) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = {
+            client.submit(_run_one, runner_ref, v.scenario, runs_dir, pure=False): v for v in todo
+        }
+        for fut in as_completed(list(futures)):
+            v = futures[fut]
+            try:
+                finish(v, fut.result())
+            except Exception as exc:  # noqa: BLE001 - a lost worker or a runner error
+                finish(v, None, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def throughput(table, wall_time_s: float) -> float:
+    """Runs per hour of a sweep that solved ``table`` in ``wall_time_s``."""
+    solved = int((~table["cached"].astype(bool)).sum()) if len(table) else 0
+    return 3600.0 * solved / wall_time_s if wall_time_s > 0 else float("nan")
+
+
+__all__ = ["SweepError", "SweepSpec", "Variant", "expand", "load_spec", "run_sweep", "write_table"]

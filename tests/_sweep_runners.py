@@ -1,0 +1,55 @@
+"""Cheap, deterministic runners for testing the sweep engine's mechanics (cache, resume,
+failure isolation, crash recording, pool = Dask). They write real run folders through the same
+functions as :func:`footsim.pipeline.run` (staging folder, atomic summary, commit); the figures
+are a smooth function of the body mass, not a solve. Every call leaves a marker file in
+``$FOOTSIM_TEST_CALLS`` so tests can count invocations."""
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from footsim import pipeline, results
+
+
+def _mark(scenario) -> None:
+    calls = os.environ.get("FOOTSIM_TEST_CALLS")
+    if calls:
+        Path(calls).mkdir(parents=True, exist_ok=True)
+        (Path(calls) / f"{scenario.name}.{uuid.uuid4().hex}").write_text("")
+
+
+def fake(scenario, root, *, png=True, force=False):
+    folder = pipeline.run_folder(scenario, root)
+    if not force and results.is_done(folder):
+        return pipeline.RunRecord("done", "", folder, results.read_summary(folder), cached=True)
+    _mark(scenario)
+    mass = scenario.load.body_mass_kg
+    if mass == 90.0:
+        os._exit(3)  # a worker that dies
+    status, reason = (
+        ("failed", "SolverError: step 3 did not converge")
+        if mass == 80.0
+        else (
+            "done",
+            "",
+        )
+    )
+    staging = results.staging_dir(folder)
+    summary = {
+        "name": scenario.name,
+        "hash": scenario.content_hash(),
+        "status": status,
+        "reason": reason,
+    }
+    if status == "done":
+        summary["figures"] = {"MTH2_peak_kPa": 3.0 * mass, "reaction_N": 4.9 * mass}
+    results.write_json_atomic(staging / "summary.json", summary)
+    results.commit(staging, folder)
+    return pipeline.RunRecord(status, reason, folder, summary)
+
+
+def slow(scenario, root, *, png=True, force=False):
+    if not results.is_done(pipeline.run_folder(scenario, root)):
+        time.sleep(1.0)
+    return fake(scenario, root, png=png, force=force)

@@ -1,0 +1,160 @@
+"""Sweep engine: schema, expansion, cache, resume after a kill, failures, pool = Dask."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import footsim  # noqa: F401
+from footsim import sweeps
+
+HERE = Path(__file__).parent
+RUNNER = "_sweep_runners:fake"
+
+
+def _write(tmp_path, masses, extra="", mode="product"):
+    (tmp_path / "base.toml").write_text('[mesh]\npreset = "coarse"\n')
+    values = ", ".join(f"{m:.1f}" for m in masses)
+    text = (
+        f'name = "mass"\nbase = "base.toml"\nmode = "{mode}"\n{extra}\n'
+        f'[parameters]\n"load.body_mass_kg" = [{values}]\n'
+    )
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    return path
+
+
+def _calls(path):
+    return sorted(p.name.split(".")[0] for p in Path(path).glob("*")) if path.exists() else []
+
+
+@pytest.fixture
+def calls(tmp_path, monkeypatch):
+    d = tmp_path / "calls"
+    monkeypatch.setenv("FOOTSIM_TEST_CALLS", str(d))
+    monkeypatch.setenv("PYTHONPATH", str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return d
+
+
+def test_ranges_and_product_and_zip(tmp_path):
+    spec = sweeps.SweepSpec(
+        name="s",
+        base="b.toml",
+        parameters={"a.x": {"start": -15.0, "stop": 5.0, "step": 2.5}, "a.y": [4, 6]},
+    )
+    grid = spec.grid()
+    assert len(grid) == 9 * 2
+    assert [g["a.x"] for g in grid[::2]] == [-15.0, -12.5, -10.0, -7.5, -5.0, -2.5, 0.0, 2.5, 5.0]
+    with pytest.raises(ValueError, match="equal length"):
+        sweeps.SweepSpec(name="s", base="b", mode="zip", parameters={"a": [1, 2], "b": [1]})
+
+
+def test_schema_errors_name_the_key(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "x"\nbase = "b.toml"\nmodes = "zip"\n[parameters]\n"a" = [1]\n')
+    with pytest.raises(sweeps.SweepError, match="modes: unknown key.*did you mean 'mode'"):
+        sweeps.load_spec(path)
+
+
+def test_invalid_variant_is_a_failed_row_and_others_run(tmp_path, calls):
+    path = _write(tmp_path, [60.0, 500.0, 70.0])
+    table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
+    assert list(table["status"]) == ["done", "failed", "done"]
+    assert "body_mass_kg" in table.loc[1, "reason"] and "250" in table.loc[1, "reason"]
+    assert table.loc[2, "MTH2_peak_kPa"] == pytest.approx(210.0)
+
+
+def test_second_run_solves_nothing(tmp_path, calls):
+    path = _write(tmp_path, [60.0, 70.0, 80.0])
+    first = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
+    n = len(_calls(calls))
+    assert n == 3 and list(first["status"]) == ["done", "done", "failed"]
+    second = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
+    assert len(_calls(calls)) == n  # nothing solved again, the failure is not retried
+    assert second["cached"].all()
+    pd.testing.assert_frame_equal(
+        first.drop(columns="cached"), second.drop(columns="cached"), check_dtype=False
+    )
+    sweeps.run_sweep(
+        path, tmp_path / "r", runner=RUNNER, workers=1, progress=False, retry_failed=True
+    )
+    assert len(_calls(calls)) == n + 1  # only the failed one is retried
+    parquet = pd.read_parquet(tmp_path / "r" / "mass" / "table.parquet")
+    assert len(parquet) == 3
+
+
+def test_worker_crash_is_recorded_and_others_finish(tmp_path, calls):
+    path = _write(tmp_path, [60.0, 90.0, 70.0, 75.0])
+    table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=2, progress=False)
+    by_mass = table.set_index("load.body_mass_kg")
+    assert by_mass.loc[90.0, "status"] == "failed"
+    assert "crashed" in by_mass.loc[90.0, "reason"]
+    assert (by_mass.drop(index=90.0)["status"] == "done").all()
+
+
+def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path, calls):
+    path = _write(tmp_path, [50.0, 55.0, 60.0, 65.0, 70.0, 75.0])
+    root = tmp_path / "r"
+    cmd = [
+        sys.executable,
+        "-m",
+        "footsim",
+        "sweep",
+        str(path),
+        "-o",
+        str(root),
+        "--workers",
+        "1",
+        "--runner",
+        "_sweep_runners:slow",
+        "--no-progress",
+    ]
+    env = dict(os.environ)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    table_path = root / "mass" / "table.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if table_path.exists() and len(pd.read_csv(table_path)) >= 2:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = set(pd.read_csv(table_path)["index"])
+    assert 2 <= len(finished) < 6
+    done_calls = _calls(calls)
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr
+    final = pd.read_csv(table_path)
+    assert sorted(final["index"]) == list(range(6)) and (final["status"] == "done").all()
+    after = _calls(calls)
+    for i in finished:  # each run finished before the kill ran exactly once
+        assert after.count(f"mass-{i:03d}") == 1
+    assert len(after) <= len(done_calls) + (6 - len(finished))
+
+
+def test_dask_local_cluster_gives_the_pool_table(tmp_path, calls):
+    pytest.importorskip("distributed")
+    path = _write(tmp_path, [60.0, 70.0, 80.0])
+    pool = sweeps.run_sweep(path, tmp_path / "a", runner=RUNNER, workers=2, progress=False)
+    dask = sweeps.run_sweep(
+        path, tmp_path / "b", runner=RUNNER, workers=2, scheduler="local", progress=False
+    )
+    cols = ["index", "load.body_mass_kg", "status", "reason", "hash", "MTH2_peak_kPa"]
+    pd.testing.assert_frame_equal(pool[cols], dask[cols])
+
+
+@pytest.mark.slow
+def test_real_sweep_on_the_coarse_forefoot(tmp_path):
+    path = tmp_path / "sweep.toml"
+    (tmp_path / "base.toml").write_text('[load]\ncase = "standing"\n[mesh]\npreset = "coarse"\n')
+    path.write_text(
+        'name = "real"\nbase = "base.toml"\n[parameters]\n"load.body_mass_kg" = [60.0, 70.0]\n'
+    )
+    table = sweeps.run_sweep(path, tmp_path / "r", workers=2, progress=False)
+    assert (table["status"] == "done").all(), table["reason"].tolist()
+    assert table.loc[1, "MTH2_peak_kPa"] > table.loc[0, "MTH2_peak_kPa"]
