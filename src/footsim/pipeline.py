@@ -67,11 +67,18 @@ def load_case(scenario: Scenario):
 
 
 def run(
-    scenario: Scenario, results_root: Path, *, png: bool = True, force: bool = False
+    scenario: Scenario,
+    results_root: Path,
+    *,
+    png: bool = True,
+    force: bool = False,
+    options=None,
 ) -> RunRecord:
     """Run ``scenario`` and write its folder under ``results_root`` (see :mod:`footsim.results`).
 
-    Returns the record; a failed solve or geometry is a ``failed`` record, not an exception.
+    ``options`` are :class:`~footsim.mechanics.SolverOptions` (default: the solver's, with the
+    force reached within 0.2 %). Returns the record; a failed solve or geometry is a
+    ``failed`` record, not an exception.
     """
     folder = run_folder(scenario, results_root)
     if not force and results.is_done(folder):
@@ -88,7 +95,9 @@ def run(
     (staging / "scenario.toml").write_text(scenario.to_toml())
     t_start = time.perf_counter()
     try:
-        summary = _solve_and_write(scenario, staging, png=png and scenario.output.pressure_png)
+        summary = _solve_and_write(
+            scenario, staging, png=png and scenario.output.pressure_png, options=options
+        )
         summary.update(base, status="done", reason="")
     except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
         reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
@@ -100,11 +109,13 @@ def run(
     return RunRecord(summary["status"], summary["reason"], folder, summary)
 
 
-def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, Any]:
+def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any]:
     from footsim import geometry
     from footsim.footwear import apply_heel
+    from footsim.mechanics import SolverOptions
     from footsim.solver import solve_load_case
 
+    options = options or SolverOptions(force_rtol=0.002)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     anatomy = apply_heel(scenario.anatomy, scenario.footwear)
@@ -121,7 +132,9 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool) -> dict[str, A
     case = load_case(scenario)
     materials = footwear_materials(scenario.footwear)
     materials.update({_volume_tag(k): v for k, v in scenario.materials.items()})
-    solution = solve_load_case(mesh, cell_tags, facet_tags, case, materials=materials or None)
+    solution = solve_load_case(
+        mesh, cell_tags, facet_tags, case, materials=materials or None, options=options
+    )
     timings.update(solution.record.timings)
 
     t0 = time.perf_counter()

@@ -1,0 +1,86 @@
+"""End to end on the coarse forefoot: scenario -> mesh -> converged solve -> table -> PNG.
+
+One standing solve (~1-3 min on 2 cores) is shared by the module; it is the equilibrium check
+of the real forefoot: the bone reaction equals the applied load, and the plantar pressure
+integrates to it.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import footsim  # noqa: F401
+from footsim import pipeline, results, scenarios
+
+
+@pytest.fixture(scope="module")
+def standing(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    scenario = scenarios.from_dict(
+        {"name": "standing", "load": {"case": "standing"}, "mesh": {"preset": "coarse"}}
+    )
+    record = pipeline.run(scenario, root)
+    return scenario, root, record
+
+
+def test_run_converges_and_balances_the_load(standing):
+    scenario, _, record = standing
+    assert record.status == "done", record.reason
+    s = record.summary
+    target = pipeline.load_case(scenario).force_N
+    assert s["load_case"]["force_N"] == pytest.approx(target)
+    assert s["figures"]["reaction_N"] == pytest.approx(target, rel=0.005)
+    assert s["figures"]["reaction_contact_N"] == pytest.approx(s["figures"]["reaction_N"], rel=1e-6)
+
+
+def test_plantar_pressure_integrates_to_the_reaction(standing):
+    _, _, record = standing
+    res = results.load(record.folder)
+    p = np.asarray(res.plantar.point_data["pressure_kPa"]) / 1000.0  # MPa
+    a = np.asarray(res.plantar.point_data["node_area_mm2"])
+    assert float(np.sum(p * a)) == pytest.approx(res.summary["figures"]["reaction_N"], rel=1e-6)
+    regional = res.regions["force_N"].sum()
+    assert 0.8 * res.summary["figures"]["reaction_N"] < regional
+    assert regional <= res.summary["figures"]["reaction_N"] * (1 + 1e-9)
+    # the heads carry the load: every lesser MTH region is loaded
+    for name in ("MTH2", "MTH3", "MTH4"):
+        assert res.regions.loc[name, "peak_kPa"] > 10.0
+
+
+def test_result_folder_is_complete(standing):
+    _, _, record = standing
+    for name in (
+        "scenario.toml",
+        "summary.json",
+        "regions.csv",
+        "plantar.vtu",
+        "volume.vtu",
+        "pressure.png",
+    ):
+        assert (record.folder / name).stat().st_size > 0, name
+    summary = json.loads((record.folder / "summary.json").read_text())
+    assert summary["status"] == "done"
+    assert summary["solution"]["newton_iterations"] > 0
+    assert "solve" in summary["timings_s"]
+
+
+def test_second_run_is_taken_from_the_cache(standing):
+    scenario, root, record = standing
+    again = pipeline.run(scenario, root)
+    assert again.cached and again.folder == record.folder
+
+
+def test_failed_solve_is_recorded_not_raised(tmp_path):
+    """An impossible load (5000 N on a 2-step budget) fails with its reason, no numbers."""
+    scenario = scenarios.from_dict(
+        {"name": "too-much", "load": {"force_N": 5000.0}, "mesh": {"preset": "coarse"}}
+    )
+    from footsim.mechanics import SolverOptions
+
+    record = pipeline.run(scenario, tmp_path, options=SolverOptions(max_load_steps=2))
+    assert record.status == "failed"
+    assert "SolverError" in record.reason
+    summary = json.loads((record.folder / "summary.json").read_text())
+    assert summary["status"] == "failed" and "regions" not in summary
+    assert not results.is_done(record.folder)
