@@ -41,7 +41,7 @@ from footsim import tags
 from footsim.anatomy import Anatomy
 from footsim.footwear import Footwear
 
-GEOMETRY_VERSION = "1"
+GEOMETRY_VERSION = "2"
 """Bumped whenever the construction changes, so cached meshes are rebuilt."""
 
 PRESETS: dict[str, tuple[float, float]] = {
@@ -481,6 +481,7 @@ def build_mesh(
     gmsh = _gmsh()
     t0 = time.perf_counter()
     staging = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{digest}.", suffix=".tmp"))
+    staging.chmod(0o755)
     gmsh.initialize(interruptible=False)
     try:
         _configure(gmsh)
