@@ -1,0 +1,94 @@
+"""Scenario schema: types, unknown keys, ranges, inheritance, hashing, the shipped set."""
+
+from pathlib import Path
+
+import pytest
+
+import footsim  # noqa: F401
+from footsim import scenarios
+
+SHIPPED = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+
+
+def _toml(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_embedded_default_scenario():
+    s = scenarios.load(None)
+    assert s.name == "default" and s.load.case == "push_off"
+    assert s.footwear.insole is None
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_scenario_validates(path):
+    s = scenarios.load(path)
+    assert s.name == path.stem and s.description
+
+
+def test_wrong_type_names_the_key(tmp_path):
+    path = _toml(tmp_path, "a.toml", '[load]\nbody_mass_kg = "heavy"\n')
+    with pytest.raises(scenarios.ScenarioError, match=r"load\.body_mass_kg = 'heavy'"):
+        scenarios.load(path)
+
+
+def test_unknown_key_suggests_the_nearest(tmp_path):
+    path = _toml(tmp_path, "a.toml", '[laod]\ncase = "standing"\n')
+    with pytest.raises(scenarios.ScenarioError, match="laod: unknown key.*did you mean 'load'"):
+        scenarios.load(path)
+    path = _toml(tmp_path, "b.toml", "[anatomy]\nmt2_extra_lenght_mm = 3.0\n")
+    with pytest.raises(scenarios.ScenarioError, match="did you mean 'mt2_extra_length_mm'"):
+        scenarios.load(path)
+
+
+def test_out_of_range_names_key_value_and_range(tmp_path):
+    path = _toml(tmp_path, "a.toml", "[load]\nbody_mass_kg = 400.0\n")
+    with pytest.raises(scenarios.ScenarioError) as err:
+        scenarios.load(path)
+    assert "load.body_mass_kg = 400.0" in str(err.value) and "le 250" in str(err.value)
+    path = _toml(tmp_path, "b.toml", "[anatomy]\nmt2_extra_length_mm = 12.0\n")
+    with pytest.raises(scenarios.ScenarioError, match="mt2_extra_length_mm = 12.0.*le 10"):
+        scenarios.load(path)
+
+
+def test_unknown_material_is_rejected(tmp_path):
+    path = _toml(tmp_path, "a.toml", '[materials]\nSOFT_TISSUE = "jelly"\n')
+    with pytest.raises(scenarios.ScenarioError, match="unknown material 'jelly'"):
+        scenarios.load(path)
+
+
+def test_base_inheritance_and_override(tmp_path):
+    _toml(
+        tmp_path,
+        "base.toml",
+        '[load]\ncase = "standing"\nbody_mass_kg = 80.0\n'
+        "[footwear.insole]\nthickness_mm = 6.0\n[footwear.pad]\nheight_mm = 6.0\n",
+    )
+    child = _toml(tmp_path, "child.toml", 'base = "base.toml"\n[load]\nbody_mass_kg = 60.0\n')
+    s = scenarios.load(child)
+    assert s.name == "child" and s.load.case == "standing" and s.load.body_mass_kg == 60.0
+    assert s.footwear.pad.height_mm == 6.0
+    nopad = _toml(tmp_path, "nopad.toml", 'base = "base.toml"\n[footwear]\npad = false\n')
+    assert scenarios.load(nopad).footwear.pad is None
+
+
+def test_base_cycle_is_an_error(tmp_path):
+    _toml(tmp_path, "a.toml", 'base = "b.toml"\n')
+    _toml(tmp_path, "b.toml", 'base = "a.toml"\n')
+    with pytest.raises(scenarios.ScenarioError, match="cycle"):
+        scenarios.load(tmp_path / "a.toml")
+
+
+def test_hash_follows_the_physics_not_the_name(tmp_path):
+    a = scenarios.from_dict({"name": "a", "load": {"case": "standing"}})
+    b = scenarios.from_dict({"name": "b", "load": {"case": "standing"}})
+    c = scenarios.from_dict({"name": "a", "load": {"case": "standing", "body_mass_kg": 71.0}})
+    assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+def test_resolved_scenario_round_trips_through_toml(tmp_path):
+    s = scenarios.load(Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml")
+    again = scenarios.load(_toml(tmp_path, "pad-5mm-proximal.toml", s.to_toml()))
+    assert again == s
