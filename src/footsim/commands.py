@@ -134,6 +134,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
         table.to_csv(args.output)
         print(f"written: {args.output}")
+    if args.png:
+        from footsim import plotting
+
+        print(f"written: {plotting.compare(a, b, args.png)}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from footsim import plotting
+
+    folder = Path(args.result)
+    if (folder / "table.csv").exists():
+        out = plotting.sweep_plot(folder, args.output or folder / "sweep.png", x=args.x)
+    elif args.view == "pressure":
+        out = plotting.pressure_map(folder, args.output or folder / "pressure.png")
+    else:
+        raise NotImplementedError(f"--view {args.view} is not implemented yet (only pressure)")
+    print(out)
     return 0
 
 
@@ -208,4 +226,18 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("result_a")
     p.add_argument("result_b")
     p.add_argument("-o", "--output", default=None, help="write the full table as CSV")
+    p.add_argument("--png", default=None, help="also draw A, B and B - A to this PNG")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "plot",
+        help="draw a run (pressure map) or a sweep (curves per MTH)",
+        formatter_class=fmt,
+        epilog="examples:\n  footsim plot results/default-0123456789abcdef -o map.png\n"
+        "  footsim plot results/mt2-length            # curves of the sweep\n",
+    )
+    p.add_argument("result", help="run folder or sweep folder")
+    p.add_argument("--view", default="pressure", choices=["pressure"], help="what to draw")
+    p.add_argument("--x", default=None, help="sweep parameter on the x axis")
+    p.add_argument("-o", "--output", default=None, help="PNG path")
+    p.set_defaults(func=cmd_plot)

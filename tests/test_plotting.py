@@ -1,0 +1,137 @@
+"""Pictures from result folders: sizes, non-blank images, comparisons, sweep curves.
+
+The result folders here are small synthetic ones written in the run-folder format (a flat
+plantar patch with a known pressure field): they test the drawing and resampling, not the
+mechanics (tests/test_pipeline.py draws the pressure map of a real solve).
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import footsim  # noqa: F401
+from footsim import plotting, results
+
+
+def _fake_result(folder, shift_mm=0.0, peak_kPa=200.0, resolution=40):
+    import pyvista as pv
+
+    plane = pv.Plane(
+        center=(-10.0, 12.0, 0.0),
+        direction=(0, 0, 1),
+        i_size=60.0,
+        j_size=100.0,
+        i_resolution=resolution,
+        j_resolution=resolution,
+    ).triangulate()
+    heads = np.array(
+        [
+            [-4.0, -24.0, 20.0],
+            [0.0 + shift_mm, 0.0, 20.0],
+            [-4.4, 18.0, 19.0],
+            [-11.2, 35.0, 18.6],
+            [-20.2, 51.0, 18.5],
+        ]
+    )
+    x = plane.points
+    p = np.zeros(len(x))
+    for c in heads:
+        p = np.maximum(
+            p,
+            peak_kPa
+            * np.clip(1 - ((x[:, 0] - c[0]) ** 2 + (x[:, 1] - c[1]) ** 2) / 100.0, 0, None),
+        )
+    plane.point_data["pressure_kPa"] = p
+    plane.point_data["region"] = results.assign_regions(x, heads)
+    folder.mkdir(parents=True)
+    plane.cast_to_unstructured_grid().save(folder / "plantar.vtu")
+    rows = [
+        {
+            "region": r,
+            "peak_kPa": float(p[plane.point_data["region"] == k].max(initial=0)),
+            "mean_kPa": 0.0,
+            "contact_area_mm2": 0.0,
+            "force_N": 0.0,
+            "peak_von_mises_kPa": 0.0,
+            "peak_max_shear_kPa": 0.0,
+        }
+        for k, r in enumerate(results.REGIONS)
+    ]
+    summary = {
+        "name": folder.name,
+        "status": "done",
+        "regions": rows,
+        "head_centres_mm": heads.tolist(),
+        "head_radii_mm": [9.5, 8, 7.6, 7, 6.5],
+        "figures": {"reaction_N": 150.0},
+    }
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return results.load(folder)
+
+
+def _image(path):
+    import pyvista as pv
+
+    img = pv.read(path)
+    return img.dimensions, np.asarray(img.point_data.active_scalars)
+
+
+def test_pressure_map_png_of_requested_size(tmp_path):
+    res = _fake_result(tmp_path / "a")
+    out = plotting.pressure_map(res, tmp_path / "p.png", window_size=(800, 600))
+    dims, pixels = _image(out)
+    assert dims[:2] == (800, 600)
+    assert pixels.std() > 0
+
+
+def test_compare_with_itself_gives_zero_difference(tmp_path):
+    res = _fake_result(tmp_path / "a")
+    grid, pa, pb, valid = plotting.common_grid(res, res)
+    assert valid.sum() > 1000
+    np.testing.assert_array_equal(pb[valid] - pa[valid], 0.0)
+
+
+def test_compare_across_different_meshes(tmp_path):
+    a = _fake_result(tmp_path / "a", resolution=40)
+    b = _fake_result(tmp_path / "b", shift_mm=6.0, resolution=27)
+    grid, pa, pb, valid = plotting.common_grid(a, b)
+    diff = pb - pa
+    # MTH2 moved 6 mm distally: pressure appears distal to the old head and vanishes behind it
+    g = grid.points
+    ahead = valid & (np.abs(g[:, 1]) < 2) & (np.abs(g[:, 0] - 9.0) < 1.0)
+    behind = valid & (np.abs(g[:, 1]) < 2) & (np.abs(g[:, 0] + 6.0) < 1.0)
+    assert diff[ahead].mean() > 50.0 and diff[behind].mean() < -50.0
+    out = plotting.compare(a, b, tmp_path / "c.png", window_size=(900, 400))
+    dims, pixels = _image(out)
+    assert dims[:2] == (900, 400) and pixels.std() > 0
+
+
+def test_sweep_plot_lines_and_heat_map(tmp_path):
+    xs = [0.0, 2.5, 5.0]
+    table = pd.DataFrame(
+        {
+            "index": range(3),
+            "footwear.pad.apex_x_mm": xs,
+            "status": ["done"] * 3,
+            **{f"MTH{k}_peak_kPa": [100 + k, 90, 80] for k in range(1, 6)},
+        }
+    )
+    out = plotting.sweep_plot(table, tmp_path / "s.png")
+    assert out.stat().st_size > 0
+    two = pd.DataFrame(
+        {
+            "index": range(4),
+            "a.x": [0, 1, 0, 1],
+            "a.y": [0, 0, 1, 1],
+            "status": ["done"] * 4,
+            "MTH2_peak_kPa": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    assert plotting.sweep_plot(two, tmp_path / "h.png").stat().st_size > 0
+
+
+def test_missing_result_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="summary.json missing"):
+        plotting.pressure_map(tmp_path)
