@@ -18,7 +18,7 @@ def _toml(tmp_path, name, text):
 
 def test_embedded_default_scenario():
     s = scenarios.load(None)
-    assert s.name == "default" and s.load.case == "push_off"
+    assert s.name == "default" and s.load.case == "standing"
     assert s.footwear.insole is None
 
 

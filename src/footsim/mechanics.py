@@ -421,8 +421,10 @@ class NonlinearSolver:
         # element), a domain error or a failed factorisation is never accepted, whatever norm
         # PETSc reports for it.
         stagnated = reason in STAGNATION_REASONS and its >= 1 and 0.0 < fnorm
-        ok = finite and np.isfinite(fnorm) and (
-            reason > 0 or (stagnated and fnorm <= self.options.accept_atol)
+        ok = (
+            finite
+            and np.isfinite(fnorm)
+            and (reason > 0 or (stagnated and fnorm <= self.options.accept_atol))
         )
         ok = bool(self.unknowns[0].function_space.mesh.comm.allreduce(ok, op=MPI.LAND))
         return NewtonRecord(ok, int(its), float(fnorm), int(reason), time.perf_counter() - t0)
