@@ -92,3 +92,18 @@ def test_resolved_scenario_round_trips_through_toml(tmp_path):
     s = scenarios.load(Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml")
     again = scenarios.load(_toml(tmp_path, "pad-5mm-proximal.toml", s.to_toml()))
     assert again == s
+
+
+def test_load_case_from_scenario():
+    from footsim import pipeline
+
+    push = scenarios.from_dict({"load": {"case": "push_off", "body_mass_kg": 70.0}})
+    case = pipeline.load_case(push)
+    assert case.force_N == pytest.approx(1.1 * 70 * 9.81) and case.heel_rise_deg == 10.0
+    flat = scenarios.from_dict({"load": {"case": "push_off", "heel_rise_deg": 0.0}})
+    assert pipeline.load_case(flat).heel_rise_deg == 0.0
+    heel = scenarios.from_dict({"load": {"case": "standing"}, "footwear": {"heel_height_mm": 80}})
+    assert (
+        pipeline.load_case(heel).force_N
+        > pipeline.load_case(scenarios.from_dict({"load": {"case": "standing"}})).force_N
+    )

@@ -61,6 +61,13 @@ def load_case(scenario: Scenario):
         case = loading.standing(spec.body_mass_kg, forefoot_share=forefoot_load_share(heel))
     else:
         case = loading.push_off(spec.body_mass_kg)
+    if spec.heel_rise_deg is not None:
+        case = loading.LoadCase(
+            case.name,
+            case.force_N,
+            spec.heel_rise_deg,
+            f"{case.description.split(', heel rise')[0]}, heel rise {spec.heel_rise_deg:g} deg",
+        )
     if spec.force_N is not None:
         case = loading.LoadCase(case.name, spec.force_N, case.heel_rise_deg, "explicit force")
     return case

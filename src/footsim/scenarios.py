@@ -50,6 +50,13 @@ class LoadSpec(_Strict):
     body_mass_kg: float = Field(
         70.0, ge=20.0, le=250.0, description="body mass in kg (default: 70 kg reference adult)"
     )
+    heel_rise_deg: float | None = Field(
+        None,
+        ge=0.0,
+        le=30.0,
+        description="sagittal rotation of the metatarsals about the heads (deg); default the "
+        "case's (standing 0, push_off footsim.loading.PUSH_OFF_HEEL_RISE_DEG)",
+    )
     force_N: float | None = Field(
         None,
         gt=0.0,

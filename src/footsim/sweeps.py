@@ -401,10 +401,4 @@ def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, fi
             cluster.close()
 
 
-def throughput(table, wall_time_s: float) -> float:
-    """Runs per hour of a sweep that solved ``table`` in ``wall_time_s``."""
-    solved = int((~table["cached"].astype(bool)).sum()) if len(table) else 0
-    return 3600.0 * solved / wall_time_s if wall_time_s > 0 else float("nan")
-
-
 __all__ = ["SweepError", "SweepSpec", "Variant", "expand", "load_spec", "run_sweep", "write_table"]
