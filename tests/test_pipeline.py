@@ -84,3 +84,14 @@ def test_failed_solve_is_recorded_not_raised(tmp_path):
     summary = json.loads((record.folder / "summary.json").read_text())
     assert summary["status"] == "failed" and "regions" not in summary
     assert not results.is_done(record.folder)
+
+
+def test_sensor_view_conserves_the_contact_force(standing, tmp_path):
+    from footsim import plotting
+
+    _, _, record = standing
+    res = results.load(record.folder)
+    for kind in ("platform", "insole"):
+        grid = plotting.sensor_grid(res, kind)
+        assert grid.total_force_N == pytest.approx(res.summary["figures"]["reaction_N"], rel=0.02)
+    assert plotting.sensor_view(res, tmp_path / "sensor.png").stat().st_size > 0

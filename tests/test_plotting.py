@@ -135,3 +135,25 @@ def test_sweep_plot_lines_and_heat_map(tmp_path):
 def test_missing_result_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="summary.json missing"):
         plotting.pressure_map(tmp_path)
+
+
+def test_sensor_grid_conserves_force_of_a_known_field(tmp_path):
+    """One paraboloid of 200 kPa peak and 10 mm radius: force = 200 kPa * pi R^2 / 2."""
+    import pyvista as pv
+
+    folder = tmp_path / "one"
+    res = _fake_result(folder, resolution=120)
+    x = res.plantar.points
+    p = 200.0 * np.clip(1 - ((x[:, 0] - 0.0) ** 2 + (x[:, 1] - 0.0) ** 2) / 100.0, 0, None)
+    surf = res.plantar.extract_surface(algorithm=None)
+    surf.point_data["pressure_kPa"] = p
+    surf.point_data["displacement_mm"] = np.zeros((len(p), 3))
+    pv.wrap(surf).cast_to_unstructured_grid().save(folder / "plantar.vtu")
+    res = results.load(folder)
+    expected_N = 200.0 * np.pi * 100.0 / 2.0 / 1000.0
+    for kind in ("platform", "insole"):
+        grid = plotting.sensor_grid(res, kind)
+        assert grid.total_force_N == pytest.approx(expected_N, rel=0.02), kind
+    out = plotting.sensor_view(res, tmp_path / "s.png", window_size=(640, 480))
+    dims, pixels = _image(out)
+    assert dims[:2] == (640, 480) and pixels.std() > 0

@@ -150,7 +150,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     elif args.view == "pressure":
         out = plotting.pressure_map(folder, args.output or folder / "pressure.png")
     else:
-        raise NotImplementedError(f"--view {args.view} is not implemented yet (only pressure)")
+        out = plotting.sensor_view(
+            folder, args.output or folder / f"sensor-{args.sensor}.png", kind=args.sensor
+        )
     print(out)
     return 0
 
@@ -234,10 +236,22 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
         help="draw a run (pressure map) or a sweep (curves per MTH)",
         formatter_class=fmt,
         epilog="examples:\n  footsim plot results/default-0123456789abcdef -o map.png\n"
+        "  footsim plot results/default-0123456789abcdef --view sensor --sensor insole\n"
         "  footsim plot results/mt2-length            # curves of the sweep\n",
     )
     p.add_argument("result", help="run folder or sweep folder")
-    p.add_argument("--view", default="pressure", choices=["pressure"], help="what to draw")
+    p.add_argument(
+        "--view",
+        default="pressure",
+        choices=["pressure", "sensor"],
+        help="pressure map, or the map of a pressure-measuring device",
+    )
+    p.add_argument(
+        "--sensor",
+        default="platform",
+        choices=["platform", "insole"],
+        help="device for --view sensor (5 mm platform, ~14 mm in-shoe sensors)",
+    )
     p.add_argument("--x", default=None, help="sweep parameter on the x axis")
     p.add_argument("-o", "--output", default=None, help="PNG path")
     p.set_defaults(func=cmd_plot)
