@@ -95,3 +95,21 @@ def test_sensor_view_conserves_the_contact_force(standing, tmp_path):
         grid = plotting.sensor_grid(res, kind)
         assert grid.total_force_N == pytest.approx(res.summary["figures"]["reaction_N"], rel=0.02)
     assert plotting.sensor_view(res, tmp_path / "sensor.png").stat().st_size > 0
+
+
+def test_section_and_deformed_views(standing, tmp_path):
+    from footsim import plotting
+
+    _, _, record = standing
+    res = results.load(record.folder)
+    cut, normal, origin = plotting.section_cells(res, ray=2, warp=0.0)
+    # every cell of the cut-away crosses the plane y = y(MTH2), and none is far from it
+    ys = cut.points[:, 1]
+    assert np.allclose(ys, origin[1], atol=1e-6)
+    assert set(np.unique(cut.cell_data["tag"])) >= {2, 30}
+    for view in (
+        plotting.section(res, tmp_path / "s.png", window_size=(640, 480)),
+        plotting.section(res, tmp_path / "f.png", plane="frontal", quantity="max_shear"),
+        plotting.deformed_view(res, tmp_path / "d.png"),
+    ):
+        assert view.stat().st_size > 0

@@ -149,6 +149,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
         out = plotting.sweep_plot(folder, args.output or folder / "sweep.png", x=args.x)
     elif args.view == "pressure":
         out = plotting.pressure_map(folder, args.output or folder / "pressure.png")
+    elif args.view == "section":
+        out = plotting.section(
+            folder,
+            args.output or folder / f"section-{args.plane}-ray{args.ray}.png",
+            ray=args.ray,
+            plane=args.plane,
+            quantity=args.quantity,
+        )
+    elif args.view == "deformed":
+        out = plotting.deformed_view(folder, args.output or folder / "deformed.png")
     else:
         out = plotting.sensor_view(
             folder, args.output or folder / f"sensor-{args.sensor}.png", kind=args.sensor
@@ -237,15 +247,19 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
         formatter_class=fmt,
         epilog="examples:\n  footsim plot results/default-0123456789abcdef -o map.png\n"
         "  footsim plot results/default-0123456789abcdef --view sensor --sensor insole\n"
+        "  footsim plot results/default-0123456789abcdef --view section --ray 2\n"
         "  footsim plot results/mt2-length            # curves of the sweep\n",
     )
     p.add_argument("result", help="run folder or sweep folder")
     p.add_argument(
         "--view",
         default="pressure",
-        choices=["pressure", "sensor"],
-        help="pressure map, or the map of a pressure-measuring device",
+        choices=["pressure", "sensor", "section", "deformed"],
+        help="pressure map, a pressure-measuring device's map, a stress cut-away, or 3-D",
     )
+    p.add_argument("--ray", type=int, default=2, choices=[1, 2, 3, 4, 5], help="section ray")
+    p.add_argument("--plane", default="sagittal", choices=["sagittal", "frontal"])
+    p.add_argument("--quantity", default="von_mises", choices=["von_mises", "max_shear"])
     p.add_argument(
         "--sensor",
         default="platform",
