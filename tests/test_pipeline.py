@@ -113,3 +113,29 @@ def test_section_and_deformed_views(standing, tmp_path):
         plotting.deformed_view(res, tmp_path / "d.png"),
     ):
         assert view.stat().st_size > 0
+
+
+def test_report_is_self_contained(standing, tmp_path):
+    from html.parser import HTMLParser
+
+    from footsim import report
+
+    _, _, record = standing
+    out = report.report(record.folder, tmp_path / "r.html")
+    text = out.read_text()
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.refs = []
+
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ("src", "href"):
+                    self.refs.append((tag, value))
+
+    parser = Links()
+    parser.feed(text)
+    assert parser.refs and all(v.startswith("data:image/png;base64,") for _, v in parser.refs)
+    assert "http" not in text and "<script" not in text
+    assert "MTH2" in text and text.rstrip().endswith("</html>")

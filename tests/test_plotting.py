@@ -157,3 +157,21 @@ def test_sensor_grid_conserves_force_of_a_known_field(tmp_path):
     out = plotting.sensor_view(res, tmp_path / "s.png", window_size=(640, 480))
     dims, pixels = _image(out)
     assert dims[:2] == (640, 480) and pixels.std() > 0
+
+
+def test_sweep_report_is_self_contained(tmp_path):
+    from footsim import report
+
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "index": range(3),
+            "anatomy.mt2_extra_length_mm": [0.0, 3.0, 6.0],
+            "status": ["done"] * 3,
+            "reason": [""] * 3,
+            **{f"MTH{k}_peak_kPa": [90.0, 95.0, 99.0] for k in range(1, 6)},
+        }
+    ).to_csv(folder / "table.csv", index=False)
+    text = report.report(folder).read_text()
+    assert "data:image/png;base64," in text and "http" not in text

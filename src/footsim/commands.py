@@ -167,6 +167,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from footsim import report
+
+    print(report.report(args.result, args.output))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: str) -> None:
     """Add the sub-commands to ``footsim``'s parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -269,3 +276,14 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("--x", default=None, help="sweep parameter on the x axis")
     p.add_argument("-o", "--output", default=None, help="PNG path")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser(
+        "report",
+        help="one self-contained HTML page of a run or a sweep (images embedded)",
+        formatter_class=fmt,
+        epilog="examples:\n  footsim report results/default-0123456789abcdef\n"
+        "  footsim report results/mt2-length -o mt2.html\n",
+    )
+    p.add_argument("result", help="run folder or sweep folder")
+    p.add_argument("-o", "--output", default=None, help="HTML path (default: <folder>/report.html)")
+    p.set_defaults(func=cmd_report)
