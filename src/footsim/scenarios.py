@@ -112,12 +112,12 @@ class Scenario(_Strict):
         for volume, material in value.items():
             if volume.upper() not in volumes:
                 raise ValueError(
-                    f"materials: unknown volume {volume!r}{_suggest(volume.upper(), volumes)}"
+                    f"materials: unknown volume {volume!r}{suggest(volume.upper(), volumes)}"
                 )
             if material not in MATERIALS:
                 raise ValueError(
                     f"materials.{volume}: unknown material {material!r}"
-                    f"{_suggest(material, list(MATERIALS))}; known: {', '.join(sorted(MATERIALS))}"
+                    f"{suggest(material, list(MATERIALS))}; known: {', '.join(sorted(MATERIALS))}"
                 )
         return {k.upper(): v for k, v in value.items()}
 
@@ -139,7 +139,7 @@ class Scenario(_Strict):
         return dumps_toml(self.model_dump(mode="json", exclude_none=True))
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def suggest(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -167,18 +167,23 @@ def _drop_false_tables(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def read_toml(path: Path, error: type[ValueError] = ScenarioError, what: str = "scenario"):
+    """Parse a TOML file; a missing file or bad TOML raises ``error`` naming the file."""
+    if not path.is_file():
+        raise error(f"{what} file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path.name}: not valid TOML: {exc}") from exc
+
+
 def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario TOML and everything it extends, merged, as plain data (not validated)."""
     path = Path(path).resolve()
     if path in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path))
         raise ScenarioError(f"base: scenarios extend each other in a cycle: {chain}")
-    if not path.is_file():
-        raise ScenarioError(f"scenario file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path.name}: not valid TOML: {exc}") from exc
+    data = read_toml(path)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -207,7 +212,7 @@ def format_errors(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             model = _model_at(loc[:-1])
             valid = list(model.model_fields) if model else []
-            lines.append(f"{key}: unknown key{_suggest(loc[-1], valid)}")
+            lines.append(f"{key}: unknown key{suggest(loc[-1], valid)}")
             continue
         value = err.get("input")
         msg = err["msg"]

@@ -45,7 +45,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from footsim import results
-from footsim.scenarios import Scenario, ScenarioError, from_dict, read_raw
+from footsim.scenarios import Scenario, ScenarioError, from_dict, read_raw, read_toml, suggest
 
 Runner = Callable[..., Any]
 STARTED = ".started"
@@ -123,14 +123,7 @@ class Variant:
 
 def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"sweep file not found: {path}")
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"{path.name}: not valid TOML: {exc}") from exc
+    data = read_toml(path, SweepError, "sweep")
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -138,15 +131,11 @@ def load_spec(path: str | Path) -> SweepSpec:
 
 
 def _sweep_errors(exc: ValidationError) -> str:
-    import difflib
-
     out = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
-            word = str(err["loc"][-1])
-            close = difflib.get_close_matches(word, list(SweepSpec.model_fields), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = suggest(str(err["loc"][-1]), list(SweepSpec.model_fields))
             out.append(f"{key}: unknown key{hint}")
         else:
             out.append(f"{key}: {err['msg']}")
