@@ -8,7 +8,9 @@ A run folder ``results/<name>-<hash>/`` holds
 - ``regions.csv``: one row per plantar region (MTH1..MTH5, toes, pad): peak and mean pressure
   (kPa), loaded area (mm^2), force (N), peak von Mises and maximum shear in the fat pad (kPa);
 - ``plantar.vtu``: the plantar skin surface, reference coordinates as points, with point data
-  ``pressure_kPa``, ``displacement_mm`` and ``region`` (index into :data:`REGIONS`, -1 for none);
+  ``pressure_kPa`` (Cauchy contact pressure), ``node_area_mm2`` (deformed tributary area, so
+  that ``sum(pressure * area)`` is the contact force), ``displacement_mm`` and ``region``
+  (index into :data:`REGIONS`, -1 for none);
 - ``volume.vtu``: the whole mesh with point data ``displacement_mm``, cell data ``tag``,
   ``von_mises_kPa`` and ``max_shear_kPa``;
 - ``insole_top.vtu`` (when footwear is present): the insole/pad top with ``pressure_kPa``;
