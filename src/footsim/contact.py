@@ -226,6 +226,16 @@ class ContactSurface:
         local = float(np.min(g)) if g.size else np.inf
         return self.body.mesh.comm.allreduce(local, op=MPI.MIN)
 
+    def get_multiplier(self) -> np.ndarray:
+        return self.lam.x.array.copy()
+
+    def set_multiplier(self, values: np.ndarray) -> None:
+        self.lam.x.array[:] = values
+        self.lam.x.scatter_forward()
+
+    def hold_static(self, u: fem.Function) -> None:
+        """Nothing to hold: the obstacle is rigid (see :meth:`BodyContact.hold_static`)."""
+
     def uzawa_update(self, relaxation: float = 1.0) -> None:
         """``lambda <- lambda + w (< lambda - kappa g >_+ - lambda)`` at the surface nodes
         (``w = relaxation``; 1 is the plain Uzawa update)."""
@@ -271,7 +281,458 @@ class ContactSurface:
         return pc, pn, m.array[d].copy(), m0.array[d].copy()
 
 
+# ============================================================================================
+# Two deformable bodies
+# ============================================================================================
+
+
+def _p2_triangle_basis(L: np.ndarray) -> np.ndarray:
+    """Quadratic Lagrange basis on a triangle at barycentric points ``L`` (..., 3); node order:
+    corners 0, 1, 2, then the midpoints of edges (1, 2), (0, 2), (0, 1)."""
+    L0, L1, L2 = L[..., 0], L[..., 1], L[..., 2]
+    return np.stack(
+        [L0 * (2 * L0 - 1), L1 * (2 * L1 - 1), L2 * (2 * L2 - 1), 4 * L1 * L2, 4 * L0 * L2,
+         4 * L0 * L1],
+        axis=-1,
+    )  # fmt: skip
+
+
+def _facet_nodes(V: fem.FunctionSpace, facets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes of ``V`` (degree 1 or 2, block indices) on each facet, ordered as
+    :func:`_p2_triangle_basis` (3 corners, then 3 edge midpoints for degree 2), and the adjacent
+    cell of each facet.  Matched by coordinates (first-order, affine geometry)."""
+    mesh = V.mesh
+    tdim = mesh.topology.dim
+    mesh.topology.create_connectivity(tdim - 1, tdim)
+    f2c = mesh.topology.connectivity(tdim - 1, tdim)
+    cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
+    corners = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, tdim - 1, facets, False)]
+    targets = [corners]
+    if V.element.basix_element.degree == 2:
+        mids = 0.5 * (corners[:, [1, 0, 0]] + corners[:, [2, 2, 1]])
+        targets.append(mids)
+    targets = np.concatenate(targets, axis=1)  # (nf, k, 3)
+    cell_nodes = V.dofmap.list[cells]  # (nf, ndofs)
+    coords = V.tabulate_dof_coordinates()[cell_nodes]  # (nf, ndofs, 3)
+    d = np.linalg.norm(coords[:, None, :, :] - targets[:, :, None, :], axis=-1)
+    j = np.argmin(d, axis=2)
+    scale = max(float(np.ptp(mesh.geometry.x)), 1.0)
+    if np.take_along_axis(d, j[..., None], axis=2).max() > 1e-8 * scale:
+        raise RuntimeError("facet nodes not found (curved geometry is not supported)")
+    return np.take_along_axis(cell_nodes, j, axis=1), cells
+
+
+def _p2_triangle_basis_derivative(L: np.ndarray) -> np.ndarray:
+    """``d N_b / d L_k`` (..., 6, 3) of :func:`_p2_triangle_basis` (``L`` taken independent)."""
+    L0, L1, L2 = L[..., 0], L[..., 1], L[..., 2]
+    z = np.zeros_like(L0)
+    rows = [
+        (4 * L0 - 1, z, z), (z, 4 * L1 - 1, z), (z, z, 4 * L2 - 1),
+        (z, 4 * L2, 4 * L1), (4 * L2, z, 4 * L0), (4 * L1, 4 * L0, z),
+    ]  # fmt: skip
+    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+
+
+def _barycentric_gradients(C: np.ndarray) -> np.ndarray:
+    """Gradients (m, 3, 3) [k, i] of the barycentric coordinates ``L_k`` of the projection of
+    a point onto the plane of the triangles ``C`` (m, 3 corners, 3): the dual basis of the
+    edge vectors, tangent to the triangle."""
+    e1, e2 = C[:, 1] - C[:, 0], C[:, 2] - C[:, 0]
+    m = np.stack(
+        [np.stack([np.einsum("ij,ij->i", e1, e1), np.einsum("ij,ij->i", e1, e2)], -1),
+         np.stack([np.einsum("ij,ij->i", e2, e1), np.einsum("ij,ij->i", e2, e2)], -1)],
+        axis=1,
+    )  # fmt: skip
+    dual = np.einsum("mab,mbi->mai", np.linalg.inv(m), np.stack([e1, e2], axis=1))
+    return np.concatenate([-(dual[:, :1] + dual[:, 1:]), dual], axis=1)
+
+
+def _skew(a: np.ndarray) -> np.ndarray:
+    """``[a]_x`` (m, 3, 3): ``[a]_x b = a x b``."""
+    z = np.zeros(len(a))
+    return np.stack(
+        [np.stack([z, -a[:, 2], a[:, 1]], -1), np.stack([a[:, 2], z, -a[:, 0]], -1),
+         np.stack([-a[:, 1], a[:, 0], z], -1)],
+        axis=1,
+    )  # fmt: skip
+
+
+def _normal_derivative(C: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``d n_i / d C_jk`` (m, 3 corners j, 3 i, 3 k) of the unit normal ``n`` (either sign) of
+    the triangles ``C`` (m, 3, 3)."""
+    e1, e2 = C[:, 1] - C[:, 0], C[:, 2] - C[:, 0]
+    c = np.cross(e1, e2)
+    norm = np.linalg.norm(c, axis=1)
+    sign = np.sign(np.einsum("ij,ij->i", c, n))
+    P = (np.eye(3)[None] - np.einsum("mi,mk->mik", n, n)) * (sign / norm)[:, None, None]
+    S1, S2 = _skew(e1), _skew(e2)
+    D = np.stack([S2 - S1, -S2, S1], axis=1)  # d(e1 x e2)/dC_j
+    return np.einsum("mil,mjlk->mjik", P, D)
+
+
+def _closest_on_triangles(P, A, B, C):
+    """Closest points of ``P`` on the triangles ``ABC`` (all (m, 3)): barycentric coordinates
+    (m, 3) and distances (m,) (Ericson 2005, Real-Time Collision Detection, 5.1.5)."""
+    e0, e1, v = B - A, C - A, P - A
+    d00 = np.einsum("ij,ij->i", e0, e0)
+    d01 = np.einsum("ij,ij->i", e0, e1)
+    d11 = np.einsum("ij,ij->i", e1, e1)
+    d20 = np.einsum("ij,ij->i", v, e0)
+    d21 = np.einsum("ij,ij->i", v, e1)
+    den = d00 * d11 - d01**2
+    b1 = (d11 * d20 - d01 * d21) / den
+    b2 = (d00 * d21 - d01 * d20) / den
+    bary = [np.stack([1 - b1 - b2, b1, b2], axis=1)]
+    inside = (b1 >= 0) & (b2 >= 0) & (b1 + b2 <= 1)
+    for i, j in ((0, 1), (0, 2), (1, 2)):  # edges: closest point on the segment
+        Pi, Pj = (A, B, C)[i], (A, B, C)[j]
+        e = Pj - Pi
+        t = np.clip(np.einsum("ij,ij->i", P - Pi, e) / np.einsum("ij,ij->i", e, e), 0.0, 1.0)
+        b = np.zeros((len(P), 3))
+        b[:, i], b[:, j] = 1 - t, t
+        bary.append(b)
+    bary = np.stack(bary)  # (4, m, 3)
+    pts = np.einsum("kmi,mij->kmj", bary, np.stack([A, B, C], axis=1))
+    dist = np.linalg.norm(pts - P[None], axis=2)
+    dist[0, ~inside] = np.inf
+    k = np.argmin(dist, axis=0)
+    m = np.arange(len(P))
+    return bary[k, m], dist[k, m]
+
+
+class _Evaluation:
+    """Contact kinematics at the slave quadrature points for one displacement state."""
+
+    __slots__ = (
+        "valid", "gap", "normal", "master", "bary", "M", "dM", "G", "dn", "gL", "xs", "da_dA",
+    )  # fmt: skip
+
+
+class BodyContact:
+    """Frictionless contact between two deformable bodies on non-matching meshes (serial).
+
+    The *slave* surface ``tag`` (e.g. the plantar skin) is integrated with a Gauss rule on its
+    facets; each slave quadrature point is projected, in the current configuration, onto the
+    closest point of the *master* surface ``target_tag`` (e.g. the insole top), represented by
+    the flat triangles through the current corner positions of its facets (closest point:
+    Ericson 2005; candidates from a k-d tree of the facet centroids).  With the master facet's
+    unit normal ``n`` (out of the master body) and the master point ``x_m`` interpolated with
+    the master's own (quadratic) displacement, the gap, nominal pressure and virtual work are
+
+        g = n . (x_s - x_m),   p_N = < lambda - kappa g >_+,
+        delta W = - int_{Gamma_s0} p_N n . (v_s - v_m(x_m)) dA,
+
+    the Gauss-point-to-surface penalty / augmented-Lagrangian method (Wriggers 2006,
+    Computational Contact Mechanics, ch. 9; Simo & Laursen 1992), with the same ``kappa``
+    scaling and Uzawa updates as :class:`ContactSurface`.  The tangent is
+    ``kappa W c c^T (x) n n^T`` (``c = (N_s, -N_m)``) plus the sliding of the projected point
+    over the master facet and the rotation of its normal (flat facets through the current
+    corners: the curvature of the quadratic master inside a facet is neglected).  The
+    contributions are added to the SNES residual and Jacobian by
+    :class:`~footsim.mechanics.NonlinearSolver` (``extra=``), whose matrix is pre-allocated
+    with the couplings of slave-master facet pairs within ``search_radius_mm`` (horizontal
+    distance: loads are vertical) so that assembly does not reallocate (pairs found beyond it
+    are still added, more slowly).  A slave point whose projection leaves the master surface
+    sideways (tangential offset over half a master facet) is not in contact.  Coulomb friction
+    would add a tangential
+    traction driven by the slip of ``x_m`` at each point.
+
+    Args:
+        body: the :class:`~footsim.mechanics.Hyperelasticity` of both bodies (one mesh whose
+            bodies share no nodes).
+        facet_tags: facet tags; ``tag`` (slave) and ``target_tag`` (master) must be present.
+        counter_cells: cell tags of the master body: its nodes are held at their current
+            displacement during the rigid pre-positioning of the slave body.
+        options: solver options (penalty factor, facet quadrature degree).
+        bc_dofs: unrolled displacement dofs with Dirichlet conditions (no contact rows).
+        reach_mm: slave facets more than this above the lowest slave point (reference
+            configuration) are never in contact (mm).
+        search_radius_mm: extra horizontal reach of the pre-allocated coupling (sliding, mm).
+    """
+
+    def __init__(
+        self,
+        body: Hyperelasticity,
+        facet_tags: dolfinx.mesh.MeshTags,
+        tag: int,
+        target_tag: int,
+        counter_cells: tuple[int, ...],
+        options: SolverOptions | None = None,
+        bc_dofs: np.ndarray | None = None,
+        reach_mm: float = 15.0,
+        search_radius_mm: float = 3.0,
+        kappa: float | None = None,
+    ):
+        import basix
+        from scipy.spatial import cKDTree
+
+        self._KDTree = cKDTree
+        mesh = body.mesh
+        if mesh.comm.size > 1:
+            raise NotImplementedError("two-body contact runs in serial only (MPI: not yet)")
+        self.body = body
+        self.options = options or body.options
+        self.tag, self.target_tag = int(tag), int(target_tag)
+        tdim = mesh.topology.dim
+        V = body.V
+        self.V = V
+        self.X = V.tabulate_dof_coordinates()  # (n_nodes, 3) reference node coordinates
+        slave = facet_tags.find(self.tag)
+        master = facet_tags.find(self.target_tag)
+        for name, f in (("contact", slave), ("target", master)):
+            if f.size == 0:
+                raise ValueError(f"{name} surface has no facets")
+        # slave facets that can touch at all (skips e.g. the upper sides of the foot)
+        zs = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, tdim - 1, slave, False)]
+        zmin = zs[..., 2].min(axis=1)
+        self.facets = slave[zmin <= zmin.min() + reach_mm]
+        self.master_facets = master
+        self.s_nodes, s_cells = _facet_nodes(V, self.facets)
+        self.m_nodes, m_cells = _facet_nodes(V, self.master_facets)
+        # outward normal orientation of the master facets (corner order 0, 1, 2)
+        Xm = self.X[self.m_nodes[:, :3]]
+        nm = np.cross(Xm[:, 1] - Xm[:, 0], Xm[:, 2] - Xm[:, 0])
+        cell_mid = mesh.geometry.x[
+            dolfinx.mesh.entities_to_geometry(mesh, tdim, m_cells, False)
+        ].mean(axis=1)
+        self.m_sign = np.sign(np.einsum("ij,ij->i", nm, Xm.mean(axis=1) - cell_mid))
+        self.h_master = float(
+            np.mean(np.linalg.norm(Xm[:, [1, 2, 0]] - Xm, axis=2))
+        )  # mean edge (mm)
+        # slave quadrature (reference configuration, affine facets)
+        fqd = self.options.facet_quadrature_degree or 2 * self.options.degree + 1
+        pts, wts = basix.make_quadrature(basix.CellType.triangle, fqd)
+        self.Lq = np.column_stack([1 - pts.sum(axis=1), pts])  # (nq, 3)
+        deg = self.options.degree
+        self.Ns = _p2_triangle_basis(self.Lq) if deg == 2 else self.Lq
+        if deg not in (1, 2):
+            raise ValueError("two-body contact supports displacement degree 1 or 2")
+        Xs = self.X[self.s_nodes[:, :3]]
+        area = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
+        self.area0 = area
+        self.W = 2.0 * area[:, None] * wts[None, :]  # (nfs, nq) reference area weights (mm^2)
+        # counter body nodes (held during pre-positioning) and Dirichlet rows
+        cells = np.concatenate([body.cell_tags.find(int(t)) for t in counter_cells])
+        self.static_nodes = np.unique(V.dofmap.list[cells])
+        self.bc_mask = np.zeros(3 * len(self.X), dtype=bool)
+        if bc_dofs is not None:
+            self.bc_mask[np.asarray(bc_dofs, dtype=np.int64)] = True
+        # penalty (N/mm^3): factor * softest E of either side / slave facet size
+        mats = np.unique(
+            body.material_tags.values[
+                np.isin(body.material_tags.indices, np.concatenate([s_cells, m_cells]))
+            ]
+        )
+        self.E = min(body.materials[int(i)].youngs_modulus for i in mats)
+        h_s = np.mean(np.linalg.norm(Xs[:, [1, 2, 0]] - Xs, axis=2), axis=1)
+        if kappa is None:
+            k_f = penalty_parameter(self.E, np.maximum(h_s, 1e-12), self.options.penalty_factor)
+        else:
+            k_f = np.full(len(self.facets), float(kappa))
+        self.kappa = np.repeat(k_f[:, None], len(wts), axis=1)  # (nfs, nq)
+        self.kappa_value = float(np.mean(k_f))
+        self.lam_q = np.zeros_like(self.W)
+        self.search_radius = float(search_radius_mm)
+        self.h_slave = float(np.mean(h_s))
+        # P1 post-processing space (corners of the slave facets)
+        self.P1 = fem.functionspace(mesh, ("Lagrange", 1))
+        self.s_p1, _ = _facet_nodes(self.P1, self.facets)
+        self._p1_dofs = np.unique(self.s_p1)
+
+    # ------------------------------------------------------------------------ kinematics
+    def _nodes_current(self) -> np.ndarray:
+        return self.X + self.body.u.x.array.reshape(-1, 3)
+
+    def evaluate(self) -> _Evaluation:
+        """Projection of every slave quadrature point onto the master surface (current
+        configuration)."""
+        x = self._nodes_current()
+        nfs, nq = self.W.shape
+        xs = np.einsum("qa,fai->fqi", self.Ns, x[self.s_nodes]).reshape(-1, 3)
+        C = x[self.m_nodes[:, :3]]  # (nfm, 3, 3)
+        tree = self._KDTree(C.mean(axis=1))
+        k = min(8, len(C))
+        _, cand = tree.query(xs, k=k)
+        cand = cand.reshape(len(xs), k)
+        P = np.repeat(xs, k, axis=0)
+        c = cand.reshape(-1)
+        bary, dist = _closest_on_triangles(P, C[c, 0], C[c, 1], C[c, 2])
+        j = np.argmin(dist.reshape(-1, k), axis=1)
+        rows = np.arange(len(xs))
+        master = cand[rows, j]
+        bary = bary.reshape(-1, k, 3)[rows, j]
+        Cm = C[master]
+        n = np.cross(Cm[:, 1] - Cm[:, 0], Cm[:, 2] - Cm[:, 0]) * self.m_sign[master][:, None]
+        n /= np.linalg.norm(n, axis=1)[:, None]
+        quadratic = self.m_nodes.shape[1] == 6
+        M = _p2_triangle_basis(bary) if quadratic else bary
+        dM = (
+            _p2_triangle_basis_derivative(bary)
+            if quadratic
+            else np.broadcast_to(np.eye(3), (len(bary), 3, 3))
+        )
+        xm = np.einsum("qb,qbi->qi", M, x[self.m_nodes[master]])
+        d = xs - xm
+        g = np.einsum("qi,qi->q", d, n)
+        tangential = np.linalg.norm(d - g[:, None] * n, axis=1)
+        ev = _Evaluation()
+        ev.valid = (tangential <= 0.5 * self.h_master).reshape(nfs, nq)
+        ev.gap = np.where(ev.valid.ravel(), g, np.inf).reshape(nfs, nq)
+        ev.normal, ev.master, ev.bary, ev.M, ev.dM, ev.xs = n, master, bary, M, dM, xs
+        ev.G = _barycentric_gradients(Cm)
+        ev.dn = _normal_derivative(Cm, n)
+        # d g / d L_k = -n . dx_m/dL_k: non-zero when the quadratic master is not flat
+        ev.gL = -np.einsum("qi,qbk,qbi->qk", n, dM, x[self.m_nodes[master]])
+        Xs = x[self.s_nodes[:, :3]]
+        a = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
+        ev.da_dA = a / self.area0  # (nfs,) deformed / reference facet area (flat facets)
+        return ev
+
+    def _pressure(self, ev: _Evaluation) -> np.ndarray:
+        """Nominal contact pressure (MPa) at the slave quadrature points, (nfs, nq)."""
+        t = self.lam_q - self.kappa * np.where(ev.valid, ev.gap, 0.0)
+        return np.where(ev.valid & (t > 0), t, 0.0)
+
+    def _active(self, ev: _Evaluation):
+        p = self._pressure(ev).ravel()
+        act = np.nonzero(p > 0)[0]
+        f, q = np.divmod(act, self.W.shape[1])
+        dofs_nodes = np.concatenate([self.s_nodes[f], self.m_nodes[ev.master[act]]], axis=1)
+        c = np.concatenate([self.Ns[q], -ev.M[act]], axis=1)  # (na, n_nodes)
+        return act, p[act], self.W.ravel()[act], ev.normal[act], dofs_nodes, c, ev
+
+    # ------------------------------------------------------------------------ SNES hooks
+    def add_residual(self, b) -> None:
+        """Add ``-int p_N n . (v_s - v_m) dA`` to the residual vector ``b`` (PETSc)."""
+        ev = self.evaluate()
+        act, p, W, n, nodes, c, _ = self._active(ev)
+        if act.size == 0:
+            return
+        vals = -(W * p)[:, None, None] * c[:, :, None] * n[:, None, :]  # (na, nodes, 3)
+        dofs = (3 * nodes[:, :, None] + np.arange(3)).ravel()
+        r = np.bincount(dofs, weights=vals.ravel(), minlength=3 * len(self.X))
+        r[self.bc_mask] = 0.0
+        idx = np.nonzero(r)[0].astype(np.int32)
+        b.setValues(idx, r[idx], addv=True)
+        b.assemble()
+
+    def add_jacobian(self, A) -> None:
+        """Add ``kappa W (c c^T) (x) (n n^T)`` of the active points to the matrix ``A``."""
+        import scipy.sparse as sp
+
+        ev = self.evaluate()
+        act, p, W, n, nodes, c, ev = self._active(ev)
+        if act.size == 0:
+            return
+        kW = self.kappa.ravel()[act] * W
+        K = np.einsum("q,qa,qb,qi,qj->qaibj", kW, c, c, n, n)
+        na, nn = c.shape
+        # the master force W p M_b(L) n moves with the projection L (the point slides):
+        # dL_k = G_k . (sum_a N_a du_a - sum_j L_j du_Cj)  (corners C_j of the master facet)
+        ns = self.Ns.shape[1]
+        d = np.zeros((na, nn))
+        d[:, :ns] = c[:, :ns]
+        d[:, ns : ns + 3] = -ev.bary[act]
+        T = np.einsum("qbk,qkj->qbj", ev.dM[act], ev.G[act])  # (na, n_master, 3)
+        K[:, ns:] += np.einsum("q,qi,qbj,qc->qbicj", W * p, n, T, d)
+        # the gap of a non-flat quadratic master changes with the projected point
+        h = np.einsum("qk,qkj->qj", ev.gL[act], ev.G[act])
+        K += np.einsum("q,qa,qi,qj,qc->qaicj", kW, c, n, h, d)
+        # ... and the force turns with the master facet's normal (corners C_j)
+        K[:, :, :, ns : ns + 3, :] -= np.einsum("q,qa,qjik->qaijk", W * p, c, ev.dn[act])
+        K = K.reshape(na, 3 * nn, 3 * nn)
+        dofs = (3 * nodes[:, :, None] + np.arange(3)).reshape(na, 3 * nn)
+        rows = np.repeat(dofs, 3 * nn, axis=1).ravel()
+        cols = np.tile(dofs, (1, 3 * nn)).ravel()
+        vals = K.ravel()
+        keep = ~(self.bc_mask[rows] | self.bc_mask[cols])
+        N = A.getSize()[0]
+        S = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=(N, N))
+        S.sum_duplicates()
+        A.setValuesCSR(S.indptr.astype(np.int32), S.indices.astype(np.int32), S.data, addv=True)
+        A.assemble()
+
+    def coupling_pattern(self) -> tuple[np.ndarray, np.ndarray]:
+        """Unrolled (row, col) displacement dofs of every slave-master facet pair within reach
+        (reference configuration, horizontal distance), both orderings."""
+        cs = self.X[self.s_nodes[:, :3]].mean(axis=1)[:, :2]
+        cm = self.X[self.m_nodes[:, :3]].mean(axis=1)[:, :2]
+        r = self.search_radius + self.h_slave + self.h_master
+        pairs = self._KDTree(cs).query_ball_tree(self._KDTree(cm), r)
+        fs = np.repeat(np.arange(len(pairs)), [len(p) for p in pairs])
+        fm = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs] + [np.zeros(0, int)])
+        a = self.s_nodes[fs][:, :, None]
+        b = self.m_nodes[fm][:, None, :]
+        a, b = np.broadcast_arrays(a, b)
+        node_pairs = np.unique(np.stack([a.ravel(), b.ravel()], axis=1), axis=0)
+        comp = np.arange(3)
+        rows = (3 * node_pairs[:, 0, None, None] + comp[:, None]).repeat(3, axis=2).ravel()
+        cols = (3 * node_pairs[:, 1, None, None] + comp[None, :]).repeat(3, axis=1).ravel()
+        return np.concatenate([rows, cols]), np.concatenate([cols, rows])
+
+    # ------------------------------------------------------------------------ stepping API
+    def hold_static(self, u: fem.Function) -> None:
+        """Reset the counter body's displacement to zero (it rests on its supports)."""
+        a = u.x.array.reshape(-1, 3)
+        a[self.static_nodes] = 0.0
+
+    def get_multiplier(self) -> np.ndarray:
+        return self.lam_q.copy()
+
+    def set_multiplier(self, values: np.ndarray) -> None:
+        self.lam_q[:] = values
+
+    def min_gap(self) -> float:
+        g = self.evaluate().gap
+        return float(g.min())
+
+    def max_penetration(self) -> float:
+        g = self.evaluate().gap
+        return max(float(np.max(-g)), 0.0)
+
+    def uzawa_update(self, relaxation: float = 1.0) -> None:
+        ev = self.evaluate()
+        new = self._pressure(ev)
+        self.lam_q += relaxation * (new - self.lam_q)
+
+    # ------------------------------------------------------------------------ results
+    def force(self) -> np.ndarray:
+        """Contact force on the slave body ``int p_N n dA`` (N), 3 components."""
+        ev = self.evaluate()
+        p = self._pressure(ev).ravel()
+        return np.einsum("q,qi->i", p * self.W.ravel(), ev.normal)
+
+    def contact_area(self) -> float:
+        """Deformed slave area (mm^2) where ``p_N > 0`` (quadrature-point indicator)."""
+        ev = self.evaluate()
+        p = self._pressure(ev)
+        return float(np.sum((p > 0) * self.W * ev.da_dA[:, None]))
+
+    def surface_area(self) -> float:
+        return float(self.area0.sum())
+
+    def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
+        """As :meth:`ContactSurface.pressure_p1`, on the slave surface: lumped projection of
+        the quadrature-point pressure with the P1 (barycentric) weights, so that
+        ``sum_i p_i a_i`` is the normal contact force."""
+        ev = self.evaluate()
+        pN = self._pressure(ev)  # (nfs, nq)
+        n_p1 = self.P1.dofmap.index_map.size_local
+        w = self.W[:, :, None] * self.Lq[None, :, :]  # (nfs, nq, 3)
+        idx = np.broadcast_to(self.s_p1[:, None, :], w.shape).ravel()
+        b = np.bincount(idx, weights=(w * pN[:, :, None]).ravel(), minlength=n_p1)
+        m0 = np.bincount(idx, weights=w.ravel(), minlength=n_p1)
+        m = np.bincount(idx, weights=(w * ev.da_dA[:, None, None]).ravel(), minlength=n_p1)
+        pc = fem.Function(self.P1, name="contact_pressure")
+        pn = fem.Function(self.P1, name="contact_pressure_nominal")
+        d = self._p1_dofs
+        pc.x.array[d] = b[d] / m[d]
+        pn.x.array[d] = b[d] / m0[d]
+        return pc, pn, m[d].copy(), m0[d].copy()
+
+
 __all__ = [
+    "BodyContact",
     "ContactSurface",
     "HeightField",
     "Obstacle",

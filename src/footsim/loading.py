@@ -273,12 +273,14 @@ class LoadStepper:
         w = 0.0
         for _ in range(3):  # the gap is first order in w for a sloped obstacle: iterate
             u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+            self.contact.hold_static(u)
             u.x.scatter_forward()
             g = self.contact.min_gap()
             if abs(g) < 1e-10:
                 break
             w -= g
         u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+        self.contact.hold_static(u)
         u.x.scatter_forward()
         self.block.set(w, theta)
         self.w_touch = w
@@ -427,7 +429,7 @@ class LoadStepper:
         for _ in range(o.max_uzawa):
             if self.contact.max_penetration() <= o.penetration_tol:
                 return
-            lam0 = self.contact.lam.x.array.copy()
+            lam0 = self.contact.get_multiplier()
             d0, F0, hist0 = self.d, self.F, list(self.history)
             state0 = save_state(self.fields)
             for _attempt in range(3):
@@ -441,8 +443,7 @@ class LoadStepper:
                         self.to_force(F_target, phase="uzawa")
                     break
                 except SolverError:
-                    self.contact.lam.x.array[:] = lam0
-                    self.contact.lam.x.scatter_forward()
+                    self.contact.set_multiplier(lam0)
                     restore_state(self.fields, state0)
                     self.d, self.F, self.history = d0, F0, list(hist0)
                     self.block.set(self.w_touch - self.d)

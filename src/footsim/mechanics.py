@@ -380,7 +380,7 @@ class NonlinearSolver:
     back the step or raise :class:`SolverError`); the unknowns are restored by the caller.
     """
 
-    def __init__(self, residual, unknowns, bcs, options: SolverOptions):
+    def __init__(self, residual, unknowns, bcs, options: SolverOptions, extra=None):
         self.options = options
         self.unknowns = unknowns
         prefix = f"footsim_{next(_prefix_counter)}_"
@@ -397,6 +397,8 @@ class NonlinearSolver:
         )
         if options.linear_solver == "gamg" and len(unknowns) == 1:
             self.problem.A.setNearNullSpace(rigid_body_modes(unknowns[0].function_space))
+        if extra is not None:
+            self._attach(extra, bcs)
         if options.verbose:
             snes = self.problem.solver
 
@@ -404,6 +406,54 @@ class NonlinearSolver:
                 print(f"    newton {it:2d}  |F| = {fnorm:.3e}")
 
             snes.setMonitor(monitor)
+
+    def _attach(self, extra, bcs) -> None:
+        """Add ``extra``'s contributions (e.g. :class:`~footsim.contact.BodyContact`) to the
+        SNES residual and Jacobian: ``extra.add_residual(b)``, ``extra.add_jacobian(A)`` after
+        dolfinx's assembly, on a matrix whose sparsity is dolfinx's plus
+        ``extra.coupling_pattern()`` (rows, cols of dofs coupled across bodies), so that
+        adding them never reallocates.  Serial, monolithic (non-nest) matrices only."""
+        import scipy.sparse as sp
+
+        problem = self.problem
+        A = problem.A
+        if A.getType() != PETSc.Mat.Type.SEQAIJ:
+            raise NotImplementedError("extra contributions need a serial AIJ matrix (MUMPS)")
+        dolfinx.fem.petsc.assemble_matrix(A, problem.J, bcs=bcs, diag=1.0)
+        A.assemble()
+        ia, ja, _ = A.getValuesCSR()
+        n = A.getSize()[0]
+        rows, cols = extra.coupling_pattern()
+        pattern = sp.csr_matrix((np.ones(len(ja)), ja, ia), shape=(n, n)) + sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n, n)
+        )
+        pattern.sort_indices()
+        it = PETSc.IntType
+        A2 = PETSc.Mat().createAIJ(
+            size=A.getSizes(),
+            bsize=A.getBlockSizes(),
+            csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz)),
+            comm=A.comm,
+        )
+        A2.setLGMap(*A.getLGMap())
+        A2.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+        A2.setOptionsPrefix(A.getOptionsPrefix())
+        snes = problem.solver
+        b, (f_fun, f_args, f_kargs) = snes.getFunction()
+        _, _, (j_fun, j_args, j_kargs) = snes.getJacobian()
+
+        def residual(s, x, F):
+            f_fun(s, x, F, *f_args, **f_kargs)
+            extra.add_residual(F)
+
+        def jacobian(s, x, J, P):
+            j_fun(s, x, J, P, *j_args, **j_kargs)
+            extra.add_jacobian(J)
+
+        snes.setFunction(residual, b)
+        snes.setJacobian(jacobian, A2, A2)
+        self.matrix = A2  # keep alive
+        self.matrix_nonzeros = (len(ja), pattern.nnz)
 
     def solve(self) -> NewtonRecord:
         t0 = time.perf_counter()

@@ -23,7 +23,7 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 from footsim import tags  # noqa: E402
-from footsim.contact import ContactSurface, Obstacle, RigidPlane  # noqa: E402
+from footsim.contact import BodyContact, ContactSurface, Obstacle, RigidPlane  # noqa: E402
 from footsim.loading import LoadCase, LoadStepper, RigidBlock, RunRecord  # noqa: E402
 from footsim.materials import Material, resolve  # noqa: E402
 from footsim.mechanics import (  # noqa: E402
@@ -128,9 +128,12 @@ def solve_contact(
     rollers: Sequence[tuple[int, int]] = (),
     driven_components: Sequence[int] = (0, 1, 2),
     ground: Obstacle | None = None,
+    target_surface: int | None = None,
+    counter_cells: Sequence[int] = tuple(tags.FOOTWEAR),
     options: SolverOptions | None = None,
 ) -> Solution:
-    """Press a body onto a rigid obstacle through rigidly moving surfaces.
+    """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
+    moving surfaces.
 
     Args:
         mesh, cell_tags, facet_tags: the mesh (mm) and its tags.
@@ -149,6 +152,9 @@ def solve_contact(
         driven_components: displacement components prescribed on the driven surfaces
             (default all: the block is clamped laterally; ``(2,)``: vertical only).
         ground: :class:`RigidPlane` (default ``z = 0``) or :class:`HeightField`.
+        target_surface: facet tag of a second, deformable body (cells ``counter_cells``) that
+            ``contact_surface`` presses on instead of ``ground`` (e.g. ``INSOLE_TOP``):
+            :class:`~footsim.contact.BodyContact`; hold that body with ``rollers``.
         options: :class:`SolverOptions`.
 
     Raises:
@@ -162,17 +168,16 @@ def solve_contact(
     comm = mesh.comm
     present = set(int(t) for t in np.unique(cell_tags.values))
     present = set().union(*comm.allgather(present))
-    if present & {int(t) for t in tags.FOOTWEAR} and present & {int(t) for t in tags.FOOT}:
-        raise NotImplementedError(
-            "foot-insole contact (two deformable bodies) is not implemented yet: remove the "
-            "insole from the mesh or mesh it separately"
+    if target_surface is None and present & {int(t) for t in counter_cells}:
+        raise ValueError(
+            "the mesh holds a second body (footwear): give target_surface (e.g. INSOLE_TOP) "
+            "for two-body contact"
         )
 
     t0 = time.perf_counter()
     mats = resolve(materials)
     mats = {t: m for t, m in mats.items() if t in present}
     body = Hyperelasticity(mesh, cell_tags, mats, options)
-    contact = ContactSurface(body, facet_tags, contact_surface, ground, options)
     if pivot is None and heel_rise_deg != 0.0:
         pivot = _lowest_point(mesh, facet_tags, contact_surface)
     block = RigidBlock(
@@ -184,8 +189,17 @@ def solve_contact(
         Vc = body.V.sub(comp)
         dofs = fem.locate_dofs_topological(Vc, fdim, facet_tags.find(int(tag)))
         bcs.append(fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, Vc))
-    residual = body.residual(contact.residual(body.v))
-    solver = NonlinearSolver(residual, body.unknowns(), bcs, options)
+    if target_surface is None:
+        contact = ContactSurface(body, facet_tags, contact_surface, ground, options)
+        residual = body.residual(contact.residual(body.v))
+        solver = NonlinearSolver(residual, body.unknowns(), bcs, options)
+    else:
+        contact = BodyContact(
+            body, facet_tags, contact_surface, int(target_surface), tuple(counter_cells),
+            options, bc_dofs=np.concatenate([bc.dof_indices()[0] for bc in bcs]),
+        )  # fmt: skip
+        residual = body.residual()
+        solver = NonlinearSolver(residual, body.unknowns(), bcs, options, extra=contact)
     F_u_form = fem.form(residual[0])
     record.add_time("setup (forms, JIT)", time.perf_counter() - t0)
 
@@ -273,11 +287,15 @@ def solve_forefoot(
     cut_soft: str = "free",
     options: SolverOptions | None = None,
 ) -> Solution:
-    """Press the forefoot (barefoot) onto the ground with a vertical force through the bones.
+    """Press the forefoot onto the ground, or onto its insole, with a vertical force through
+    the bones.
 
     The metatarsal bases (``CUT_BONE``) move as one rigid block; ``cut_soft="free"`` leaves the
     soft tissue on the cut traction-free, ``"rigid"`` moves it with the bones.  The plantar
-    skin (``PLANTAR_SKIN``) contacts ``ground`` (default the plane ``z = 0``).  The heel rise
+    skin (``PLANTAR_SKIN``) contacts ``ground`` (default the plane ``z = 0``), or, when the
+    mesh holds footwear, the top of the insole and pad (``INSOLE_TOP``, two-body contact,
+    :class:`~footsim.contact.BodyContact`) whose bottom (``INSOLE_BOTTOM``) is clamped to the
+    rigid shoe bed (an insole held by the shoe; its rim is free).  The heel rise
     rotates the bones about the ``y`` axis through the lowest part of the plantar skin (under
     the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not imposed).
 
@@ -285,6 +303,16 @@ def solve_forefoot(
         SolverError: if the target force cannot be reached.
     """
     driven = [tags.Surface.CUT_BONE]
+    present = set(int(t) for t in np.unique(cell_tags.values))
+    present = set().union(*mesh.comm.allgather(present))
+    footwear: dict = {}
+    if present & {int(t) for t in tags.FOOTWEAR}:
+        # the insole (with its pad) rests bonded on the rigid shoe bed: its bottom is clamped
+        footwear = dict(
+            target_surface=tags.Surface.INSOLE_TOP,
+            counter_cells=tuple(tags.FOOTWEAR),
+            rollers=[(tags.Surface.INSOLE_BOTTOM, c) for c in range(3)],
+        )
     if cut_soft == "rigid":
         driven.append(tags.Surface.CUT_SOFT)
     elif cut_soft != "free":
@@ -301,6 +329,7 @@ def solve_forefoot(
         pivot=pivot,
         ground=ground,
         options=options,
+        **footwear,
     )
 
 
