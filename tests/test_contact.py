@@ -202,6 +202,112 @@ def test_patch_uniform_pressure(formulation):
     assert sol.contact_area_mm2 == pytest.approx(area, rel=1e-6)
 
 
+# ------------------------------------------------------------------------------------ two bodies
+def two_blocks_mesh(L=10.0, H1=5.0, H2=4.0, h1=2.0, h2=1.3):
+    """Quarter blocks [0, L]^2 x [0, H1] (tissue, bottom = contact, top = driven) on
+    [0, L]^2 x [-H2, 0] (insole: top = target, bottom = INSOLE_BOTTOM), meshed separately with
+    sizes ``h1`` and ``h2`` (non-matching at z = 0); x = 0 / y = 0 symmetry planes."""
+    gmsh.initialize()
+    gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        occ = gmsh.model.occ
+        top = occ.addBox(0, 0, 0, L, L, H1)
+        bottom = occ.addBox(0, 0, -H2, L, L, H2)
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(3, [top], int(TISSUE))
+        gmsh.model.addPhysicalGroup(3, [bottom], int(tags.Volume.INSOLE))
+        S = tags.Surface
+        groups: dict[int, list[int]] = {
+            int(k): [] for k in (S.PLANTAR_SKIN, S.CUT_BONE, S.INSOLE_TOP, S.INSOLE_BOTTOM)
+        }
+        groups |= {X_SYM: [], Y_SYM: []}
+        for vol, z0, z1, lo, hi in (
+            (top, 0.0, H1, S.PLANTAR_SKIN, S.CUT_BONE),
+            (bottom, -H2, 0.0, S.INSOLE_BOTTOM, S.INSOLE_TOP),
+        ):
+            for _, f in gmsh.model.getBoundary([(3, vol)], oriented=False):
+                c = occ.getCenterOfMass(2, f)
+                if abs(c[0]) < 1e-9:
+                    groups[X_SYM].append(f)
+                elif abs(c[1]) < 1e-9:
+                    groups[Y_SYM].append(f)
+                elif abs(c[2] - z0) < 1e-9:
+                    groups[int(lo)].append(f)
+                elif abs(c[2] - z1) < 1e-9:
+                    groups[int(hi)].append(f)
+        for k, v in groups.items():
+            gmsh.model.addPhysicalGroup(2, v, k)
+        gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, top)], recursive=True), h1)
+        gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, bottom)], recursive=True), h2)
+        gmsh.model.mesh.generate(3)
+        md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
+    finally:
+        gmsh.finalize()
+    return md.mesh, md.cell_tags, md.facet_tags
+
+
+def test_two_body_patch_nonmatching():
+    """Contact patch test (Taylor & Papadopoulos 1991) through the deformable-contact path: a
+    block pressed on a second block of the same material across a non-matching flat interface
+    (element sizes 2 and 1.3 mm) transmits a uniform pressure: within 2 % away from the edges,
+    equal to force / area; the bones' push equals the contact force on the upper block, which
+    is vertical."""
+    L = 10.0
+    mesh, ct, ft = two_blocks_mesh(L=L)
+    tissue = NeoHookean(name="tissue", E=0.1, nu=0.45)
+    S = tags.Surface
+    target = 2.0  # N on the quarter (nominal 20 kPa)
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=target, driven_components=(2,),
+        materials={TISSUE: tissue, tags.Volume.INSOLE: tissue},
+        rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+        target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+        options=SolverOptions(formulation="mixed", penetration_tol_mm=5e-3),
+    )  # fmt: skip
+    R = sol.reaction_contact_N
+    assert R == pytest.approx(target, rel=0.005)
+    assert sol.reaction_dirichlet_N == pytest.approx(R, rel=1e-6)
+    assert np.hypot(*sol.contact_force_N[:2]) < 1e-3 * R
+    X = sol.contact_nodes_reference
+    inner = (X[:, 0] < 0.8 * L) & (X[:, 1] < 0.8 * L)
+    p, pn = sol.contact_node_pressure[inner], sol.contact_node_pressure_nominal[inner]
+    assert np.ptp(p) / p.mean() < 0.02
+    assert np.ptp(pn) / pn.mean() < 0.02
+    assert pn.mean() == pytest.approx(R / L**2, rel=0.02)
+    assert p.mean() == pytest.approx(R / sol.contact_node_area.sum(), rel=0.02)
+    # lumped recovery: sum p_i a_i = int p_N dA (the normal force; normals vertical to 1e-4)
+    pa = np.sum(sol.contact_node_pressure * sol.contact_node_area)
+    assert pa == pytest.approx(np.linalg.norm(sol.contact_force_N), rel=1e-4)
+    # the upper block's uniform compression: the slave surface went down, the lower one too
+    assert sol.max_penetration_mm < 0.01 * 5.0
+
+
+def test_two_body_series_compliance():
+    """A block pressed on a stiffer and on a softer lower block (non-matching meshes): the
+    travel is that of two springs in series, ``sigma (H1/E1 + H2/E2)``, within 5 % at 3-6 %
+    strain, and the force is transmitted in full whatever the stiffness ratio."""
+    mesh, ct, ft = two_blocks_mesh(L=6.0, H1=3.0, H2=3.0, h1=1.5, h2=1.0)
+    tissue = NeoHookean(name="tissue", E=0.1, nu=0.45)
+    S = tags.Surface
+    travel = {}
+    for E in (0.3, 0.05):
+        sol = solve_contact(
+            mesh, ct, ft, target_force_N=0.1, driven_components=(2,),
+            materials={TISSUE: tissue, tags.Volume.INSOLE: NeoHookean(name="f", E=E, nu=0.2)},
+            rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+            target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+            options=SolverOptions(formulation="mixed", penetration_tol_mm=1e-4),
+        )  # fmt: skip
+        assert sol.reaction_dirichlet_N == pytest.approx(sol.reaction_contact_N, rel=1e-6)
+        assert sol.reaction_contact_N == pytest.approx(0.1, rel=0.005)
+        travel[E] = sol.travel_mm
+    # series springs in uniaxial stress (strains 3-6 %): travel = sigma (H1/E1 + H2/E2)
+    sigma = 0.1 / 36.0
+    for E, d in travel.items():
+        assert d == pytest.approx(sigma * (3.0 / 0.1 + 3.0 / E), rel=0.05), (E, d)
+    assert travel[0.05] > 1.5 * travel[0.3]
+
+
 # ------------------------------------------------------------------------------------ obstacle
 def test_height_field_tilted_plane_equals_rigid_plane_when_flat():
     """A height field h = 0 reproduces the rigid plane; a tilted plane pushes sideways."""

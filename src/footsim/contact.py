@@ -460,7 +460,7 @@ class BodyContact:
         options: SolverOptions | None = None,
         bc_dofs: np.ndarray | None = None,
         reach_mm: float = 15.0,
-        search_radius_mm: float = 3.0,
+        search_radius_mm: float = 1.0,
         kappa: float | None = None,
     ):
         import basix
@@ -657,7 +657,7 @@ class BodyContact:
         (reference configuration, horizontal distance), both orderings."""
         cs = self.X[self.s_nodes[:, :3]].mean(axis=1)[:, :2]
         cm = self.X[self.m_nodes[:, :3]].mean(axis=1)[:, :2]
-        r = self.search_radius + self.h_slave + self.h_master
+        r = self.search_radius + 0.5 * (self.h_slave + self.h_master)
         pairs = self._KDTree(cs).query_ball_tree(self._KDTree(cm), r)
         fs = np.repeat(np.arange(len(pairs)), [len(p) for p in pairs])
         fm = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs] + [np.zeros(0, int)])
