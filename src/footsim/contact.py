@@ -447,7 +447,9 @@ class BodyContact:
         bc_dofs: unrolled displacement dofs with Dirichlet conditions (no contact rows).
         reach_mm: slave facets more than this above the lowest slave point (reference
             configuration) are never in contact (mm).
-        search_radius_mm: extra horizontal reach of the pre-allocated coupling (sliding, mm).
+        search_radius_mm: reach of the pre-allocated coupling around each projection (mm).
+        pattern_gap_mm: slave points closer than this to the master get pre-allocated
+            couplings before each solve (mm; about the largest load increment).
     """
 
     def __init__(
@@ -461,6 +463,7 @@ class BodyContact:
         bc_dofs: np.ndarray | None = None,
         reach_mm: float = 15.0,
         search_radius_mm: float = 1.0,
+        pattern_gap_mm: float = 2.0,
         kappa: float | None = None,
     ):
         import basix
@@ -533,6 +536,7 @@ class BodyContact:
         self.kappa_value = float(np.mean(k_f))
         self.lam_q = np.zeros_like(self.W)
         self.search_radius = float(search_radius_mm)
+        self.pattern_gap = float(pattern_gap_mm)
         self.h_slave = float(np.mean(h_s))
         # P1 post-processing space (corners of the slave facets)
         self.P1 = fem.functionspace(mesh, ("Lagrange", 1))
@@ -653,14 +657,26 @@ class BodyContact:
         A.assemble()
 
     def coupling_pattern(self) -> tuple[np.ndarray, np.ndarray]:
-        """Unrolled (row, col) displacement dofs of every slave-master facet pair within reach
-        (reference configuration, horizontal distance), both orderings."""
-        cs = self.X[self.s_nodes[:, :3]].mean(axis=1)[:, :2]
-        cm = self.X[self.m_nodes[:, :3]].mean(axis=1)[:, :2]
-        r = self.search_radius + 0.5 * (self.h_slave + self.h_master)
-        pairs = self._KDTree(cs).query_ball_tree(self._KDTree(cm), r)
-        fs = np.repeat(np.arange(len(pairs)), [len(p) for p in pairs])
+        """Unrolled (row, col) displacement dofs, both orderings, of the slave-master facet
+        pairs that may interact in the next solve: slave facets with a quadrature point
+        closer than ``pattern_gap_mm`` to the master (current configuration), each with the
+        master facets within ``search_radius_mm`` + half a facet of its projection."""
+        ev = self.evaluate()
+        near = ev.valid.ravel() & (ev.gap.ravel() < self.pattern_gap)
+        q = np.nonzero(near)[0]
+        if q.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        x = self._nodes_current()
+        cm = x[self.m_nodes[:, :3]].mean(axis=1)
+        xm = ev.xs[q] - ev.gap.ravel()[q, None] * ev.normal[q]
+        r = self.search_radius + 0.5 * self.h_master
+        pairs = self._KDTree(xm).query_ball_tree(self._KDTree(cm), r)
+        fq = q // self.W.shape[1]
+        fs = np.repeat(fq, [len(p) for p in pairs])
         fm = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs] + [np.zeros(0, int)])
+        fs = np.concatenate([fs, fq])  # always the facet projected on
+        fm = np.concatenate([fm, ev.master[q]])
+        fs, fm = np.divmod(np.unique(fs * len(cm) + fm), len(cm))
         a = self.s_nodes[fs][:, :, None]
         b = self.m_nodes[fm][:, None, :]
         a, b = np.broadcast_arrays(a, b)

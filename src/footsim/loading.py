@@ -313,7 +313,8 @@ class LoadStepper:
         if self.options.verbose:
             print(
                 f"  [{phase}] d = {d_new:.5f} mm  F = {F:.4f} N  its = {rec.iterations}  "
-                f"|F| = {rec.residual:.2e}  {'ok' if rec.converged else 'FAILED'}"
+                f"|F| = {rec.residual:.2e}  {rec.seconds:.1f} s  "
+                f"{'ok' if rec.converged else 'FAILED'}"
             )
         if not rec.converged:
             restore_state(self.fields, state)

@@ -410,9 +410,10 @@ class NonlinearSolver:
     def _attach(self, extra, bcs) -> None:
         """Add ``extra``'s contributions (e.g. :class:`~footsim.contact.BodyContact`) to the
         SNES residual and Jacobian: ``extra.add_residual(b)``, ``extra.add_jacobian(A)`` after
-        dolfinx's assembly, on a matrix whose sparsity is dolfinx's plus
-        ``extra.coupling_pattern()`` (rows, cols of dofs coupled across bodies), so that
-        adding them never reallocates.  Serial, monolithic (non-nest) matrices only."""
+        dolfinx's assembly, on a matrix whose sparsity is dolfinx's plus the couplings
+        ``extra.coupling_pattern()`` (rows, cols of dofs coupled across bodies) asked before
+        every solve, so that adding them does not reallocate; the matrix is rebuilt when new
+        couplings appear.  Serial, monolithic (non-nest) matrices only."""
         import scipy.sparse as sp
 
         problem = self.problem
@@ -423,21 +424,10 @@ class NonlinearSolver:
         A.assemble()
         ia, ja, _ = A.getValuesCSR()
         n = A.getSize()[0]
-        rows, cols = extra.coupling_pattern()
-        pattern = sp.csr_matrix((np.ones(len(ja)), ja, ia), shape=(n, n)) + sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(n, n)
-        )
-        pattern.sort_indices()
-        it = PETSc.IntType
-        A2 = PETSc.Mat().createAIJ(
-            size=A.getSizes(),
-            bsize=A.getBlockSizes(),
-            csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz)),
-            comm=A.comm,
-        )
-        A2.setLGMap(*A.getLGMap())
-        A2.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        A2.setOptionsPrefix(A.getOptionsPrefix())
+        self._extra = extra
+        self._pattern = sp.csr_matrix((np.ones(len(ja), dtype=np.int8), ja, ia), shape=(n, n))
+        self._base = A
+        self.matrix = None
         snes = problem.solver
         b, (f_fun, f_args, f_kargs) = snes.getFunction()
         _, _, (j_fun, j_args, j_kargs) = snes.getJacobian()
@@ -451,12 +441,42 @@ class NonlinearSolver:
             extra.add_jacobian(J)
 
         snes.setFunction(residual, b)
-        snes.setJacobian(jacobian, A2, A2)
-        self.matrix = A2  # keep alive
-        self.matrix_nonzeros = (len(ja), pattern.nnz)
+        self._jacobian = jacobian
+        self._update_pattern()
+
+    def _update_pattern(self) -> None:
+        """(Re)build the Jacobian matrix if ``extra`` asks for couplings it does not hold."""
+        import scipy.sparse as sp
+
+        n = self._pattern.shape[0]
+        rows, cols = self._extra.coupling_pattern()
+        new = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+        missing = (new - new.multiply(self._pattern)).count_nonzero() if new.nnz else 0
+        if self.matrix is not None and missing == 0:
+            return
+        pattern = ((self._pattern + new) > 0).astype(np.int8).tocsr()
+        pattern.sort_indices()
+        it = PETSc.IntType
+        A = PETSc.Mat().createAIJ(
+            size=self._base.getSizes(),
+            bsize=self._base.getBlockSizes(),
+            csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz)),
+            comm=self._base.comm,
+        )
+        A.setLGMap(*self._base.getLGMap())
+        A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+        A.setOptionsPrefix(self._base.getOptionsPrefix())
+        self.problem.solver.setJacobian(self._jacobian, A, A)
+        if self.matrix is not None:
+            self.matrix.destroy()
+        self.matrix = A
+        self._pattern = pattern
+        self.matrix_rebuilds = getattr(self, "matrix_rebuilds", -1) + 1
 
     def solve(self) -> NewtonRecord:
         t0 = time.perf_counter()
+        if getattr(self, "_extra", None) is not None:
+            self._update_pattern()
         snes = self.problem.solver
         try:
             self.problem.solve()
