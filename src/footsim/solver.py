@@ -9,6 +9,7 @@ Units: mm, N, MPa; pressures in ``Solution`` are MPa (``*_kPa`` helpers for user
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -163,6 +164,9 @@ def solve_contact(
     if (target_force_N is None) == (travel_mm is None):
         raise ValueError("give exactly one of target_force_N and travel_mm")
     options = options or SolverOptions()
+    if target_force_N is not None and target_surface is not None:
+        atol = max(options.atol, options.load_atol * abs(float(target_force_N)))
+        options = dataclasses.replace(options, atol=atol)
     ground = ground or RigidPlane(z=0.0)
     record = RunRecord()
     comm = mesh.comm
