@@ -92,12 +92,12 @@ class SolverOptions:
     model with bone (E 7300 MPa) is ~1e-9 N), ``max_newton_iterations``, ``linesearch`` (PETSc
     SNES line search: ``bt``, ``l2``, ``basic``, ``cp``); a solve that stagnates (line-search
     failure or iteration limit) with a residual norm below ``accept_atol`` (N) is accepted as
-    converged at round-off (lower both for models loaded by micro-newtons).  Under force
-    control with two-body contact Newton also stops once the residual norm is below
-    ``load_atol`` times the target force (N; 1e-5: an out-of-balance force of 0.001 % of the load, far below the 0.5 %
-    equilibrium check of the results): the piecewise-flat master surface of two-body contact
-    makes the residual slightly discontinuous where a point crosses a facet edge, and Newton
-    may stall there at ~1e-4 N.
+    converged at round-off (lower both for models loaded by micro-newtons).  Under force control
+    with two-body contact Newton also stops once the residual norm is below ``load_atol`` times
+    the target force (N; 1e-5: an out-of-balance force of 0.001 % of the load, far below the 0.5
+    % equilibrium check of the results): the piecewise-flat master surface of two-body contact
+    makes the residual slightly discontinuous where a point crosses a facet edge, and Newton may
+    stall there at ~1e-4 N.
     Load stepping (:mod:`footsim.loading`): displacement increments of the driven surface start
     at ``initial_step_mm``, grow by ``growth`` after a step that took at most
     ``easy_iterations`` Newton iterations (up to ``max_step_mm``), are multiplied by
