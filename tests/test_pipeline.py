@@ -139,3 +139,23 @@ def test_report_is_self_contained(standing, tmp_path):
     assert parser.refs and all(v.startswith("data:image/png;base64,") for _, v in parser.refs)
     assert "http" not in text and "<script" not in text
     assert "MTH2" in text and text.rstrip().endswith("</html>")
+
+
+@pytest.mark.slow
+def test_standing_on_an_insole_with_a_pad(tmp_path):
+    """Two-body contact on the real forefoot (~10-15 min): the shipped pad scenario converges,
+    the bones' push equals the vertical contact force on the skin (0.5 %), the lumped pressure
+    carries the normal contact force, and the pad region takes part of the load."""
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml"
+    record = pipeline.run(scenarios.load(path), tmp_path)
+    assert record.status == "done", record.reason
+    fig = record.summary["figures"]
+    assert fig["reaction_contact_N"] == pytest.approx(fig["reaction_N"], rel=0.005)
+    res = results.load(record.folder)
+    p = np.asarray(res.plantar.point_data["pressure_kPa"]) / 1000.0
+    a = np.asarray(res.plantar.point_data["node_area_mm2"])
+    # normal force >= its vertical component, by at most the tilt of the pad's flanks
+    assert fig["reaction_contact_N"] <= float(np.sum(p * a)) <= 1.05 * fig["reaction_contact_N"]
+    assert res.regions.loc["pad", "force_N"] > 0.05 * fig["reaction_N"]
