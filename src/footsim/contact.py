@@ -433,7 +433,8 @@ class BodyContact:
     with the couplings of slave-master facet pairs within ``search_radius_mm`` (horizontal
     distance: loads are vertical) so that assembly does not reallocate (pairs found beyond it
     are still added, more slowly).  A slave point whose projection leaves the master surface
-    sideways (tangential offset over half a master facet) is not in contact.  Coulomb friction
+    sideways beyond the rim of the master surface (tangential offset over half a master facet,
+    on a rim facet) is not in contact.  Coulomb friction
     would add a tangential
     traction driven by the slip of ``x_m`` at each point.
 
@@ -499,6 +500,11 @@ class BodyContact:
             dolfinx.mesh.entities_to_geometry(mesh, tdim, m_cells, False)
         ].mean(axis=1)
         self.m_sign = np.sign(np.einsum("ij,ij->i", nm, Xm.mean(axis=1) - cell_mid))
+        # rim facets: master facets with an edge on the boundary of the master surface
+        corners = np.sort(self.m_nodes[:, :3], axis=1)
+        edges = np.concatenate([corners[:, [0, 1]], corners[:, [0, 2]], corners[:, [1, 2]]])
+        _, inv, counts = np.unique(edges, axis=0, return_inverse=True, return_counts=True)
+        self.m_rim = (counts[inv.ravel()] == 1).reshape(3, -1).any(axis=0)
         self.h_master = float(
             np.mean(np.linalg.norm(Xm[:, [1, 2, 0]] - Xm, axis=2))
         )  # mean edge (mm)
@@ -580,7 +586,10 @@ class BodyContact:
         g = np.einsum("qi,qi->q", d, n)
         tangential = np.linalg.norm(d - g[:, None] * n, axis=1)
         ev = _Evaluation()
-        ev.valid = (tangential <= 0.5 * self.h_master).reshape(nfs, nq)
+        # off the master surface only beyond its rim (not at its inner kinks, e.g. the foot of
+        # the pad, where the closest point also lies on an edge)
+        off = (tangential > 0.5 * self.h_master) & self.m_rim[master]
+        ev.valid = (~off).reshape(nfs, nq)
         ev.gap = np.where(ev.valid.ravel(), g, np.inf).reshape(nfs, nq)
         ev.normal, ev.master, ev.bary, ev.M, ev.dM, ev.xs = n, master, bary, M, dM, xs
         ev.G = _barycentric_gradients(Cm)
