@@ -593,9 +593,9 @@ class BodyContact:
         ev.gap = np.where(ev.valid.ravel(), g, np.inf).reshape(nfs, nq)
         ev.normal, ev.master, ev.bary, ev.M, ev.dM, ev.xs = n, master, bary, M, dM, xs
         ev.G = _barycentric_gradients(Cm)
-        ev.dn = _normal_derivative(Cm, n)
         # d g / d L_k = -n . dx_m/dL_k: non-zero when the quadratic master is not flat
         ev.gL = -np.einsum("qi,qbk,qbi->qk", n, dM, x[self.m_nodes[master]])
+        ev.dn = _normal_derivative(Cm, n)  # rotation of the facet normal with its corners
         Xs = x[self.s_nodes[:, :3]]
         a = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
         ev.da_dA = a / self.area0  # (nfs,) deformed / reference facet area (flat facets)
@@ -646,13 +646,18 @@ class BodyContact:
         d = np.zeros((na, nn))
         d[:, :ns] = c[:, :ns]
         d[:, ns : ns + 3] = -ev.bary[act]
-        T = np.einsum("qbk,qkj->qbj", ev.dM[act], ev.G[act])  # (na, n_master, 3)
-        K[:, ns:] += np.einsum("q,qi,qbj,qc->qbicj", W * p, n, T, d)
+        # dL_k / du_cj (na, 3, nn, 3): x_s = sum_j L_j C_j + g n on the flat facet, so
+        # dL_k = G_k . (dx_s - sum_j L_j dC_j - g dn)  (the last term: the facet turns under a
+        # point at a distance g from it)
+        G, dn = ev.G[act], ev.dn[act]
+        dL = np.einsum("qkj,qc->qkcj", G, d)
+        g = ev.gap.ravel()[act]  # finite: active points are valid
+        dL[:, :, ns : ns + 3, :] -= np.einsum("q,qki,qjil->qkjl", g, G, dn)
+        K[:, ns:] += np.einsum("q,qi,qbk,qkcj->qbicj", W * p, n, ev.dM[act], dL)
         # the gap of a non-flat quadratic master changes with the projected point
-        h = np.einsum("qk,qkj->qj", ev.gL[act], ev.G[act])
-        K += np.einsum("q,qa,qi,qj,qc->qaicj", kW, c, n, h, d)
+        K += np.einsum("q,qa,qi,qk,qkcj->qaicj", kW, c, n, ev.gL[act], dL)
         # ... and the force turns with the master facet's normal (corners C_j)
-        K[:, :, :, ns : ns + 3, :] -= np.einsum("q,qa,qjik->qaijk", W * p, c, ev.dn[act])
+        K[:, :, :, ns : ns + 3, :] -= np.einsum("q,qa,qjik->qaijk", W * p, c, dn)
         K = K.reshape(na, 3 * nn, 3 * nn)
         dofs = (3 * nodes[:, :, None] + np.arange(3)).reshape(na, 3 * nn)
         rows = np.repeat(dofs, 3 * nn, axis=1).ravel()
