@@ -34,6 +34,13 @@ def test_wrong_type_names_the_key(tmp_path):
         scenarios.load(path)
 
 
+def test_overrides_are_merged_and_validated():
+    s = scenarios.load(SHIPPED[0], overrides={"mesh": {"size_mm": 7.0}})
+    assert s.mesh.size_mm == 7.0 and s.name == SHIPPED[0].stem
+    with pytest.raises(scenarios.ScenarioError, match=r"mesh\.size_mm = 50"):
+        scenarios.load(SHIPPED[0], overrides={"mesh": {"size_mm": 50.0}})
+
+
 def test_unknown_key_suggests_the_nearest(tmp_path):
     path = _toml(tmp_path, "a.toml", '[laod]\ncase = "standing"\n')
     with pytest.raises(scenarios.ScenarioError, match="laod: unknown key.*did you mean 'load'"):

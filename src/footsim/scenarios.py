@@ -239,16 +239,24 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
     return model
 
 
-def load(path: str | Path | None = None) -> Scenario:
-    """Load and validate a scenario file (``None``: the embedded default scenario)."""
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file (``None``: the embedded default scenario).
+
+    ``overrides`` are merged into the file's tables before validation, e.g.
+    ``{"mesh": {"size_mm": 7.0}}``; they are checked like the file's own keys.
+    """
     if path is None:
         ref = resources.files("footsim") / "data" / DEFAULT_SCENARIO
         with resources.as_file(ref) as p:
             data = read_raw(p)
-        return from_dict(data, source="default scenario")
-    data = read_raw(path)
-    data.setdefault("name", Path(path).stem)
-    return from_dict(data, source=Path(path).name)
+        source = "default scenario"
+    else:
+        data = read_raw(path)
+        data.setdefault("name", Path(path).stem)
+        source = Path(path).name
+    if overrides:
+        data = _deep_merge(data, overrides)
+    return from_dict(data, source=source)
 
 
 def dumps_toml(data: dict[str, Any]) -> str:
