@@ -146,7 +146,9 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
 
     t0 = time.perf_counter()
     head_centres = np.asarray(anatomy.head_centres(), dtype=float)
-    fields = export(solution, cell_tags, head_centres, out, scenario)
+    pad = scenario.footwear.pad
+    footprint = None if pad is None else (*pad.apex_xy(anatomy), pad.length_mm, pad.width_mm)
+    fields = export(solution, cell_tags, head_centres, out, scenario, pad_footprint=footprint)
     rows = fields.pop("regions")
     timings["export"] = time.perf_counter() - t0
 
@@ -237,8 +239,18 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def export(solution, cell_tags, head_centres_mm: np.ndarray, out: Path, scenario: Scenario):
+def export(
+    solution,
+    cell_tags,
+    head_centres_mm: np.ndarray,
+    out: Path,
+    scenario: Scenario,
+    pad_footprint: tuple[float, float, float, float] | None = None,
+):
     """Write ``plantar.vtu`` and ``volume.vtu`` (serial) and compute the regional table.
+
+    ``pad_footprint`` is the metatarsal pad's (apex x, apex y, length, width) in mm: plantar
+    points over its elliptical footprint, outside the head regions, form the ``pad`` region.
 
     Pressures are Cauchy contact pressures (force per deformed area) at the P1 nodes of the
     plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
@@ -295,6 +307,10 @@ def export(solution, cell_tags, head_centres_mm: np.ndarray, out: Path, scenario
     plantar.point_data["node_area_mm2"] = node_area[plantar_ids]
 
     pad_mask = None
+    if pad_footprint is not None:
+        px, py, length, width = pad_footprint
+        X = x[plantar_ids]  # reference positions (mm)
+        pad_mask = ((X[:, 0] - px) / (length / 2)) ** 2 + ((X[:, 1] - py) / (width / 2)) ** 2 < 1
     region = results.assign_regions(x[plantar_ids], head_centres_mm, pad_mask)
     plantar.point_data["region"] = region.astype(np.int32)
 

@@ -64,7 +64,9 @@ def assign_regions(
     ``points_mm`` (n, 3) and ``head_centres_mm`` (5, 3) are reference coordinates in mm.
     A point belongs to the nearest metatarsal head within :data:`REGION_RADIUS_MM` in the
     ground plane; points distal to every head's region are ``toes``; ``pad_mask`` marks
-    points over the metatarsal pad (its footprint), which take precedence; the rest are -1.
+    points over the metatarsal pad (its footprint): those outside every head's region are
+    ``pad`` (the heads keep theirs, so a pad under the heads shows in their peaks); the rest
+    are -1.
     """
     xy = points_mm[:, None, :2] - head_centres_mm[None, :, :2]
     dist = np.linalg.norm(xy, axis=2)
@@ -73,7 +75,8 @@ def assign_regions(
     distal_edge = head_centres_mm[:, 0].max()
     region[(region == -1) & (points_mm[:, 0] > distal_edge)] = REGIONS.index("toes")
     if pad_mask is not None:
-        region[pad_mask] = REGIONS.index("pad")
+        pad = np.asarray(pad_mask, dtype=bool) & (dist.min(axis=1) > REGION_RADIUS_MM)
+        region[pad] = REGIONS.index("pad")
     return region
 
 
