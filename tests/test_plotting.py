@@ -175,3 +175,12 @@ def test_sweep_report_is_self_contained(tmp_path):
     ).to_csv(folder / "table.csv", index=False)
     text = report.report(folder).read_text()
     assert "data:image/png;base64," in text and "http" not in text
+
+
+def test_pad_region_is_the_footprint_outside_the_heads():
+    heads = np.array([[-5.0, 20.0 * i, 10.0] for i in range(5)])
+    points = np.array([[-5.0, 20.0, 0.0], [-30.0, 20.0, 0.0], [-60.0, 20.0, 0.0]])
+    over_pad = np.array([True, True, False])
+    region = results.assign_regions(points, heads, over_pad)
+    names = [results.REGIONS[r] if r >= 0 else None for r in region]
+    assert names == ["MTH2", "pad", None]
