@@ -18,7 +18,12 @@ from footsim import pipeline, results, scenarios
 def standing(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
     scenario = scenarios.from_dict(
-        {"name": "standing", "load": {"case": "standing"}, "mesh": {"preset": "coarse"}}
+        {
+            "name": "standing",
+            "load": {"case": "standing"},
+            "mesh": {"preset": "coarse"},
+            "output": {"steps": True},
+        }
     )
     record = pipeline.run(scenario, root)
     return scenario, root, record
@@ -113,6 +118,27 @@ def test_section_and_deformed_views(standing, tmp_path):
         plotting.deformed_view(res, tmp_path / "d.png"),
     ):
         assert view.stat().st_size > 0
+
+
+def test_load_steps_are_stored_and_animated(standing, tmp_path):
+    from PIL import Image
+
+    from footsim import plotting
+
+    _, _, record = standing
+    res = results.load(record.folder)
+    converged = [s for s in record.summary["solution"]["steps"] if s["converged"]]
+    assert len(res.steps) == len(converged) >= 3
+    import pyvista as pv
+
+    frames = [pv.read(p) for p in res.steps]
+    forces = [float(f.field_data["force_N"][0]) for f in frames]
+    assert forces == pytest.approx([s["force_N"] for s in converged])
+    # the last stored step is the final state
+    assert np.allclose(frames[-1].point_data["pressure_kPa"], res.plantar["pressure_kPa"])
+    gif = plotting.animation(res, tmp_path / "steps.gif", window_size=(480, 360))
+    with Image.open(gif) as im:
+        assert im.n_frames == len(frames) and im.size == (480, 360)
 
 
 def test_report_is_self_contained(standing, tmp_path):

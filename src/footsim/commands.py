@@ -159,6 +159,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         )
     elif args.view == "deformed":
         out = plotting.deformed_view(folder, args.output or folder / "deformed.png")
+    elif args.view == "animation":
+        out = plotting.animation(folder, args.output or folder / "steps.gif")
     else:
         out = plotting.sensor_view(
             folder, args.output or folder / f"sensor-{args.sensor}.png", kind=args.sensor
@@ -255,14 +257,17 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
         epilog="examples:\n  footsim plot results/default-0123456789abcdef -o map.png\n"
         "  footsim plot results/default-0123456789abcdef --view sensor --sensor insole\n"
         "  footsim plot results/default-0123456789abcdef --view section --ray 2\n"
+        "  footsim plot results/<run> --view animation  # GIF of the load steps (needs\n"
+        "                                               # [output] steps = true)\n"
         "  footsim plot results/mt2-length            # curves of the sweep\n",
     )
     p.add_argument("result", help="run folder or sweep folder")
     p.add_argument(
         "--view",
         default="pressure",
-        choices=["pressure", "sensor", "section", "deformed"],
-        help="pressure map, a pressure-measuring device's map, a stress cut-away, or 3-D",
+        choices=["pressure", "sensor", "section", "deformed", "animation"],
+        help="pressure map, a pressure-measuring device's map, a stress cut-away, 3-D, or a "
+        "GIF of the pressure through the load steps",
     )
     p.add_argument("--ray", type=int, default=2, choices=[1, 2, 3, 4, 5], help="section ray")
     p.add_argument("--plane", default="sagittal", choices=["sagittal", "frontal"])

@@ -237,6 +237,7 @@ class LoadStepper:
         contact: the contact surface (its vertical force is the controlled load).
         options: load-stepping options.
         record: run record (appended to).
+        on_step: called as ``on_step(phase, travel_mm, force_N)`` after every converged step.
     """
 
     def __init__(
@@ -246,8 +247,10 @@ class LoadStepper:
         contact: ContactSurface,
         options: SolverOptions,
         record: RunRecord,
+        on_step=None,
     ):
         self.solver = solver
+        self.on_step = on_step
         self.block = block
         self.contact = contact
         self.options = options
@@ -325,6 +328,8 @@ class LoadStepper:
         self.d, self.F = d_new, F
         self.history.append((d_new, F))
         self._last_its = rec.iterations
+        if self.on_step is not None:
+            self.on_step(phase, d_new, F)
         return True
 
     def _slope(self) -> float | None:

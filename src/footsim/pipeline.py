@@ -140,7 +140,13 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     materials = footwear_materials(scenario.footwear)
     materials.update({_volume_tag(k): v for k, v in scenario.materials.items()})
     solution = solve_load_case(
-        mesh, cell_tags, facet_tags, case, materials=materials or None, options=options
+        mesh,
+        cell_tags,
+        facet_tags,
+        case,
+        materials=materials or None,
+        options=options,
+        keep_steps=scenario.output.steps,
     )
     timings.update(solution.record.timings)
 
@@ -313,6 +319,15 @@ def export(
         pad_mask = ((X[:, 0] - px) / (length / 2)) ** 2 + ((X[:, 1] - py) / (width / 2)) ** 2 < 1
     region = results.assign_regions(x[plantar_ids], head_centres_mm, pad_mask)
     plantar.point_data["region"] = region.astype(np.int32)
+    if solution.steps:  # the plantar pressure after every converged load step
+        (out / "steps").mkdir(exist_ok=True)
+        for k, step in enumerate(solution.steps):
+            frame = plantar.copy()
+            frame.point_data["pressure_kPa"] = 1000.0 * step.pressure[: len(x)][plantar_ids]
+            frame.field_data["force_N"] = [step.force_N]
+            frame.field_data["travel_mm"] = [step.travel_mm]
+            frame.field_data["phase"] = [step.phase]
+            frame.cast_to_unstructured_grid().save(out / "steps" / f"plantar_{k:03d}.vtu")
 
     # internal stress in the fat pad under each head: soft-tissue cells below the head centre
     centres = grid.cell_centers().points

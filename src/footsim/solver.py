@@ -35,6 +35,18 @@ from footsim.mechanics import (  # noqa: E402
 )
 
 
+@dataclass(frozen=True)
+class LoadStepSnapshot:
+    """The contact pressure after one converged load step: ``phase`` (load / bracket /
+    uzawa), bones' ``travel_mm``, vertical contact ``force_N`` and the Cauchy contact pressure
+    at the P1 nodes (MPa, the layout of ``Solution.contact_pressure``)."""
+
+    phase: str
+    travel_mm: float
+    force_N: float
+    pressure: np.ndarray
+
+
 @dataclass
 class Solution:
     """Result of a converged contact solve (units mm, N, MPa).
@@ -52,7 +64,8 @@ class Solution:
     ``reaction_contact_N`` (vertical component of the contact-force integral),
     ``contact_force_N`` (3 components); ``contact_area_mm2``; ``max_penetration_mm``;
     ``travel_mm`` (downward travel of the bones after first touch), ``heel_rise_deg``;
-    ``record`` (steps, Newton iterations, timings per phase); ``num_dofs``.
+    ``record`` (steps, Newton iterations, timings per phase); ``num_dofs``; ``steps`` (a
+    :class:`LoadStepSnapshot` per converged load step when asked for, else empty).
     """
 
     displacement: fem.Function
@@ -79,6 +92,7 @@ class Solution:
     record: RunRecord
     num_dofs: int
     materials: dict[int, str] = field(default_factory=dict)
+    steps: list[LoadStepSnapshot] = field(default_factory=list)
 
     @property
     def peak_pressure_kPa(self) -> float:
@@ -111,6 +125,7 @@ class Solution:
             "timings_s": dict(self.record.timings),
             "warnings": list(self.record.warnings),
             "materials": dict(self.materials),
+            "steps": [dataclasses.asdict(step) for step in self.record.steps],
         }
 
 
@@ -132,6 +147,7 @@ def solve_contact(
     target_surface: int | None = None,
     counter_cells: Sequence[int] = tuple(tags.FOOTWEAR),
     options: SolverOptions | None = None,
+    keep_steps: bool = False,
 ) -> Solution:
     """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
     moving surfaces.
@@ -157,6 +173,8 @@ def solve_contact(
             ``contact_surface`` presses on instead of ``ground`` (e.g. ``INSOLE_TOP``):
             :class:`~footsim.contact.BodyContact`; hold that body with ``rollers``.
         options: :class:`SolverOptions`.
+        keep_steps: keep the contact pressure of every converged load step
+            (``Solution.steps``, for load-step animations).
 
     Raises:
         SolverError: if the load cannot be reached (step, load reached, residual).
@@ -208,7 +226,15 @@ def solve_contact(
     record.add_time("setup (forms, JIT)", time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    stepper = LoadStepper(solver, block, contact, options, record)
+    steps: list[LoadStepSnapshot] = []
+
+    def snapshot(phase: str, d: float, F: float) -> None:
+        pc = contact.pressure_p1()[0]
+        steps.append(LoadStepSnapshot(phase, d, F, pc.x.array.copy()))
+
+    stepper = LoadStepper(
+        solver, block, contact, options, record, on_step=snapshot if keep_steps else None
+    )
     theta = math.radians(heel_rise_deg)
     stepper.position(theta)
     try:
@@ -261,6 +287,7 @@ def solve_contact(
             for f in body.unknowns()
         ),
         materials={t: m.name for t, m in mats.items()},
+        steps=steps,
     )
     record.add_time("post-processing", time.perf_counter() - t0)
     return sol
@@ -290,6 +317,7 @@ def solve_forefoot(
     pivot: Sequence[float] | None = None,
     cut_soft: str = "free",
     options: SolverOptions | None = None,
+    keep_steps: bool = False,
 ) -> Solution:
     """Press the forefoot onto the ground, or onto its insole, with a vertical force through
     the bones.
@@ -333,6 +361,7 @@ def solve_forefoot(
         pivot=pivot,
         ground=ground,
         options=options,
+        keep_steps=keep_steps,
         **footwear,
     )
 
@@ -390,6 +419,7 @@ def write_solution(solution: Solution, path: str | Path, engine: str = "xdmf") -
 
 
 __all__ = [
+    "LoadStepSnapshot",
     "Solution",
     "SolverError",
     "SolverOptions",
