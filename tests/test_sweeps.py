@@ -88,6 +88,20 @@ def test_second_run_solves_nothing(tmp_path, calls):
     assert len(parquet) == 3
 
 
+def test_adding_values_to_a_sweep_reuses_finished_runs(tmp_path, calls):
+    """Runs are found by content hash, not by their index in the sweep: extending the sweep at
+    its front shifts every index but solves only the new value."""
+    path = _write(tmp_path, [60.0, 70.0])
+    sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
+    assert len(_calls(calls)) == 2
+    path = _write(tmp_path, [50.0, 60.0, 70.0])
+    table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
+    assert len(_calls(calls)) == 3  # only 50 kg was solved
+    assert list(table["cached"]) == [False, True, True]
+    assert (table["status"] == "done").all()
+    assert table.loc[2, "MTH2_peak_kPa"] == pytest.approx(210.0)  # the 70 kg run, reused
+
+
 def test_worker_crash_is_recorded_and_others_finish(tmp_path, calls):
     path = _write(tmp_path, [60.0, 90.0, 70.0, 75.0])
     table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=2, progress=False)

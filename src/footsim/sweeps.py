@@ -242,19 +242,30 @@ def write_table(rows: list[dict[str, Any]], folder: Path):
 
 
 def _cached_outcome(scenario: Scenario, runs_dir: Path) -> dict[str, Any] | None:
+    """The recorded outcome of ``scenario`` in ``runs_dir``, found by its content hash: its own
+    folder first, else any finished run with the same hash (the same variant under another
+    index, after values were added to or removed from the sweep); a finished run wins over a
+    recorded failure."""
     from footsim.pipeline import run_folder
 
-    folder = run_folder(scenario, runs_dir)
-    summary = results.read_summary(folder)
-    if summary is None:
-        return None
-    return {
-        "status": summary.get("status", "failed"),
-        "reason": summary.get("reason", ""),
-        "folder": str(folder),
-        "summary": summary,
-        "cached": True,
-    }
+    own = run_folder(scenario, runs_dir)
+    others = sorted(p for p in runs_dir.glob(f"*-{scenario.content_hash()}") if p != own)
+    found = None
+    for folder in [own, *others]:
+        summary = results.read_summary(folder)
+        if summary is None:
+            continue
+        outcome = {
+            "status": summary.get("status", "failed"),
+            "reason": summary.get("reason", ""),
+            "folder": str(folder),
+            "summary": summary,
+            "cached": True,
+        }
+        if outcome["status"] == "done":
+            return outcome
+        found = found or outcome
+    return found
 
 
 def run_sweep(
