@@ -130,6 +130,13 @@ def test_sweep_plot_lines_and_heat_map(tmp_path):
         }
     )
     assert plotting.sweep_plot(two, tmp_path / "h.png").stat().st_size > 0
+    # x named: one line per region and value of the other varied parameter; a parameter
+    # held constant (a.z) is not a second dimension
+    two["a.z"] = 7.0
+    fig = plotting.sweep_plot(two, x="a.x", regions=("MTH2",))
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["MTH2, y 0", "MTH2, y 1"]
+    assert [list(ln.get_ydata()) for ln in lines] == [[1.0, 2.0], [3.0, 4.0]]
 
 
 def test_missing_result_is_a_clear_error(tmp_path):

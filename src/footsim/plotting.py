@@ -106,6 +106,7 @@ def pressure_map(
         clim=clim,
         smooth_shading=False,
         show_edges=False,
+        lighting=False,
         scalar_bar_args={
             "title": "Pressure (kPa)",
             "vertical": True,
@@ -123,11 +124,8 @@ def pressure_map(
     radii = np.asarray(res.summary.get("head_radii_mm", []), dtype=float)
     table = res.regions
     labels, label_points = [], []
+    _head_outlines(pl, res.summary)
     for k, (c, r) in enumerate(zip(heads, radii, strict=True)):
-        circle = pv.Circle(radius=float(r), resolution=60)
-        circle.points[:, :2] += c[:2]
-        circle.points[:, 2] = -0.5
-        pl.add_mesh(circle.extract_feature_edges(), color="white", line_width=3)
         name = f"MTH{k + 1}"
         value = float(table.loc[name, "peak_kPa"]) if name in table.index else float("nan")
         labels.append(f"{name}\n{value:.0f} kPa")
@@ -160,6 +158,75 @@ def pressure_map(
     return _finish(pl, path)
 
 
+def animation(
+    result,
+    path: str | Path,
+    *,
+    fps: float = 4.0,
+    window_size: tuple[int, int] = (900, 700),
+) -> Path:
+    """A GIF of the plantar pressure (kPa) growing through the converged load steps, on the
+    final colour range, each frame titled with its step, bones' travel and contact force.
+
+    Needs a result run with ``[output] steps = true`` (``steps/plantar_NNN.vtu``).
+    """
+    import pyvista as pv
+
+    res = _result(result)
+    if not res.steps:
+        raise ValueError(
+            f"{res.folder}: no load steps stored; run the scenario with [output] steps = true"
+        )
+    frames = [pv.read(p).extract_surface(algorithm=None) for p in res.steps]
+    peak = max(float(np.max(f.point_data["pressure_kPa"])) for f in frames)
+    flat = frames[0].copy()
+    flat.points[:, 2] = 0.0
+    flat.point_data["pressure_kPa"] = frames[0].point_data["pressure_kPa"]
+    pl = _plotter(window_size)
+    _head_outlines(pl, res.summary)
+    pl.add_mesh(
+        flat,
+        scalars="pressure_kPa",
+        cmap=PRESSURE_CMAP,
+        clim=(0.0, max(peak, 1.0)),
+        lighting=False,
+        scalar_bar_args={
+            "title": "Pressure (kPa)",
+            "vertical": True,
+            "position_x": 0.85,
+            "position_y": 0.15,
+            "height": 0.7,
+            "width": 0.06,
+            "title_font_size": 20,
+            "label_font_size": 16,
+            "color": "black",
+            "fmt": "%.0f",
+        },
+    )
+    _platform_view(pl, flat.bounds)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pl.open_gif(str(path), fps=fps)
+    text = None
+    for k, frame in enumerate(frames):
+        flat.point_data["pressure_kPa"] = np.asarray(frame.point_data["pressure_kPa"])
+        force = float(frame.field_data["force_N"][0])
+        travel = float(frame.field_data["travel_mm"][0])
+        phase = str(frame.field_data["phase"][0])
+        if text is not None:
+            pl.remove_actor(text)
+        text = pl.add_text(
+            f"{res.name}: step {k + 1}/{len(frames)} ({phase}), travel {travel:.2f} mm, "
+            f"force {force:.0f} N",
+            position="upper_left",
+            font_size=12,
+            color="black",
+        )
+        pl.write_frame()
+    pl.close()
+    return path
+
+
 # --------------------------------------------------------------------------- comparisons
 def common_grid(a, b, spacing_mm: float = 1.0):
     """Sample the plantar pressure (kPa) of two results on one ground-plane grid.
@@ -168,6 +235,12 @@ def common_grid(a, b, spacing_mm: float = 1.0):
     and probed at the same grid points. Returns ``(grid, pa, pb, valid)`` with ``valid`` the
     common footprint (points covered by both surfaces).
     """
+    grid, pa, pb, va, vb = _sample_both(a, b, spacing_mm)
+    return grid, pa, pb, va & vb
+
+
+def _sample_both(a, b, spacing_mm: float):
+    """``common_grid`` with each surface's own footprint mask ``(grid, pa, pb, va, vb)``."""
     import pyvista as pv
 
     flats = []
@@ -187,10 +260,21 @@ def common_grid(a, b, spacing_mm: float = 1.0):
     )
     sampled = [grid.sample(f, tolerance=1e-3) for f in flats]
     pa, pb = (np.asarray(s.point_data["pressure_kPa"]) for s in sampled)
-    valid = np.asarray(sampled[0].point_data["vtkValidPointMask"], bool) & np.asarray(
-        sampled[1].point_data["vtkValidPointMask"], bool
-    )
-    return grid, pa, pb, valid
+    va, vb = (np.asarray(s.point_data["vtkValidPointMask"], bool) for s in sampled)
+    return grid, pa, pb, va, vb
+
+
+def _head_outlines(pl, summary, colour: str = "white") -> None:
+    """The metatarsal heads projected on the ground: one circle per head (mm)."""
+    import pyvista as pv
+
+    heads = np.asarray(summary.get("head_centres_mm", []), dtype=float)
+    radii = np.asarray(summary.get("head_radii_mm", []), dtype=float)
+    for c, r in zip(heads, radii, strict=True):
+        circle = pv.Circle(radius=float(r), resolution=60)
+        circle.points[:, :2] += c[:2]
+        circle.points[:, 2] = -0.5
+        pl.add_mesh(circle.extract_feature_edges(), color=colour, line_width=2)
 
 
 def compare(
@@ -199,12 +283,15 @@ def compare(
     path: str | Path | None = None,
     *,
     spacing_mm: float = 1.0,
-    window_size: tuple[int, int] = (1800, 700),
+    window_size: tuple[int, int] = (1800, 650),
+    labels: tuple[str, str] | None = None,
 ):
     """A and B side by side on one pressure scale (kPa) and the difference B - A (kPa) on the
-    common plantar footprint, all seen as on a pressure platform."""
+    common plantar footprint, all seen as on a pressure platform, with the heads outlined
+    (B's heads on the difference map). ``labels`` name A and B (default: the run names)."""
     a, b = _result(result_a), _result(result_b)
-    grid, pa, pb, valid = common_grid(a, b, spacing_mm)
+    grid, pa, pb, va, vb = _sample_both(a, b, spacing_mm)
+    valid = va & vb
     top = float(max(pa.max(), pb.max(), 1.0))
     diff = np.where(valid, pb - pa, np.nan)
     span = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
@@ -213,21 +300,24 @@ def compare(
 
     pl = pv.Plotter(off_screen=True, window_size=list(window_size), shape=(1, 3), border=False)
     pl.set_background("white")
+    name_a, name_b = labels or (a.name, b.name)
     panels = (
-        (pa, f"A: {a.name}", PRESSURE_CMAP, (0.0, top), "Pressure (kPa)"),
-        (pb, f"B: {b.name}", PRESSURE_CMAP, (0.0, top), "Pressure (kPa) "),
-        (diff, "B - A", "RdBu_r", (-span, span), "B - A (kPa)"),
+        (pa, va, a, f"A: {name_a}", PRESSURE_CMAP, (0.0, top), "Pressure (kPa)"),
+        (pb, vb, b, f"B: {name_b}", PRESSURE_CMAP, (0.0, top), "Pressure (kPa) "),
+        (diff, valid, b, "B - A", "RdBu_r", (-span, span), "B - A (kPa)"),
     )
-    for col, (values, label, cmap, clim, bar) in enumerate(panels):
+    for col, (values, mask, res, label, cmap, clim, bar) in enumerate(panels):
         pl.subplot(0, col)
         g = grid.copy()
-        g.point_data["value"] = np.where(valid | (col < 2), values, np.nan)
+        g.point_data["value"] = np.where(mask, values, np.nan)  # transparent off the skin
+        _head_outlines(pl, res.summary, "white" if col < 2 else "black")
         pl.add_mesh(
             g,
             scalars="value",
             cmap=cmap,
             clim=clim,
             nan_opacity=0.0,
+            lighting=False,
             scalar_bar_args={
                 "title": bar,
                 "color": "black",
@@ -255,6 +345,8 @@ def sweep_plot(
 ):
     """Per-region ``quantity`` against the varied parameter: one line per MTH (matplotlib);
     a heat map of MTH2 for a two-parameter sweep. ``sweep`` is a sweep folder or its table.
+    With ``x`` named in a two-parameter sweep: one line per region and value of the other
+    parameter (solid, dashed, dotted, ...).
 
     Returns the matplotlib figure, or the PNG path when ``path`` is given.
     """
@@ -267,6 +359,7 @@ def sweep_plot(
     table = pd.read_csv(Path(sweep) / "table.csv") if not isinstance(sweep, pd.DataFrame) else sweep
     fixed = {"index", "status", "reason", "cached", "hash", "folder"}
     params = [c for c in table.columns if "." in c and c not in fixed]
+    params = [c for c in params if table[c].nunique() > 1] or params[:1]  # the varied ones
     done = table[table["status"] == "done"]
     unit = "kPa" if quantity.endswith("kPa") else ""
     label = quantity.replace("_kPa", "").replace("_", " ")
@@ -286,17 +379,26 @@ def sweep_plot(
         ax.set_ylabel(p1)
     else:
         x = x or params[0]
+        other = next((p for p in params if p != x), None)
+        groups = [(None, done)] if other is None else list(done.groupby(other))
+        styles = ["-", "--", ":", "-."]
         fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
         colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(regions)))
         markers = "os^Dv"
         for k, (region, colour) in enumerate(zip(regions, colours, strict=True)):
             col = f"{region}_{quantity}"
-            if col in done:
-                d = done.sort_values(x)
-                ax.plot(d[x], d[col], marker=markers[k % 5], color=colour, label=region)
+            if col not in done:
+                continue
+            for g, (value, d) in enumerate(groups):
+                d = d.sort_values(x)
+                name = region if other is None else f"{region}, {other.split('.')[-1]} {value:g}"
+                ax.plot(
+                    d[x], d[col], marker=markers[k % 5], color=colour,
+                    linestyle=styles[g % len(styles)], label=name,
+                )  # fmt: skip
         ax.set_xlabel(x)
         ax.set_ylabel(f"{label} ({unit})")
-        ax.legend(title="region")
+        ax.legend(title="region", fontsize="small", ncols=1 if other is None else len(groups))
         ax.grid(alpha=0.3)
     failed = int((table["status"] != "done").sum())
     ax.set_title(f"{label} per region" + (f"  ({failed} failed runs not shown)" if failed else ""))
@@ -417,6 +519,7 @@ def sensor_view(
     img.cell_data["pressure_kPa"] = grid.pressure_kPa.ravel(order="F")
     pl = _plotter(window_size)
     peak = float(grid.pressure_kPa.max())
+    _head_outlines(pl, res.summary)
     pl.add_mesh(
         img,
         scalars="pressure_kPa",
@@ -424,6 +527,7 @@ def sensor_view(
         clim=(0.0, max(peak, 1.0)),
         show_edges=True,
         edge_color="#444444",
+        lighting=False,
         scalar_bar_args={
             "title": "Sensor pressure (kPa)",
             "vertical": True,
