@@ -191,3 +191,18 @@ def test_pad_region_is_the_footprint_outside_the_heads():
     region = results.assign_regions(points, heads, over_pad)
     names = [results.REGIONS[r] if r >= 0 else None for r in region]
     assert names == ["MTH2", "pad", None]
+
+
+def test_show_falls_back_to_a_static_image_without_trame(monkeypatch):
+    import importlib.util
+
+    import pyvista as pv
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if "trame" in name else real(name, *a)
+    )
+    assert plotting.jupyter_backend() == "static"
+    pl = pv.Plotter(off_screen=True, window_size=(64, 48))
+    pl.add_mesh(pv.Sphere())
+    plotting.show(pl)  # outside Jupyter: renders off-screen and closes, no error

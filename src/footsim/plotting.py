@@ -6,9 +6,14 @@ kPa with perceptually uniform, colour-blind-safe colour maps (``cividis`` for pr
 ``inferno`` for stress).
 
 Views:
-- :func:`pressure_map`: the plantar skin seen from below, as on a pressure platform: toes up,
-  and for a right foot seen from below the medial side (MT1) on the right. Head outlines are
+- :func:`pressure_map`: the plantar pressure as a pressure platform shows a right foot: toes
+  up, medial side (MT1) on the left, the footprint as seen from above. Head outlines are
   drawn at the reference positions, each MTH region labelled with its peak pressure.
+- :func:`sensor_view`, :func:`section`, :func:`deformed_view`, :func:`compare`,
+  :func:`sweep_plot`, :func:`animation`.
+
+In Jupyter, :func:`show` displays a returned plotter interactively through PyVista's trame
+backend where it is installed (``pip install "footsim[interactive]"``), else as a static image.
 """
 
 from __future__ import annotations
@@ -24,6 +29,21 @@ from footsim import results
 PRESSURE_CMAP = "cividis"
 STRESS_CMAP = "inferno"
 WINDOW = (1200, 900)
+
+
+def jupyter_backend() -> str:
+    """PyVista's Jupyter backend for :func:`show`: ``"trame"`` (interactive, server and
+    client rendering) where trame and trame-vtk are installed, else ``"static"`` (a PNG)."""
+    import importlib.util
+
+    have = all(importlib.util.find_spec(m) is not None for m in ("trame", "trame_vtk"))
+    return "trame" if have else "static"
+
+
+def show(plotter, backend: str | None = None):
+    """Display a plotter returned by a view (called without ``path``) in Jupyter:
+    interactive where trame is installed, a static image elsewhere (see :func:`jupyter_backend`)."""
+    return plotter.show(jupyter_backend=backend or jupyter_backend())
 
 
 def _result(result) -> results.Result:
