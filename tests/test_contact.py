@@ -310,6 +310,108 @@ def test_two_body_series_compliance():
     assert travel[0.05] > 1.5 * travel[0.3]
 
 
+def hemisphere_on_block_mesh(R: float, W: float, D: float, h_fine: float, r_fine: float):
+    """Quarter elastic hemisphere (radius ``R``, lowest point at the origin, flat top = driven)
+    resting on a quarter block [0, W]^2 x [-D, 0] (top = INSOLE_TOP, bottom = INSOLE_BOTTOM),
+    meshed separately (no shared nodes), both graded to ``h_fine`` within ``r_fine`` of the
+    origin; x = 0 / y = 0 symmetry planes."""
+    S = tags.Surface
+    gmsh.initialize()
+    gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        occ = gmsh.model.occ
+        sphere = occ.addSphere(0, 0, R, R)
+        cut = occ.addBox(0, 0, 0, R, R, R)
+        (ball,), _ = occ.intersect([(3, sphere)], [(3, cut)])
+        block = occ.addBox(0, 0, -D, W, W, D)
+        origin = occ.addPoint(0, 0, 0)
+        occ.synchronize()
+        groups: dict[int, list[int]] = {
+            int(k): [] for k in (S.PLANTAR_SKIN, S.CUT_BONE, S.INSOLE_TOP, S.INSOLE_BOTTOM)
+        }
+        groups |= {X_SYM: [], Y_SYM: []}
+        for _, f in gmsh.model.getBoundary([ball], oriented=False):
+            c = occ.getCenterOfMass(2, f)
+            if abs(c[0]) < 1e-9:
+                groups[X_SYM].append(f)
+            elif abs(c[1]) < 1e-9:
+                groups[Y_SYM].append(f)
+            elif abs(c[2] - R) < 1e-9:
+                groups[int(S.CUT_BONE)].append(f)
+            else:
+                groups[int(S.PLANTAR_SKIN)].append(f)
+        for _, f in gmsh.model.getBoundary([(3, block)], oriented=False):
+            c = occ.getCenterOfMass(2, f)
+            if abs(c[0]) < 1e-9:
+                groups[X_SYM].append(f)
+            elif abs(c[1]) < 1e-9:
+                groups[Y_SYM].append(f)
+            elif abs(c[2]) < 1e-9:
+                groups[int(S.INSOLE_TOP)].append(f)
+            elif abs(c[2] + D) < 1e-9:
+                groups[int(S.INSOLE_BOTTOM)].append(f)
+        gmsh.model.addPhysicalGroup(3, [ball[1]], int(TISSUE))
+        gmsh.model.addPhysicalGroup(3, [block], int(tags.Volume.INSOLE))
+        for k, v in groups.items():
+            gmsh.model.addPhysicalGroup(2, v, k)
+        h_coarse = R / 4
+        fld = gmsh.model.mesh.field
+        dist = fld.add("Distance")
+        fld.setNumbers(dist, "PointsList", [origin])
+        thr = fld.add("Threshold")
+        fld.setNumber(thr, "InField", dist)
+        fld.setNumber(thr, "SizeMin", h_fine)
+        fld.setNumber(thr, "SizeMax", h_coarse)
+        fld.setNumber(thr, "DistMin", r_fine)
+        fld.setNumber(thr, "DistMax", r_fine + 10 * (h_coarse - h_fine))
+        fld.setAsBackgroundMesh(thr)
+        for opt in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
+            gmsh.option.setNumber(f"Mesh.{opt}", 0)
+        gmsh.model.mesh.generate(3)
+        md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
+    finally:
+        gmsh.finalize()
+    return md.mesh, md.cell_tags, md.facet_tags
+
+
+def test_hertz_sphere_on_deformable_block():
+    """Hertz through the deformable-contact path: an elastic hemisphere pressed into an elastic
+    block of the same material (non-matching meshes, the master surface dents under the
+    sphere). Two elastic bodies act as one with 1/E* = (1 - nu^2)/E + (1 - nu^2)/E (Johnson
+    1985, eq. 4.22), i.e. ``hertz`` with E/2: force-indentation, peak pressure and contact
+    radius within 5 % (a/R = 0.1); the bones' push equals the contact force."""
+    R, a_target = R_HERTZ, 1.0
+    mesh, ct, ft = hemisphere_on_block_mesh(R, W=2 * R, D=2 * R, h_fine=a_target / 4, r_fine=1.5)
+    S = tags.Surface
+    material = NeoHookean(name="hertz", E=E_HERTZ, nu=NU_HERTZ)
+    E_pair = E_HERTZ / 2  # two equal bodies
+    d = a_target**2 / R
+    sol = solve_contact(
+        mesh, ct, ft, travel_mm=d, driven_components=(2,),
+        materials={TISSUE: material, tags.Volume.INSOLE: material},
+        rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+        target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+        options=SolverOptions(
+            formulation="displacement", penetration_tol_mm=1e-3 * d, pressure_rtol=1e-3,
+            initial_step_mm=0.5 * d, load_atol=0.0,
+        ),
+    )  # fmt: skip
+    F = 4 * sol.reaction_contact_N
+    a_H, p0_H, _ = hertz(F, E=E_pair)
+    Es = E_pair / (1 - NU_HERTZ**2)
+    F_H = 4 / 3 * Es * np.sqrt(R) * sol.travel_mm**1.5
+    i0 = np.argmin(np.linalg.norm(sol.contact_nodes_reference, axis=1))
+    p0 = sol.contact_node_pressure[i0]
+    a = np.sqrt(4 * sol.contact_area_mm2 / np.pi)
+    errs = {"force": F / F_H - 1, "p0": p0 / p0_H - 1, "a": a / a_H - 1}
+    print({k: f"{v:+.2%}" for k, v in errs.items()})
+    for k, e in errs.items():
+        assert abs(e) < 0.05, (k, e)
+    assert sol.reaction_dirichlet_N == pytest.approx(sol.reaction_contact_N, rel=1e-6)
+    # the block dents: its top under the sphere went down by about half the approach
+    assert sol.max_penetration_mm < 0.01 * d
+
+
 # ------------------------------------------------------------------------------------ obstacle
 def test_height_field_tilted_plane_equals_rigid_plane_when_flat():
     """A height field h = 0 reproduces the rigid plane; a tilted plane pushes sideways."""

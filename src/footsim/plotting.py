@@ -383,20 +383,20 @@ def sweep_plot(
     done = table[table["status"] == "done"]
     unit = "kPa" if quantity.endswith("kPa") else ""
     label = quantity.replace("_kPa", "").replace("_", " ")
+    if len(params) >= 2 and x is None and table[params[1]].nunique() <= 4:
+        x = params[0]  # few values of the second parameter: one line per value reads best
     if len(params) >= 2 and x is None:
         p0, p1 = params[:2]
         pivot = done.pivot_table(index=p1, columns=p0, values=f"MTH2_{quantity}")
         fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
-        im = ax.imshow(
-            pivot.values,
-            origin="lower",
-            aspect="auto",
-            cmap=PRESSURE_CMAP,
-            extent=(pivot.columns.min(), pivot.columns.max(), pivot.index.min(), pivot.index.max()),
-        )
+        xs, ys = np.arange(pivot.shape[1]), np.arange(pivot.shape[0])
+        im = ax.pcolormesh(xs, ys, pivot.values, cmap=PRESSURE_CMAP, shading="nearest")
+        ax.set_xticks(xs, [f"{v:g}" for v in pivot.columns])
+        ax.set_yticks(ys, [f"{v:g}" for v in pivot.index])
         fig.colorbar(im, ax=ax, label=f"MTH2 {label} ({unit})")
         ax.set_xlabel(p0)
         ax.set_ylabel(p1)
+        label = f"MTH2 {label}"
     else:
         x = x or params[0]
         other = next((p for p in params if p != x), None)
@@ -421,7 +421,8 @@ def sweep_plot(
         ax.legend(title="region", fontsize="small", ncols=1 if other is None else len(groups))
         ax.grid(alpha=0.3)
     failed = int((table["status"] != "done").sum())
-    ax.set_title(f"{label} per region" + (f"  ({failed} failed runs not shown)" if failed else ""))
+    title = label if label.startswith("MTH2") else f"{label} per region"
+    ax.set_title(title + (f"  ({failed} failed runs not shown)" if failed else ""))
     fig.tight_layout()
     if path is None:
         return fig

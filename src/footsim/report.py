@@ -82,8 +82,26 @@ def sweep_report(folder: Path, out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         path = plotting.sweep_plot(table, Path(tmp) / "sweep.png")
         parts += ["<h2>Peak pressure per region</h2>", _img(path, "sweep curves")]
-    cols = [c for c in table.columns if c not in ("folder", "hash", "cached")]
-    parts += ["<h2>Table</h2>", table[cols].to_html(index=False, float_format=lambda v: f"{v:.1f}")]
+    # the varied parameters and the headline figures; every column is in table.csv
+    params = [c for c in table.columns if "." in c and table[c].nunique() > 1]
+    figures = [f"MTH{k}_peak_kPa" for k in range(1, 6)] + [
+        "pad_peak_kPa",
+        "pad_force_N",
+        "contact_area_mm2",
+        "reaction_N",
+        "newton_iterations",
+        "wall_time_s",
+    ]
+    cols = params + ["status", "reason"] + [c for c in figures if c in table.columns]
+    if "pad_force_N" in table.columns and not table["pad_force_N"].fillna(0).any():
+        cols = [c for c in cols if not c.startswith("pad_")]  # no pad in this sweep
+    shown = table[cols].fillna({"reason": ""}).rename(columns=lambda c: c.split(".")[-1])
+    parts += [
+        "<h2>Table</h2>",
+        "<p>Pressures in kPa, forces in N, areas in mm², times in s; every figure of every "
+        "run is in <code>table.csv</code> / <code>table.parquet</code>.</p>",
+        shown.to_html(index=False, float_format=lambda v: f"{v:.1f}"),
+    ]
     out.write_text(_page(f"footsim sweep: {folder.name}", "".join(parts)))
     return out
 

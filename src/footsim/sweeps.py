@@ -165,7 +165,9 @@ def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
         for key, value in {**spec.set, **params}.items():
             _set_dotted(data, key, value)
         data["name"] = f"{spec.name}-{i:03d}"
-        data.setdefault("description", spec.description)
+        varied = ", ".join(f"{k.split('.')[-1]} = {v}" for k, v in params.items())
+        # the base's description no longer holds for a variant: say what was changed
+        data["description"] = f"{spec.description or data.get('description', '')} ({varied})"
         try:
             variants.append(Variant(i, params, from_dict(data, source=data["name"])))
         except ScenarioError as exc:
