@@ -29,6 +29,18 @@ from footsim import results
 PRESSURE_CMAP = "cividis"
 STRESS_CMAP = "inferno"
 WINDOW = (1200, 900)
+PRESSURE_BAR = {  # vertical pressure colour bar at the right of a plantar map
+    "title": "Pressure (kPa)",
+    "vertical": True,
+    "position_x": 0.85,
+    "position_y": 0.15,
+    "height": 0.7,
+    "width": 0.06,
+    "title_font_size": 22,
+    "label_font_size": 18,
+    "color": "black",
+    "fmt": "%.0f",
+}
 
 
 def jupyter_backend() -> str:
@@ -127,18 +139,7 @@ def pressure_map(
         smooth_shading=False,
         show_edges=False,
         lighting=False,
-        scalar_bar_args={
-            "title": "Pressure (kPa)",
-            "vertical": True,
-            "position_x": 0.85,
-            "position_y": 0.15,
-            "height": 0.7,
-            "width": 0.06,
-            "title_font_size": 22,
-            "label_font_size": 18,
-            "color": "black",
-            "fmt": "%.0f",
-        },
+        scalar_bar_args=PRESSURE_BAR,
     )
     heads = np.asarray(res.summary.get("head_centres_mm", []), dtype=float)
     radii = np.asarray(res.summary.get("head_radii_mm", []), dtype=float)
@@ -210,18 +211,7 @@ def animation(
         cmap=PRESSURE_CMAP,
         clim=(0.0, max(peak, 1.0)),
         lighting=False,
-        scalar_bar_args={
-            "title": "Pressure (kPa)",
-            "vertical": True,
-            "position_x": 0.85,
-            "position_y": 0.15,
-            "height": 0.7,
-            "width": 0.06,
-            "title_font_size": 20,
-            "label_font_size": 16,
-            "color": "black",
-            "fmt": "%.0f",
-        },
+        scalar_bar_args=PRESSURE_BAR,
     )
     _platform_view(pl, flat.bounds)
     path = Path(path)
