@@ -23,7 +23,12 @@ from footsim.materials import (  # noqa: E402
     mode_stress_tangent,
     resolve,
 )
-from footsim.mechanics import Hyperelasticity, NonlinearSolver, SolverOptions  # noqa: E402
+from footsim.mechanics import (  # noqa: E402
+    Hyperelasticity,
+    NonlinearSolver,
+    SolverOptions,
+    max_principal_green_strain,
+)
 
 
 # ------------------------------------------------------------------------------------ materials
@@ -140,3 +145,23 @@ def test_no_volumetric_locking():
           f"P1 {p1:.5f} ({p1 / ref - 1:+.2%})")  # fmt: skip
     assert mixed == pytest.approx(ref, rel=0.05)
     assert p1 < 0.5 * ref  # locking of the pure-displacement P1 formulation
+
+
+def test_max_principal_green_strain_of_homogeneous_deformations():
+    """Stretch a by (1 + a) along x plus a rigid rotation: E_max = a + a^2/2 in every cell,
+    whatever the rotation; a pure compression has a largest principal strain of 0."""
+    mesh = dolfinx.mesh.create_unit_cube(MPI.COMM_WORLD, 2, 2, 2)
+    V = fem.functionspace(mesh, ("Lagrange", 2, (3,)))
+    u = fem.Function(V)
+    a, t = 0.1, 0.4  # stretch, rotation about z (rad)
+    c, s = np.cos(t), np.sin(t)
+
+    def motion(x):  # x -> R (1 + a e_x e_x) x, minus x
+        sx = (1 + a) * x[0]
+        return np.vstack([c * sx - s * x[1] - x[0], s * sx + c * x[1] - x[1], 0 * x[2]])
+
+    u.interpolate(motion)
+    e = max_principal_green_strain(u).x.array
+    assert np.allclose(e, a + a**2 / 2, rtol=1e-10)
+    u.interpolate(lambda x: np.vstack([-0.2 * x[0], 0 * x[1], 0 * x[2]]))
+    assert np.allclose(max_principal_green_strain(u).x.array, 0.0, atol=1e-12)

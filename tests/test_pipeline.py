@@ -53,6 +53,22 @@ def test_plantar_pressure_integrates_to_the_reaction(standing):
         assert res.regions.loc[name, "peak_kPa"] > 10.0
 
 
+def test_plantar_plate_strain_is_reported(standing):
+    """Each of the four plantar plates gets its largest principal Green-Lagrange strain (%),
+    peak and volume mean, matching the cell field written to volume.vtu."""
+    _, _, record = standing
+    res = results.load(record.folder)
+    plates = {row["plate"]: row for row in res.summary["plates"]}
+    assert list(plates) == ["PLATE2", "PLATE3", "PLATE4", "PLATE5"]
+    strain = np.asarray(res.volume.cell_data["max_principal_strain_pct"])
+    tag = np.asarray(res.volume.cell_data["tag"])
+    for k in range(2, 6):
+        row = plates[f"PLATE{k}"]
+        assert row["peak_strain_pct"] == pytest.approx(strain[tag == 20 + k].max())
+        assert 0.0 < row["mean_strain_pct"] <= row["peak_strain_pct"] < 50.0
+        assert res.summary["figures"][f"PLATE{k}_peak_strain_pct"] == row["peak_strain_pct"]
+
+
 def test_result_folder_is_complete(standing):
     _, _, record = standing
     for name in (

@@ -508,6 +508,22 @@ class NonlinearSolver:
         return NewtonRecord(ok, int(its), float(fnorm), int(reason), time.perf_counter() - t0)
 
 
+def max_principal_green_strain(u: fem.Function) -> fem.Function:
+    """Largest principal value of the Green-Lagrange strain ``E = (F^T F - I)/2`` per cell
+    (DG0, dimensionless), from the displacement ``u`` (mm) at the cell midpoints; positive in
+    stretch. Used for the plantar plates, whose failure is a tensile one."""
+    mesh = u.function_space.mesh
+    gdim = mesh.geometry.dim
+    W = fem.functionspace(mesh, ("DG", 0, (gdim, gdim)))
+    grad = fem.Function(W)
+    grad.interpolate(fem.Expression(ufl.grad(u), W.element.interpolation_points))
+    F = np.eye(gdim) + grad.x.array.reshape(-1, gdim, gdim)
+    E = 0.5 * (np.einsum("nki,nkj->nij", F, F) - np.eye(gdim))
+    out = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="max_principal_strain")
+    out.x.array[:] = np.linalg.eigvalsh(E)[:, -1]
+    return out
+
+
 def save_state(fields: Sequence[fem.Function]) -> list[np.ndarray]:
     return [f.x.array.copy() for f in fields]
 
@@ -525,6 +541,7 @@ __all__ = [
     "NonlinearSolver",
     "SolverError",
     "SolverOptions",
+    "max_principal_green_strain",
     "petsc_options",
     "restore_state",
     "rigid_body_modes",

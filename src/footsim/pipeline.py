@@ -156,6 +156,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     footprint = None if pad is None else (*pad.apex_xy(anatomy), pad.length_mm, pad.width_mm)
     fields = export(solution, cell_tags, head_centres, out, scenario, pad_footprint=footprint)
     rows = fields.pop("regions")
+    plates = fields.pop("plates")
     timings["export"] = time.perf_counter() - t0
 
     summary: dict[str, Any] = {
@@ -168,6 +169,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         "mesh": {"folder": str(built.folder), "preset": scenario.mesh.preset},
         "solution": solution.summary(),
         "regions": rows,
+        "plates": plates,
         "head_centres_mm": head_centres.tolist(),
         "head_radii_mm": list(map(float, anatomy.head_radii())),
         "timings_s": timings,
@@ -242,6 +244,9 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
     for row in summary["regions"]:
         for col in REGION_COLUMNS[1:]:
             out[f"{row['region']}_{col}"] = row[col]
+    for row in summary.get("plates", []):  # plantar plates: max principal strain (%)
+        out[f"{row['plate']}_peak_strain_pct"] = row["peak_strain_pct"]
+        out[f"{row['plate']}_mean_strain_pct"] = row["mean_strain_pct"]
     return out
 
 
@@ -291,6 +296,11 @@ def export(
     grid.cell_data["tag"] = tag
     grid.cell_data["von_mises_kPa"] = vm_kPa
     grid.cell_data["max_shear_kPa"] = tau_kPa
+    from footsim.mechanics import max_principal_green_strain
+
+    strain = max_principal_green_strain(u)
+    strain_pct = 100.0 * strain.x.array[strain.function_space.dofmap.list[:n_cells, 0]]
+    grid.cell_data["max_principal_strain_pct"] = strain_pct
 
     # plantar skin: boundary faces whose nodes are all contact-surface nodes
     pressure_kPa = 1000.0 * solution.contact_pressure.x.array[: len(x)]
@@ -361,11 +371,24 @@ def export(
                 )
             )
         )
+    # plantar plates: largest principal Green-Lagrange strain (%), peak and volume mean
+    volume_mm3 = grid.compute_cell_sizes(length=False, area=False)["Volume"]
+    plates = []
+    for k in range(2, 6):
+        sel = tag == int(tags.Volume[f"PLATE{k}"])
+        if sel.any():
+            plates.append(
+                {
+                    "plate": f"PLATE{k}",
+                    "peak_strain_pct": float(strain_pct[sel].max()),
+                    "mean_strain_pct": float(np.average(strain_pct[sel], weights=volume_mm3[sel])),
+                }
+            )
     if scenario.output.fields:
         grid.save(out / "volume.vtu")
     plantar.cast_to_unstructured_grid().save(out / "plantar.vtu")
     _write_regions_csv(rows, out / "regions.csv")
-    return {"plantar": plantar, "volume": grid, "regions": rows}
+    return {"plantar": plantar, "volume": grid, "regions": rows, "plates": plates}
 
 
 def _contact_dofs(solution, x: np.ndarray) -> np.ndarray:

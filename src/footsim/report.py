@@ -55,6 +55,13 @@ def run_report(folder: Path, out: Path) -> Path:
         "<h2>Regions</h2>",
         res.regions.to_html(float_format=lambda v: f"{v:.1f}"),
     ]
+    if s.get("plates"):
+        plates = pd.DataFrame(s["plates"]).set_index("plate")
+        parts += [
+            "<h2>Plantar plates</h2>",
+            "<p>Largest principal Green-Lagrange strain (%): peak cell and volume mean.</p>",
+            plates.to_html(float_format=lambda v: f"{v:.2f}"),
+        ]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         pictures = [

@@ -4,7 +4,9 @@ A run folder ``results/<name>-<hash>/`` holds
 
 - ``scenario.toml``: the fully resolved scenario (no ``base``);
 - ``summary.json``: status (``done`` / ``failed``), reason, figures, records of load steps,
-  Newton iterations, wall time per phase, the content hash and footsim version;
+  Newton iterations, wall time per phase, the content hash and footsim version, and the
+  plantar plates' largest principal Green-Lagrange strain (``plates``: peak and volume mean,
+  %; figures ``PLATE2_peak_strain_pct`` ...);
 - ``regions.csv``: one row per plantar region (MTH1..MTH5, toes, pad): peak and mean pressure
   (kPa), loaded area (mm^2), force (N), peak von Mises and maximum shear in the fat pad (kPa);
 - ``plantar.vtu``: the plantar skin surface, reference coordinates as points, with point data
@@ -12,7 +14,7 @@ A run folder ``results/<name>-<hash>/`` holds
   that ``sum(pressure * area)`` is the contact force), ``displacement_mm`` and ``region``
   (index into :data:`REGIONS`, -1 for none);
 - ``volume.vtu``: the whole mesh with point data ``displacement_mm``, cell data ``tag``,
-  ``von_mises_kPa`` and ``max_shear_kPa``;
+  ``von_mises_kPa``, ``max_shear_kPa`` and ``max_principal_strain_pct`` (Green-Lagrange);
 - ``insole_top.vtu`` (when footwear is present): the insole/pad top with ``pressure_kPa``;
 - ``steps/plantar_NNN.vtu`` (optional): the plantar pressure at every converged load step;
 - ``pressure.png``: the plantar pressure map.
