@@ -102,7 +102,8 @@ def sweep_report(folder: Path, out: Path) -> Path:
     cols = params + ["status", "reason"] + [c for c in figures if c in table.columns]
     if "pad_force_N" in table.columns and not table["pad_force_N"].fillna(0).any():
         cols = [c for c in cols if not c.startswith("pad_")]  # no pad in this sweep
-    shown = table[cols].fillna({"reason": ""}).rename(columns=lambda c: c.split(".")[-1])
+    shown = table[cols].assign(reason=table["reason"].astype(object).fillna(""))
+    shown = shown.rename(columns=lambda c: c.split(".")[-1])
     parts += [
         "<h2>Table</h2>",
         "<p>Pressures in kPa, forces in N, areas in mm², times in s; every figure of every "
