@@ -53,3 +53,13 @@ def slow(scenario, root, *, png=True, force=False):
     if not results.is_done(pipeline.run_folder(scenario, root)):
         time.sleep(1.0)
     return fake(scenario, root, png=png, force=force)
+
+
+def slow_beside_crash(scenario, root, *, png=True, force=False):
+    """The 90 kg run kills its worker at once; every other run takes a second, so a run
+    started beside it is still going when the pool breaks."""
+    if scenario.load.body_mass_kg != 90.0 and not results.is_done(
+        pipeline.run_folder(scenario, root)
+    ):
+        time.sleep(1.0)
+    return fake(scenario, root, png=png, force=force)

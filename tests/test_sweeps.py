@@ -111,6 +111,19 @@ def test_worker_crash_is_recorded_and_others_finish(tmp_path, calls):
     assert (by_mass.drop(index=90.0)["status"] == "done").all()
 
 
+def test_a_run_killed_beside_a_crash_is_not_blamed_for_it(tmp_path, calls):
+    """60 kg runs beside the 90 kg run that kills its worker: both lose their pool, both are
+    run again alone, and only the 90 kg run is recorded as the crash."""
+    path = _write(tmp_path, [60.0, 90.0, 70.0])
+    table = sweeps.run_sweep(
+        path, tmp_path / "r", runner="_sweep_runners:slow_beside_crash", workers=2, progress=False
+    )
+    by_mass = table.set_index("load.body_mass_kg")
+    assert by_mass.loc[90.0, "status"] == "failed"
+    assert "crashed" in by_mass.loc[90.0, "reason"]
+    assert (by_mass.drop(index=90.0)["status"] == "done").all(), by_mass["reason"].to_dict()
+
+
 def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path, calls):
     path = _write(tmp_path, [50.0, 55.0, 60.0, 65.0, 70.0, 75.0])
     root = tmp_path / "r"

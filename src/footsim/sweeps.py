@@ -363,17 +363,32 @@ def _run_pool(todo, runner_ref, runs_dir: Path, workers: int, finish) -> None:
                     except Exception as exc:  # noqa: BLE001
                         finish(v, None, f"{type(exc).__name__}: {exc}")
             if broken:
-                # the runs whose start marker is left behind crashed their worker; the others
-                # were only queued in the broken pool and go round again
+                # runs whose start marker is left behind were running when a worker died: the
+                # one that crashed it, or bystanders killed with the pool. Each is run again
+                # alone to tell which; the others were only queued and go round again.
                 retry = []
                 for v in pending:
                     marker = runs_dir / f"{STARTED}-{v.scenario.content_hash()}"
                     if marker.exists():
                         marker.unlink(missing_ok=True)
-                        finish(v, None, "worker crashed while running this scenario")
+                        _run_alone(v, runner_ref, runs_dir, finish)
                     else:
                         retry.append(v)
                 pending = retry
+
+
+def _run_alone(v, runner_ref, runs_dir: Path, finish) -> None:
+    """Run one variant in a pool of its own: a crash there is its own."""
+    import multiprocessing as mp
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
+        try:
+            finish(v, ex.submit(_run_one, runner_ref, v.scenario, runs_dir).result())
+        except BrokenProcessPool:
+            (runs_dir / f"{STARTED}-{v.scenario.content_hash()}").unlink(missing_ok=True)
+            finish(v, None, "worker crashed while running this scenario")
+        except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
+            finish(v, None, f"{type(exc).__name__}: {exc}")
 
 
 def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, finish) -> None:
