@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import footsim  # noqa: F401  (must precede dolfinx)
 
+import subprocess  # noqa: E402  isort: skip
+import sys  # noqa: E402  isort: skip
+
 import numpy as np  # noqa: E402  isort: skip
 import pytest  # noqa: E402  isort: skip
 import ufl  # noqa: E402  isort: skip
@@ -165,3 +168,16 @@ def test_max_principal_green_strain_of_homogeneous_deformations():
     assert np.allclose(e, a + a**2 / 2, rtol=1e-10)
     u.interpolate(lambda x: np.vstack([-0.2 * x[0], 0 * x[1], 0 * x[2]]))
     assert np.allclose(max_principal_green_strain(u).x.array, 0.0, atol=1e-12)
+
+
+def test_a_broken_pipe_raises_instead_of_killing_the_process():
+    """PETSc's signal handler turned SIGPIPE (a write to a pipe whose reader died, e.g. a
+    crashed sweep worker) into MPI_Abort of the whole process; Python's own handling raises
+    BrokenPipeError. Run in a child process so a regression fails this test, not the session."""
+    code = (
+        "import os, footsim.mechanics\n"
+        "r, w = os.pipe(); os.close(r)\n"
+        "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('raised')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "raised", (proc.returncode, proc.stderr)

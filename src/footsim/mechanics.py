@@ -26,6 +26,8 @@ reported by :class:`SolverError`, never returned.
 from __future__ import annotations
 
 import itertools
+import signal
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +45,22 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 from petsc4py import PETSc  # noqa: E402  isort: skip
 
 from footsim.materials import Material  # noqa: E402
+
+
+def _restore_python_signal_handling() -> None:
+    """Undo PETSc's signal handlers (installed by ``PetscInitialize``) and give Python back its own.
+
+    PETSc catches SIGPIPE, SIGTERM, SIGSEGV, ... and answers each with ``MPI_Abort``.  Python
+    ignores SIGPIPE (a write to a pipe whose reader died raises ``BrokenPipeError``), and the
+    sweep engine relies on that: when a pool worker crashes, the parent may write to its pipe,
+    and with PETSc's handler that killed the whole parent process (and a CI run with it).
+    """
+    PETSc.Sys.popSignalHandler()  # empty stack: PETSc resets the signals to SIG_DFL
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+
+
+_restore_python_signal_handling()
 
 #: Pinning modulus (MPa) of the pressure field on compressible cells: ``-p^2/(2 K_PIN)``.
 K_PIN = 1.0e4
