@@ -42,7 +42,8 @@ from footsim.anatomy import Anatomy
 from footsim.footwear import Footwear
 
 GEOMETRY_VERSION = "3"
-"""Bumped whenever the construction changes, so cached meshes are rebuilt."""
+"""Bumped whenever the construction changes, so cached meshes are rebuilt (bump
+:data:`footsim.scenarios.MODEL_VERSION` with it: cached results depend on the mesh)."""
 
 PRESETS: dict[str, tuple[float, float]] = {
     "coarse": (4.5, 10.0),

@@ -8,8 +8,17 @@ Every law is a frozen dataclass with
   field is pinned to zero;
 * ``psi_iso(F)`` and ``bulk_modulus``: the isochoric part and the bulk modulus ``K`` of the
   split ``psi = psi_iso(C_bar) + U(J)`` used by the perturbed-Lagrangian mixed formulation
-  (``psi_iso + p (J - 1) - p^2 / (2 K)``) for the nearly incompressible tissues
-  (``split`` is True);
+  (``psi_iso + p theta(J) - p^2 / (2 K)``, i.e. ``U = K/2 theta(J)^2``) for the nearly
+  incompressible tissues (``split`` is True);
+* ``volumetric``: the volumetric strain measure ``theta(J)``: ``"log"`` (default,
+  ``theta = ln J``, the volumetric energy ``U = K/2 (ln J)^2`` of FEBio's uncoupled materials,
+  Maas et al. 2012) or ``"quadratic"`` (``theta = J - 1``, Abaqus's ``U = (J - 1)^2 / D1``).
+  Both have the same small-strain bulk modulus ``K``; they differ at large volume change, where
+  only the logarithmic one resists collapse (``U -> inf`` as ``J -> 0``, a condition for the
+  existence of solutions, Ball 1977): with the soft tissue's ``K = 0.55 MPa`` (nu 0.45,
+  Cheung et al. 2005), the quadratic law lets the pad under the heads lose 80-90 % of its
+  volume at push-off pressures (0.5 MPa) and the elements invert (measured: the coarse
+  forefoot at push-off fails near 500 N with it and reaches 755 N with ``ln J``);
 * ``psi_iso_stretches(l1, l2, l3)``: the isochoric energy as a numpy function of the principal
   stretches (exact parameters), used for the material stability checks;
 * ``shear_modulus`` / ``youngs_modulus`` / ``poisson_ratio``: small-strain constants, used to
@@ -24,6 +33,10 @@ References
   of the foot during standing - a material sensitivity study. J Biomech 38:1045-1054.
 * Cheung JT-M, Zhang M (2005) A 3-dimensional finite element model of the human foot and
   ankle for insole design. Arch Phys Med Rehabil 86:353-358.
+* Ball JM (1977) Convexity conditions and existence theorems in nonlinear elasticity. Arch
+  Ration Mech Anal 63:337-403.
+* Maas SA, Ellis BJ, Ateshian GA, Weiss JA (2012) FEBio: finite elements for biomechanics.
+  J Biomech Eng 134:011005.
 * Lemmon D, Shiang TY, Hashmi A, Ulbrecht JS, Cavanagh PR (1997) The effect of insoles in
   therapeutic footwear - a finite element approach. J Biomech 30:615-620.
 * Nakamura S, Crowninshield RD, Cooper RR (1981) An analysis of soft tissue loading in the
@@ -43,9 +56,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import ufl
+from ufl.core.expr import Expr
 
 from footsim import tags
 
@@ -106,6 +121,23 @@ class Material:
     """Base class. Subclasses define the energies; ``name`` is the registry key."""
 
     name: str = "material"
+    #: Volumetric strain measure of the split ``U = K/2 theta(J)^2`` (see the module docstring).
+    volumetric: Literal["log", "quadratic"] = "log"
+
+    def theta(self, J):
+        """Volumetric strain measure ``theta(J)`` (UFL or numpy): ``ln J`` or ``J - 1``."""
+        if self.volumetric == "log":
+            return ufl.ln(J) if isinstance(J, Expr) else np.log(J)
+        if self.volumetric == "quadratic":
+            return J - 1.0
+        raise ValueError(
+            f"volumetric = {self.volumetric!r} is not a volumetric law "
+            "(allowed: 'log', 'quadratic')"
+        )
+
+    def U(self, J):
+        """Volumetric strain-energy density ``K/2 theta(J)^2`` (MPa)."""
+        return self.bulk_modulus / 2.0 * self.theta(J) ** 2
 
     #: True when the law has an iso/vol split and is nearly incompressible (nu >= 0.45): the
     #: mixed formulation then uses ``psi_iso`` + perturbed Lagrangian on these cells.
@@ -136,7 +168,7 @@ class Material:
     def psi(self, F):
         """Full strain-energy density (MPa) of the deformation gradient ``F`` (UFL)."""
         _, _, J = _iso_invariants(F)
-        return self.psi_iso(F) + self.bulk_modulus / 2.0 * (J - 1.0) ** 2
+        return self.psi_iso(F) + self.U(J)
 
     def psi_iso(self, F):
         """Isochoric strain-energy density (MPa) (UFL)."""
@@ -154,7 +186,7 @@ class NeoHookean(Material):
     ``psi = mu/2 (I1 - 3) - mu ln J + lam/2 (ln J)^2`` with the Lame constants of
     ``E`` (MPa) and ``nu``; it reduces to linear elasticity with ``(E, nu)`` at small strain.
     For ``nu >= 0.45`` the split form ``psi_iso = mu/2 (I1_bar - 3)``,
-    ``U = K/2 (J - 1)^2`` is used in the mixed formulation (same small-strain constants).
+    ``U = K/2 theta(J)^2`` is used (same small-strain constants).
     """
 
     E: float = 1.0  # MPa
@@ -177,7 +209,7 @@ class NeoHookean(Material):
         J = ufl.det(F)
         I1 = ufl.tr(F.T * F)
         if self.split:
-            return self.psi_iso(F) + self.bulk_modulus / 2.0 * (J - 1.0) ** 2
+            return self.psi_iso(F) + self.U(J)
         return mu / 2.0 * (I1 - 3.0) - mu * ufl.ln(J) + lam / 2.0 * ufl.ln(J) ** 2
 
     def psi_iso(self, F):
@@ -193,8 +225,9 @@ class NeoHookean(Material):
 class Polynomial(Material):
     """Second-order polynomial (Abaqus ``*HYPERELASTIC, POLYNOMIAL, N=2``).
 
-    ``psi = sum_{i+j<=2} C_ij (I1_bar - 3)^i (I2_bar - 3)^j + (J - 1)^2 / D1``,
-    so ``K = 2 / D1`` and the initial shear modulus is ``2 (C10 + C01)``.
+    ``psi = sum_{i+j<=2} C_ij (I1_bar - 3)^i (I2_bar - 3)^j + U(J)`` with ``K = 2 / D1``
+    (Abaqus: ``U = (J - 1)^2 / D1``, here ``volumetric="quadratic"``; footsim's default is
+    ``K/2 (ln J)^2``, see the module docstring), initial shear modulus ``2 (C10 + C01)``.
     Defaults: encapsulated plantar soft tissue of Cheung et al. (2005, J Biomech 38:1045,
     Table 1), fitted by Lemmon et al. (1997) to in-vivo indentation of the forefoot pad:
     C10 0.08556, C01 -0.05841, C20 0.03900, C11 -0.02319, C02 0.00851 MPa, D1 3.65273 1/MPa
@@ -236,7 +269,7 @@ class Ogden(Material):
     """One-term incompressible Ogden law with a volumetric penalty (Ogden 1972).
 
     ``psi_iso = 2 mu / alpha^2 (l1_bar^alpha + l2_bar^alpha + l3_bar^alpha - 3)``,
-    ``U = K/2 (J - 1)^2``; initial shear modulus ``mu``.
+    ``U = K/2 theta(J)^2``; initial shear modulus ``mu``.
     Defaults: plantar soft tissue of Petre et al. (2013, J Biomech Eng 135:061001),
     ``mu = c1 = 0.02652 MPa``, ``alpha = m1 = 17.71``, ``K = 100 c1`` (nu0 = 0.495).
 

@@ -10,7 +10,9 @@ finite-strain perturbed Lagrangian).  The total potential of the body is
 
 with, for the nearly incompressible materials (``Material.split``),
 
-    psi_m = psi_iso(C_bar) + p (J - 1) - p^2 / (2 K)
+    psi_m = psi_iso(C_bar) + p theta(J) - p^2 / (2 K)
+
+(``theta = ln J`` by default, see :mod:`footsim.materials`)
 
 and for the compressible ones (bone, plantar plate, foams), which need no (or have no)
 iso/vol split, the full ``psi(C)`` plus ``-p^2 / (2 K_pin)`` with a huge ``K_pin`` so that the
@@ -245,7 +247,7 @@ class Hyperelasticity:
         if not self.mixed:
             return m.psi(self.F)
         if m.split:
-            return m.psi_iso(self.F) + self.p * (self.J - 1.0) - self.p**2 / (2.0 * m.bulk_modulus)
+            return m.psi_iso(self.F) + self.p * m.theta(self.J) - self.p**2 / (2.0 * m.bulk_modulus)
         return m.psi(self.F) - self.p**2 / (2.0 * K_PIN)
 
     def potential(self):
@@ -271,7 +273,7 @@ class Hyperelasticity:
         """First Piola-Kirchhoff stress (MPa) of material group ``i``."""
         m = self.materials[i]
         if self.uses_split(m):
-            return ufl.diff(m.psi_iso(self.F), self.F) + self.p * self.J * ufl.inv(self.F).T
+            return ufl.diff(m.psi_iso(self.F) + self.p * m.theta(self.J), self.F)
         return ufl.diff(m.psi(self.F), self.F)
 
     def cauchy(self, i: int):

@@ -30,6 +30,12 @@ from footsim.footwear import Footwear
 
 DEFAULT_SCENARIO = "default.toml"
 
+#: Version of the model (geometry construction, material laws, solver choices) that a result
+#: depends on, part of :meth:`Scenario.content_hash`: bump it whenever a change of the code
+#: changes the numbers, so cached runs are solved again instead of being reused.
+#: 2: soft-tissue volumetric energy K/2 (ln J)^2 (was K/2 (J - 1)^2); geometry version 3.
+MODEL_VERSION = "2"
+
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the key, value and allowed range."""
@@ -126,10 +132,12 @@ class Scenario(_Strict):
         return self.model_dump(mode="json", exclude={"name", "description", "output"})
 
     def content_hash(self) -> str:
-        """Hash of the fully resolved scenario plus the footsim version (16 hex digits)."""
+        """Hash of the fully resolved scenario, the footsim version and :data:`MODEL_VERSION`
+        (16 hex digits)."""
         payload = {
             "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
             "footsim": __version__,
+            "model": MODEL_VERSION,
         }
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -51,21 +51,22 @@ class LoadStepSnapshot:
 class Solution:
     """Result of a converged contact solve (units mm, N, MPa).
 
-    Fields: ``displacement`` (vector Lagrange Function, mm); ``pressure`` (mixed-formulation
-    pressure Function, MPa, or None); ``von_mises``, ``max_shear`` (Cauchy, DG0 per cell, MPa;
-    max shear = (s1 - s3)/2); ``contact_pressure`` / ``contact_pressure_nominal`` (P1 Functions,
-    Cauchy = force per deformed area / nominal = per undeformed area, MPa, zero off the contact
-    surface); ``contact_nodes_reference`` / ``contact_nodes_current`` ((n, 3) coordinates of the
-    P1 contact-surface nodes, mm), ``contact_node_pressure`` (Cauchy, MPa),
-    ``contact_node_pressure_nominal`` (MPa),
-    ``contact_node_area`` / ``contact_node_area_reference`` (nodal tributary areas, deformed /
-    undeformed, mm^2; ``sum(p * a)`` = normal contact force); ``reaction_dirichlet_N``
-    (vertical force of the driven bones on the body, from the residual at the Dirichlet dofs),
-    ``reaction_contact_N`` (vertical component of the contact-force integral),
-    ``contact_force_N`` (3 components); ``contact_area_mm2``; ``max_penetration_mm``;
-    ``travel_mm`` (downward travel of the bones after first touch), ``heel_rise_deg``;
-    ``record`` (steps, Newton iterations, timings per phase); ``num_dofs``; ``steps`` (a
-    :class:`LoadStepSnapshot` per converged load step when asked for, else empty).
+    Fields: ``displacement`` (vector Lagrange Function, mm); ``pressure`` (the mixed-formulation
+    unknown ``p = K theta(J)``, MPa, or None; with ``theta = ln J`` it is the Kirchhoff mean
+    stress, J times the Cauchy one, tension positive); ``von_mises``, ``max_shear`` (Cauchy, DG0
+    per cell, MPa; max shear = (s1 - s3)/2); ``contact_pressure`` / ``contact_pressure_nominal``
+    (P1 Functions, Cauchy = force per deformed area / nominal = per undeformed area, MPa, zero
+    off the contact surface); ``contact_nodes_reference`` / ``contact_nodes_current`` ((n, 3)
+    coordinates of the P1 contact-surface nodes, mm), ``contact_node_pressure`` (Cauchy, MPa),
+    ``contact_node_pressure_nominal`` (MPa), ``contact_node_area`` /
+    ``contact_node_area_reference`` (nodal tributary areas, deformed / undeformed, mm^2; ``sum(p
+    * a)`` = normal contact force); ``reaction_dirichlet_N`` (vertical force of the driven bones
+    on the body, from the residual at the Dirichlet dofs), ``reaction_contact_N`` (vertical
+    component of the contact-force integral), ``contact_force_N`` (3 components);
+    ``contact_area_mm2``; ``max_penetration_mm``; ``travel_mm`` (downward travel of the bones
+    after first touch), ``heel_rise_deg``; ``record`` (steps, Newton iterations, timings per
+    phase); ``num_dofs``; ``steps`` (a :class:`LoadStepSnapshot` per converged load step when
+    asked for, else empty).
     """
 
     displacement: fem.Function
