@@ -462,3 +462,24 @@ def test_write_solution(tmp_path):
     text = paths[0].read_text()
     for name in ("displacement", "von_mises", "max_shear", "contact_pressure"):
         assert f'Name="{name}"' in text
+
+
+def test_unenforced_contact_is_an_error_not_a_result(monkeypatch):
+    """When every augmented-Lagrangian re-solve fails, the penalty state (which penetrates the
+    ground by more than penetration_tol) is not returned: the run raises SolverError."""
+    from footsim import loading
+
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
+    attempt = loading.LoadStepper._attempt
+
+    def no_uzawa(self, d_new, phase, predictor):
+        return False if phase == "uzawa" else attempt(self, d_new, phase, predictor)
+
+    monkeypatch.setattr(loading.LoadStepper, "_attempt", no_uzawa)
+    opts = SolverOptions(formulation="displacement", penetration_tol_mm=1e-6)
+    with pytest.raises(SolverError, match="contact not enforced") as info:
+        solve_contact(
+            mesh, ct, ft, target_force_N=0.05, driven_components=(2,),
+            rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
+        )  # fmt: skip
+    assert info.value.load_reached == pytest.approx(0.05, rel=0.01)

@@ -424,9 +424,9 @@ class LoadStepper:
         """Uzawa updates (re-solving, and re-targeting the force under force control) until the
         maximum penetration is below ``penetration_tol`` or the contact pressure changes by
         less than ``pressure_rtol``.  A failed re-solve is retried with a halved (relaxed)
-        multiplier update; after three failures the last converged (penalty) state is kept and
-        a warning is recorded in ``record.warnings`` (the result is converged, with the
-        penetration reported in the solution)."""
+        multiplier update; after three failures the run fails (:class:`SolverError`): the
+        last converged state still penetrates the obstacle by more than ``penetration_tol``,
+        and a contact pressure from a badly enforced constraint is not reported."""
         o = self.options
         if not o.augmented_lagrangian:
             return
@@ -455,17 +455,25 @@ class LoadStepper:
                     self.block.set(self.w_touch - self.d)
                     relax *= 0.5
             else:
-                pen = self.contact.max_penetration()
-                self.record.warnings.append(
-                    "augmented-Lagrangian update abandoned (re-solve failed 3 times); "
-                    f"penalty solution kept, max penetration {pen:.3g} mm"
+                pen = self.contact.max_penetration()  # > penetration_tol (loop condition)
+                self._fail(
+                    "contact not enforced: the augmented-Lagrangian re-solve failed 3 times and "
+                    f"the last converged state penetrates the obstacle by {pen:.3g} mm (allowed: "
+                    f"{o.penetration_tol:.3g} mm, penetration_tol_mm)",
+                    F_target,
                 )
-                return
             p_new = self.contact.pressure_p1()[0].x.array
             change = np.linalg.norm(p_new - p_old) / max(np.linalg.norm(p_new), 1e-300)
             p_old = p_new.copy()
             if change < o.pressure_rtol:
                 return
+        if self.contact.max_penetration() > o.penetration_tol:
+            self.record.warnings.append(
+                f"augmented Lagrangian stopped after max_uzawa = {o.max_uzawa} updates: max "
+                f"penetration {self.contact.max_penetration():.3g} mm (tolerance "
+                f"{o.penetration_tol:.3g} mm), last pressure change {change:.2%} (tolerance "
+                f"{o.pressure_rtol:.0%})"
+            )
         del d_target
 
 
