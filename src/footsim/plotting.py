@@ -412,7 +412,8 @@ def sweep_plot(
         ax.grid(alpha=0.3)
     failed = int((table["status"] != "done").sum())
     title = label if label.startswith("MTH2") else f"{label} per region"
-    ax.set_title(title + (f"  ({failed} failed runs not shown)" if failed else ""))
+    note = f"  ({failed} failed run{'s' if failed > 1 else ''} not shown)" if failed else ""
+    ax.set_title(title + note)
     fig.tight_layout()
     if path is None:
         return fig
