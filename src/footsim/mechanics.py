@@ -57,7 +57,9 @@ def _restore_python_signal_handling() -> None:
     sweep engine relies on that: when a pool worker crashes, the parent may write to its pipe,
     and with PETSc's handler that killed the whole parent process (and a CI run with it).
     """
-    PETSc.Sys.popSignalHandler()  # empty stack: PETSc resets the signals to SIG_DFL
+    pop = getattr(PETSc.Sys, "popSignalHandler", None)
+    if pop is not None:
+        pop()  # empty stack: PETSc resets the signals to SIG_DFL
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
