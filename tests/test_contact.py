@@ -5,6 +5,8 @@ Units: mm, N, MPa.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import footsim  # noqa: F401  (must precede dolfinx)
 
 import gmsh  # noqa: E402  isort: skip
@@ -483,3 +485,43 @@ def test_unenforced_contact_is_an_error_not_a_result(monkeypatch):
             rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
         )  # fmt: skip
     assert info.value.load_reached == pytest.approx(0.05, rel=0.01)
+
+
+def test_uzawa_update_lifts_the_body_so_the_force_stays_on_target():
+    """After an augmented-Lagrangian update under force control the body is lifted rigidly by
+    the mean penetration (LoadStepper.lift): on the uniformly pressed block the penetration is
+    uniform, so the first re-solve lands on the target force without re-bracketing, and the
+    travel drops by the penetration that the update removed."""
+    mesh, ct, ft = box_mesh(L=10.0, H=5.0, n=4)
+    target = 2.0
+    opts = SolverOptions(formulation="mixed", penetration_tol_mm=1e-6, pressure_rtol=1e-4)
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=target, driven_components=(2,),
+        rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
+    )  # fmt: skip
+    steps = sol.record.steps
+    first = next(i for i, s in enumerate(steps) if s.phase == "uzawa")
+    before, after = steps[first - 1], steps[first]
+    assert after.converged
+    assert after.force_N == pytest.approx(target, rel=opts.force_rtol)
+    # the penalty state penetrated by p / kappa (uniform): the update removed it from the travel
+    pen = (target / 100.0) / sol.penalty  # nominal pressure (MPa) / kappa (N/mm^3)
+    assert before.travel_mm - after.travel_mm == pytest.approx(pen, rel=0.05)
+    assert sol.max_penetration_mm < 1e-6
+
+
+def test_augmented_lagrangian_that_runs_out_of_updates_is_an_error():
+    """max_uzawa updates that neither bring the penetration under penetration_tol nor the
+    pressure to rest end the run with SolverError: no result from an unenforced contact."""
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
+    dome = HeightField(lambda x, y: -0.05 * (x**2 + y**2))  # non-uniform pressure
+    kw = dict(
+        target_force_N=0.05, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
+        ground=dome,
+    )  # fmt: skip
+    opts = SolverOptions(formulation="displacement", max_uzawa=2, penetration_tol_mm=1e-9)
+    with pytest.raises(SolverError, match="after max_uzawa = 2 augmented-Lagrangian updates"):
+        solve_contact(mesh, ct, ft, options=replace(opts, pressure_rtol=1e-12), **kw)
+    # the same run, allowed to augment until the pressure is at rest, is a result
+    sol = solve_contact(mesh, ct, ft, options=replace(opts, max_uzawa=20), **kw)
+    assert sol.reaction_contact_N == pytest.approx(0.05, rel=opts.force_rtol)

@@ -236,6 +236,20 @@ class ContactSurface:
     def hold_static(self, u: fem.Function) -> None:
         """Nothing to hold: the obstacle is rigid (see :meth:`BodyContact.hold_static`)."""
 
+    def lift_estimate(self) -> float:
+        """Penalty-weighted mean penetration (mm) of the surface nodes with a positive
+        multiplier: lifting the body rigidly by it after an Uzawa update keeps
+        ``sum kappa_i (g_i + delta)`` over those nodes at zero, i.e. their total pressure
+        ``lambda_new - kappa (g + delta)`` at the pre-update total (the force barely moves)."""
+        lam = self.lam.x.array[self.dofs]
+        k = self.kappa.x.array[self.dofs]
+        g = self.nodal_gap()
+        act = lam > 0.0
+        comm = self.body.mesh.comm
+        num = comm.allreduce(float(-(k * g)[act].sum()), op=MPI.SUM)
+        den = comm.allreduce(float(k[act].sum()), op=MPI.SUM)
+        return max(num / den, 0.0) if den > 0 else 0.0
+
     def uzawa_update(self, relaxation: float = 1.0) -> None:
         """``lambda <- lambda + w (< lambda - kappa g >_+ - lambda)`` at the surface nodes
         (``w = relaxation``; 1 is the plain Uzawa update)."""
@@ -719,6 +733,14 @@ class BodyContact:
     def max_penetration(self) -> float:
         g = self.evaluate().gap
         return max(float(np.max(-g)), 0.0)
+
+    def lift_estimate(self) -> float:
+        """As :meth:`ContactSurface.lift_estimate`, over the slave quadrature points with a
+        positive multiplier (weights: reference area times penalty)."""
+        ev = self.evaluate()
+        act = (self.lam_q > 0.0) & ev.valid
+        w = (self.W * self.kappa)[act]
+        return max(float((w * -ev.gap[act]).sum() / w.sum()), 0.0) if w.size else 0.0
 
     def uzawa_update(self, relaxation: float = 1.0) -> None:
         ev = self.evaluate()

@@ -132,7 +132,8 @@ class SolverOptions:
     maximum penetration is below ``penetration_tol_mm`` (default 1 % of
     ``tissue_thickness_mm``: 10 mm is a typical unloaded plantar soft-tissue thickness under
     the metatarsal heads, Cavanagh 1999 Foot Ankle Int 20:622 report ~11-14 mm) or the contact
-    pressure changes by less than ``pressure_rtol``.
+    pressure changes by less than ``pressure_rtol``; a run that meets neither within
+    ``max_uzawa`` updates fails (:class:`SolverError`).
     """
 
     formulation: Literal["mixed", "displacement"] = "mixed"

@@ -233,9 +233,18 @@ def solve_contact(
         pc = contact.pressure_p1()[0]
         steps.append(LoadStepSnapshot(phase, d, F, pc.x.array.copy()))
 
+    lift_dofs = None
+    if target_surface is not None:  # lift the pressed body only, not the footwear under it
+        pressed = np.setdiff1d(
+            np.arange(cell_tags.indices.size, dtype=np.int32),
+            np.concatenate([cell_tags.find(int(t)) for t in counter_cells]),
+        )
+        bs = body.V.dofmap.index_map_bs
+        lift_dofs = bs * np.unique(body.V.dofmap.list[pressed]) + 2
     stepper = LoadStepper(
-        solver, block, contact, options, record, on_step=snapshot if keep_steps else None
-    )
+        solver, block, contact, options, record, on_step=snapshot if keep_steps else None,
+        lift_dofs=lift_dofs,
+    )  # fmt: skip
     theta = math.radians(heel_rise_deg)
     stepper.position(theta)
     try:
