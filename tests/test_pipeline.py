@@ -207,24 +207,3 @@ def test_standing_on_an_insole_with_a_pad(tmp_path):
     # apex 5 mm proximal most of the 40 mm dome lies inside the head regions: 4.8 % of the
     # load on the teaching mesh, 2.4 % (apex 0) to 9 % (apex 10) on the coarse one
     assert res.regions.loc["pad", "force_N"] > 0.02 * fig["reaction_N"]
-
-
-def test_run_table_prints_the_solver_warnings(tmp_path):
-    row = {k: 1.0 for k in ("peak_kPa", "mean_kPa", "contact_area_mm2", "force_N")}
-    row |= {"region": "MTH2", "peak_von_mises_kPa": 1.0, "peak_max_shear_kPa": 1.0}
-    summary = {
-        "name": "x",
-        "load_case": {"force_N": 153.0, "description": "standing"},
-        "figures": {
-            "reaction_N": 153.0,
-            "contact_area_mm2": 1.0,
-            "load_steps": 3,
-            "newton_iterations": 9,
-        },
-        "wall_time_s": 1.0,
-        "regions": [row],
-        "solution": {"warnings": ["augmented Lagrangian stopped after max_uzawa = 6 updates"]},
-    }
-    text = pipeline.format_record(pipeline.RunRecord("done", "", tmp_path, summary))
-    last = text.splitlines()[-1]
-    assert last == "warning: augmented Lagrangian stopped after max_uzawa = 6 updates"

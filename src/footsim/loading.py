@@ -209,7 +209,6 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     uzawa_iterations: int = 0
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def newton_iterations(self) -> int:

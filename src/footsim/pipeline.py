@@ -432,8 +432,6 @@ def format_record(record: RunRecord) -> str:
             f"{r['contact_area_mm2']:>10.1f}{r['force_N']:>9.2f}{r['peak_von_mises_kPa']:>9.1f}"
             f"{r['peak_max_shear_kPa']:>10.1f}"
         )
-    for w in s.get("solution", {}).get("warnings", []):
-        lines.append(f"warning: {w}")
     return "\n".join(lines)
 
 

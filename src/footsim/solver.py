@@ -124,7 +124,6 @@ class Solution:
             "uzawa_iterations": self.record.uzawa_iterations,
             "penalty_N_per_mm3": self.penalty,
             "timings_s": dict(self.record.timings),
-            "warnings": list(self.record.warnings),
             "materials": dict(self.materials),
             "steps": [dataclasses.asdict(step) for step in self.record.steps],
         }
