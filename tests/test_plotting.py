@@ -139,6 +139,25 @@ def test_sweep_plot_lines_and_heat_map(tmp_path):
     assert [list(ln.get_ydata()) for ln in lines] == [[1.0, 2.0], [3.0, 4.0]]
 
 
+def test_sweep_plot_breaks_its_lines_at_a_failed_run():
+    """A failed run in the middle of a sweep leaves a gap in the curve (NaN), not a straight
+    segment from its neighbours that would read as a result; the title counts it."""
+    table = pd.DataFrame(
+        {
+            "index": range(3),
+            "a.x": [0.0, 1.0, 2.0],
+            "status": ["done", "failed", "done"],
+            "MTH2_peak_kPa": [1.0, 5.0, 3.0],  # a stale number in a failed row is not drawn
+        }
+    )
+    fig = plotting.sweep_plot(table, regions=("MTH2",))
+    (line,) = fig.axes[0].get_lines()
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert list(line.get_xdata()) == [0.0, 1.0, 2.0]
+    assert y[0] == 1.0 and np.isnan(y[1]) and y[2] == 3.0
+    assert "1 failed run not shown" in fig.axes[0].get_title()
+
+
 def test_missing_result_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="summary.json missing"):
         plotting.pressure_map(tmp_path)

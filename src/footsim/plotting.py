@@ -390,7 +390,12 @@ def sweep_plot(
     else:
         x = x or params[0]
         other = next((p for p in params if p != x), None)
-        groups = [(None, done)] if other is None else list(done.groupby(other))
+        # every run, failed ones with NaN figures: the lines break at a failed run instead of
+        # bridging it (a straight segment across a failure would read as a result)
+        runs = table.copy()
+        figure_cols = [f"{r}_{quantity}" for r in regions if f"{r}_{quantity}" in runs]
+        runs.loc[runs["status"] != "done", figure_cols] = np.nan
+        groups = [(None, runs)] if other is None else list(runs.groupby(other))
         styles = ["-", "--", ":", "-."]
         fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
         colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(regions)))
