@@ -150,6 +150,7 @@ class ContactSurface:
         self.L = fem.functionspace(mesh, ("Lagrange", self.options.degree))
         self.lam = fem.Function(self.L, name="contact_multiplier")
         self.dofs = fem.locate_dofs_topological(self.L, tdim - 1, self.facets)
+        self._owned = self.dofs < self.L.dofmap.index_map.size_local  # sums: no ghosts twice
         self.kappa = fem.Function(self.L, name="penalty")
         if kappa is None:
             mats = np.unique(
@@ -166,7 +167,7 @@ class ContactSurface:
         else:
             self.kappa.x.array[:] = kappa
         self.kappa.x.scatter_forward()
-        k = self.kappa.x.array[self.dofs]
+        k = self.kappa.x.array[self.dofs[self._owned]]
         n = mesh.comm.allreduce(k.size, op=MPI.SUM)
         self.kappa_value = mesh.comm.allreduce(float(k.sum()), op=MPI.SUM) / max(n, 1)
 
@@ -244,7 +245,7 @@ class ContactSurface:
         lam = self.lam.x.array[self.dofs]
         k = self.kappa.x.array[self.dofs]
         g = self.nodal_gap()
-        act = lam > 0.0
+        act = (lam > 0.0) & self._owned
         comm = self.body.mesh.comm
         num = comm.allreduce(float(-(k * g)[act].sum()), op=MPI.SUM)
         den = comm.allreduce(float(k[act].sum()), op=MPI.SUM)

@@ -180,19 +180,22 @@ def _material_groups(
     """Group the tagged cells by material: returns the unique materials and a MeshTags whose
     value is the index of each cell's material (one integration kernel per material)."""
     tdim = mesh.topology.dim
-    n_local = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+    n_owned = mesh.topology.index_map(tdim).size_local
     unique: list[Material] = []
     index_of_tag: dict[int, int] = {}
-    for tag in np.unique(cell_tags.values):
-        tag = int(tag)
+    # the same material numbering on every process (a process may hold no cell of a tag)
+    tags_all = sorted(set().union(*mesh.comm.allgather({int(t) for t in cell_tags.values})))
+    for tag in tags_all:
         if tag not in materials:
             raise KeyError(f"no material for cell tag {tag}")
         m = materials[tag]
         if m not in unique:
             unique.append(m)
         index_of_tag[tag] = unique.index(m)
-    if cell_tags.indices.size != n_local:
-        raise ValueError(f"{n_local - cell_tags.indices.size} cells have no cell tag")
+    untagged = n_owned - int(np.count_nonzero(cell_tags.indices < n_owned))
+    untagged = mesh.comm.allreduce(untagged, op=MPI.SUM)
+    if untagged:  # ghost cells need no tag: cell integrals run over owned cells
+        raise ValueError(f"{untagged} cells have no cell tag")
     values = np.array([index_of_tag[int(t)] for t in cell_tags.values], dtype=np.int32)
     mt = dolfinx.mesh.meshtags(mesh, tdim, cell_tags.indices.astype(np.int32), values)
     return unique, mt

@@ -1,0 +1,38 @@
+"""Run by tests/test_mpi.py (serially and under ``mpirun -n 2``): the force-controlled patch
+block of tests/test_contact.py, with a curved obstacle so that the augmented-Lagrangian
+updates have work to do; prints one JSON line of global results on rank 0."""
+
+import json
+import sys
+from pathlib import Path
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from footsim.contact import HeightField  # noqa: E402
+from footsim.mechanics import SolverOptions  # noqa: E402
+from footsim.solver import solve_contact  # noqa: E402
+from test_contact import X_SYM, Y_SYM, box_mesh  # noqa: E402
+
+comm = MPI.COMM_WORLD
+mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=4)
+sol = solve_contact(
+    mesh, ct, ft, target_force_N=0.05, driven_components=(2,),
+    rollers=[(X_SYM, 0), (Y_SYM, 1)], ground=HeightField(lambda x, y: -0.05 * (x**2 + y**2)),
+    options=SolverOptions(penetration_tol_mm=1e-3, pressure_rtol=1e-4, max_uzawa=20),
+)  # fmt: skip
+p = sol.contact_node_pressure
+out = {
+    "size": comm.size,
+    "reaction_contact_N": sol.reaction_contact_N,
+    "reaction_dirichlet_N": sol.reaction_dirichlet_N,
+    "peak_pressure_MPa": comm.allreduce(float(p.max()) if p.size else 0.0, op=MPI.MAX),
+    "contact_area_mm2": sol.contact_area_mm2,
+    "max_penetration_mm": sol.max_penetration_mm,
+    "num_dofs": sol.num_dofs,
+    "uzawa_iterations": sol.record.uzawa_iterations,
+}
+if comm.rank == 0:
+    print("RESULT " + json.dumps(out), flush=True)
