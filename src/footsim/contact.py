@@ -18,7 +18,9 @@ the contact virtual work ``-int_{Gamma_0} p_N n . v dA`` is added to the residua
 converged solve ``lambda <- < lambda - kappa g >_+`` at the surface nodes.  ``kappa``
 (N/mm^3) = ``penalty_factor * E / h`` (:func:`penalty_parameter`): ``E`` the small-strain
 Young's modulus of the softest material touching the surface, ``h`` the diameter of the cell
-adjacent to the surface (a nodal field of the displacement degree); the resulting
+under each surface facet, averaged onto the surface vertices with the facet areas as weights
+(a nodal field: graded meshes get a graded penalty, independent of the cell numbering and of
+the MPI partition); the resulting
 penetration is ``g ~ p h / (factor E)``, i.e. a strain ``p / (factor E)`` of the first element
 layer.  Tangential tractions are zero; a Coulomb
 friction law would add a tangential term driven by the slip of ``x`` on the obstacle
@@ -121,7 +123,7 @@ class ContactSurface:
         options: solver options (penalty factor, quadrature).
         kappa: uniform penalty (N/mm^3); default :func:`penalty_parameter` with the softest
             material of the cells adjacent to the surface and the local cell diameter ``h``
-            (a nodal field, so graded meshes get a graded penalty).
+            (a nodal field, so graded meshes get a graded penalty; see the module docstring).
     """
 
     def __init__(
@@ -152,29 +154,41 @@ class ContactSurface:
         self.dofs = fem.locate_dofs_topological(self.L, tdim - 1, self.facets)
         self._owned = self.dofs < self.L.dofmap.index_map.size_local  # sums: no ghosts twice
         self.kappa = fem.Function(self.L, name="penalty")
+        fqd = self.options.facet_quadrature_degree or 2 * self.options.degree + 1
+        self.ds = ufl.Measure(
+            "ds", domain=mesh, subdomain_data=facet_tags, metadata={"quadrature_degree": fqd}
+        )(self.tag)
+        self.P1 = fem.functionspace(mesh, ("Lagrange", 1))
+        self._p1_dofs = fem.locate_dofs_topological(self.P1, tdim - 1, self.facets)
         if kappa is None:
             mats = np.unique(
                 body.material_tags.values[np.isin(body.material_tags.indices, self.cells)]
             )
             E = min(body.materials[int(i)].youngs_modulus for i in mats)
             self.E = mesh.comm.allreduce(E, op=MPI.MIN)
-            h = ufl.CellDiameter(mesh)
-            expr = fem.Expression(
-                penalty_parameter(self.E, h, self.options.penalty_factor),
-                self.L.element.interpolation_points,
+            # kappa = factor E / h with h the diameter of the cell under each surface facet (one
+            # cell per exterior facet), averaged onto the vertices with the facet areas as
+            # weights: independent of the cell numbering and of the partition (MPI)
+            kappa_facet = penalty_parameter(
+                self.E, ufl.CellDiameter(mesh), self.options.penalty_factor
             )
-            self.kappa.interpolate(expr, cells0=self.cells)
+            phi = ufl.TestFunction(self.P1)
+            b = fem.assemble_vector(fem.form(kappa_facet * phi * self.ds))
+            m = fem.assemble_vector(fem.form(phi * self.ds))
+            for vec in (b, m):
+                vec.scatter_reverse(dolfinx.la.InsertMode.add)
+                vec.scatter_forward()
+            k1 = fem.Function(self.P1)
+            d = self._p1_dofs
+            k1.x.array[d] = b.array[d] / m.array[d]
+            k1.x.scatter_forward()
+            self.kappa.interpolate(k1)
         else:
             self.kappa.x.array[:] = kappa
         self.kappa.x.scatter_forward()
         k = self.kappa.x.array[self.dofs[self._owned]]
         n = mesh.comm.allreduce(k.size, op=MPI.SUM)
         self.kappa_value = mesh.comm.allreduce(float(k.sum()), op=MPI.SUM) / max(n, 1)
-
-        fqd = self.options.facet_quadrature_degree or 2 * self.options.degree + 1
-        self.ds = ufl.Measure(
-            "ds", domain=mesh, subdomain_data=facet_tags, metadata={"quadrature_degree": fqd}
-        )(self.tag)
 
         u = body.u
         X = ufl.SpatialCoordinate(mesh)
@@ -190,12 +204,10 @@ class ContactSurface:
         # Forms for post-processing
         self._gap_expr = fem.Expression(self.gap, self.L.element.interpolation_points)
         self._gap_fn = fem.Function(self.L)
-        self.P1 = fem.functionspace(mesh, ("Lagrange", 1))
         phi = ufl.TestFunction(self.P1)
         self._b_form = fem.form(self.pc * phi * self.da_dA * self.ds)
         self._m_form = fem.form(phi * self.da_dA * self.ds)
         self._m0_form = fem.form(phi * self.ds)
-        self._p1_dofs = fem.locate_dofs_topological(self.P1, tdim - 1, self.facets)
         self._force_forms = [fem.form(self.pN * self.normal[i] * self.ds) for i in range(3)]
         self._area_form = fem.form(
             ufl.conditional(ufl.gt(self.pN, 0.0), 1.0, 0.0) * self.da_dA * self.ds
