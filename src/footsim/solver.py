@@ -234,10 +234,8 @@ def solve_contact(
 
     lift_dofs = None
     if target_surface is not None:  # lift the pressed body only, not the footwear under it
-        pressed = np.setdiff1d(
-            np.arange(cell_tags.indices.size, dtype=np.int32),
-            np.concatenate([cell_tags.find(int(t)) for t in counter_cells]),
-        )
+        counter = np.isin(cell_tags.values, np.asarray(counter_cells, dtype=np.int32))
+        pressed = cell_tags.indices[~counter]
         bs = body.V.dofmap.index_map_bs
         lift_dofs = bs * np.unique(body.V.dofmap.list[pressed]) + 2
     stepper = LoadStepper(
