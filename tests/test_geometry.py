@@ -142,6 +142,56 @@ def test_footwear_is_a_separate_body(pad_mesh):
     assert built.footwear_shift_mm > 0.0
 
 
+@pytest.mark.parametrize("shape", ["dome", "teardrop"])
+def test_meshed_pad_has_its_shape(shape, tmp_path):
+    """The pad's CAD volume is the analytic one (both shapes: pi/3 L W/2 H); its cells span the
+    footprint of its parameters: proximal/distal ends, width, height above the insole top,
+    apex position."""
+    import gmsh
+
+    pad = MetatarsalPad(height_mm=6.0, length_mm=36.0, width_mm=24.0, shape=shape)
+    fw = Footwear(insole=Insole(thickness_mm=6.0), pad=pad)
+    gmsh.initialize()
+    try:
+        parts, shift = geometry._footwear_entities(gmsh.model.occ, Anatomy(), fw)
+        gmsh.model.occ.synchronize()
+        vol = sum(gmsh.model.occ.getMass(*e) for e in parts["PAD"])
+        surface = []  # points on the pad's faces (OCC bounding boxes of B-splines are loose)
+        for dim, tag in gmsh.model.getBoundary(parts["PAD"], oriented=False):
+            lo, hi = gmsh.model.getParametrizationBounds(dim, tag)
+            uv = np.stack(np.meshgrid(*np.linspace(lo, hi, 200).T), axis=-1).reshape(-1, 2)
+            surface.append(gmsh.model.getValue(dim, tag, uv.ravel()).reshape(-1, 3))
+        surface = np.concatenate(surface) + [0.0, 0.0, shift]  # insole top at z = 0
+    finally:
+        gmsh.finalize()
+    assert vol == pytest.approx(np.pi / 3 * 36.0 * 12.0 * 6.0, rel=0.005)
+    x0, x1 = pad.x_extent_mm(Anatomy())
+    ax, ay = pad.apex_xy(Anatomy())
+    assert surface[:, 0].min() == pytest.approx(x0, abs=0.02)
+    assert surface[:, 0].max() == pytest.approx(x1, abs=0.02)
+    assert np.ptp(surface[:, 1]) == pytest.approx(24.0, abs=0.02)
+    assert surface[:, 2].max() == pytest.approx(6.0, abs=0.02)
+    built = geometry.build_mesh(Anatomy(), fw, preset="coarse", outdir=tmp_path)
+    m = _read(built.folder)
+    cells, phys = _cells_by_tag(m)
+    pc = cells[phys == int(tags.Volume.PAD)]
+    p = m.points[np.unique(pc)] + [0.0, 0.0, built.footwear_shift_mm]  # insole top at z = 0
+    # the mesh: its straight edges (<= h) cut the footprint's tips, whose plan radius of
+    # curvature is >= rho: sag <= h^2 / (8 rho)
+    a, b = m.points[pc[:, [0, 1, 2, 3, 0, 1]]], m.points[pc[:, [1, 2, 3, 0, 2, 3]]]
+    h = np.linalg.norm(a - b, axis=2).max()
+    semi = pad.semi_lengths_mm()  # plan ellipses of half-width 12 mm on either side
+    rho = min(12.0**2 / max(semi), min(semi) ** 2 / 12.0)
+    sag = h**2 / (8 * rho)
+    assert p[:, 0].min() == pytest.approx(x0, abs=sag)
+    assert p[:, 0].max() == pytest.approx(x1, abs=sag)
+    assert np.ptp(p[:, 1]) == pytest.approx(24.0, abs=2 * sag)
+    assert p[:, 2].max() == pytest.approx(6.0, abs=0.05)
+    top = p[np.argmax(p[:, 2])]
+    assert abs(top[0] - ax) < 3.0 and abs(top[1] - ay) < 3.0
+    assert (x1 - ax) == pytest.approx(12.0 if shape == "teardrop" else 18.0)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [

@@ -4,8 +4,10 @@
 - :class:`Insole`: a foam layer of ``thickness_mm`` under the whole forefoot; its bottom rests
   on the rigid ground, its top is the contact surface. It is meshed as a separate body that
   shares no nodes with the foot, placed so that it touches the unloaded foot without overlap.
-- :class:`MetatarsalPad`: a dome raised from the insole top (a half-ellipsoid of ``height_mm``,
-  ``length_mm`` along x and ``width_mm`` along y), its apex placed relative to the heads
+- :class:`MetatarsalPad`: a pad raised from the insole top, ``height_mm`` high, ``length_mm``
+  along x and ``width_mm`` along y: a ``"dome"`` (half-ellipsoid, apex in the middle) or a
+  ``"teardrop"`` (rounded distal end, long proximal taper: the apex, its highest and widest
+  point, one third of the length from the distal end), its apex placed relative to the heads
   (``apex_proximal_to_mth_mm`` proximal to the midpoint of MTH2 and MTH3, resolved against the
   actual heads) or in absolute coordinates (``apex_x_mm``, a pad glued in a shoe stays put when
   the foot changes). Typical: 4-8 mm high, apex 5-10 mm proximal to MTH2-3 (Hsi et al. 2005,
@@ -16,8 +18,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 from footsim.anatomy import Anatomy
 
@@ -58,8 +62,20 @@ class Insole(_Frozen):
         return self
 
 
+#: Share of a teardrop pad's length distal to its apex (the rounded end).
+TEARDROP_DISTAL_SHARE = 1.0 / 3.0
+
+
 class MetatarsalPad(_Frozen):
-    """A dome-shaped metatarsal pad on the insole top."""
+    """A metatarsal pad on the insole top: a dome or a teardrop.
+
+    Both are made of half-ellipsoids of semi-axes ``(a, width/2, height)`` over the insole top,
+    ``a`` the semi-length: the dome is one (``a = length/2`` each side of the apex); the
+    teardrop joins a short distal one (``a = length/3``) and a long proximal one
+    (``a = 2 length/3``) at the apex, where both have the same cross-section and a horizontal
+    tangent along x (a smooth surface). Commercial "teardrop" or "metatarsal dome" pads are
+    placed with their broad end just proximal to the heads (Hsi et al. 2005; Hastings et al. 2007).
+    """
 
     height_mm: float = Field(5.0, ge=1.0, le=12.0, description="apex height (mm), typical 4-8")
     length_mm: float = Field(
@@ -85,6 +101,47 @@ class MetatarsalPad(_Frozen):
         description="absolute apex y (mm); default between MTH2 and MTH3",
     )
     material: str = Field("pad", description="pad material (a name in footsim.materials.MATERIALS)")
+    shape: Literal["dome", "teardrop"] = Field(
+        "dome",
+        description="'dome': half-ellipsoid, apex in the middle; 'teardrop': rounded distal end, "
+        "apex one third of the length from it, long proximal taper",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_added_defaults(self, handler):
+        # ``shape`` came after the first results were cached: a dome pad dumps (and hashes,
+        # footsim.scenarios.Scenario.content_hash) as it did before the field existed
+        data = handler(self)
+        if data.get("shape") == "dome":
+            data.pop("shape")
+        return data
+
+    def semi_lengths_mm(self) -> tuple[float, float]:
+        """Extent (mm) of the pad proximal and distal of its apex."""
+        if self.shape == "teardrop":
+            d = TEARDROP_DISTAL_SHARE * self.length_mm
+            return self.length_mm - d, d
+        return self.length_mm / 2, self.length_mm / 2
+
+    def x_extent_mm(self, anatomy: Anatomy) -> tuple[float, float]:
+        """Proximal and distal x ends of the pad (mm)."""
+        ax, _ = self.apex_xy(anatomy)
+        prox, dist = self.semi_lengths_mm()
+        return ax - prox, ax + dist
+
+    def height_at(self, anatomy: Anatomy, x, y) -> np.ndarray:
+        """Height of the pad surface above the insole top at ground-plane points (mm); 0
+        outside its footprint."""
+        ax, ay = self.apex_xy(anatomy)
+        prox, dist = self.semi_lengths_mm()
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        a = np.where(x >= ax, dist, prox)
+        q = ((x - ax) / a) ** 2 + ((y - ay) / (self.width_mm / 2)) ** 2
+        return self.height_mm * np.sqrt(np.clip(1.0 - q, 0.0, None))
+
+    def covers(self, anatomy: Anatomy, x, y) -> np.ndarray:
+        """True at ground-plane points (mm) over the pad's footprint."""
+        return self.height_at(anatomy, x, y) > 0.0
 
     def apex_xy(self, anatomy: Anatomy) -> tuple[float, float]:
         """Apex position in the ground plane (mm), resolved against the actual heads."""
@@ -121,12 +178,13 @@ class Footwear(_Frozen):
         x0, x1, y0, y1 = anatomy.envelope_box_mm()
         m = self.insole.margin_mm
         ax, ay = self.pad.apex_xy(anatomy)
-        hx, hy = self.pad.length_mm / 2, self.pad.width_mm / 2
-        if ax - hx < x0 - m + 1.0 or ax + hx > x1 + m - 1.0:
+        prox, dist = self.pad.semi_lengths_mm()
+        hy = self.pad.width_mm / 2
+        if ax - prox < x0 - m + 1.0 or ax + dist > x1 + m - 1.0:
             raise FootwearError(
                 f"pad apex x = {ax:.1f} mm puts the pad outside the insole (allowed: "
-                f"{x0 - m + 1.0 + hx:.1f} .. {x1 + m - 1.0 - hx:.1f} mm for length "
-                f"{self.pad.length_mm:g} mm)"
+                f"{x0 - m + 1.0 + prox:.1f} .. {x1 + m - 1.0 - dist:.1f} mm for a "
+                f"{self.pad.shape} of length {self.pad.length_mm:g} mm)"
             )
         if ay - hy < y0 - m + 1.0 or ay + hy > y1 + m - 1.0:
             raise FootwearError(

@@ -223,19 +223,36 @@ def _footwear_entities(occ, a: Anatomy, fw: Footwear) -> tuple[dict, float]:
     if fw.pad is not None:
         p = fw.pad
         px, py = p.apex_xy(a)
-        dome = occ.addSphere(px, py, 0.0, 1.0)
-        occ.dilate([(3, dome)], px, py, 0.0, p.length_mm / 2, p.width_mm / 2, p.height_mm)
-        below = _box_between(occ, -500, 500, -500, 500, -500, 0.0)
-        dome_out, _ = occ.cut([(3, dome)], [(3, below)])
+        prox, dist = p.semi_lengths_mm()
+
+        def ellipsoid(semi):
+            e = occ.addSphere(px, py, 0.0, 1.0)
+            occ.dilate([(3, e)], px, py, 0.0, semi, p.width_mm / 2, p.height_mm)
+            return (3, e)
+
+        if p.shape == "dome":
+            dome = ellipsoid(prox)
+            below = _box_between(occ, -500, 500, -500, 500, -500, 0.0)
+            dome_out, _ = occ.cut([dome], [(3, below)])
+        else:  # teardrop: a short quarter-ellipsoid distal of the apex, a long one proximal
+            halves = []
+            for semi, side in ((dist, 1.0), (prox, -1.0)):
+                # OCC's partial sphere (z >= 0, y >= 0) turned to side * x >= 0: the cuts are
+                # native, and no boolean has to pass through the sphere's poles
+                e = occ.addSphere(0.0, 0.0, 0.0, 1.0, -1, 0.0, math.pi / 2, math.pi)
+                occ.rotate([(3, e)], 0, 0, 0, 0, 0, 1, -side * math.pi / 2)
+                occ.dilate([(3, e)], 0, 0, 0, semi, p.width_mm / 2, p.height_mm)
+                occ.translate([(3, e)], px, py, 0.0)
+                halves.append((3, e))
+            dome_out = occ.fuse(halves[:1], halves[1:])[0]
         frag, fmap = occ.fragment([(3, box)], dome_out)
         parts["INSOLE"] = fmap[0]
         parts["PAD"] = [e for e in frag if e not in fmap[0]]
-        # lower the footwear until the dome clears the skin (sampled on the pad footprint)
+        # lower the footwear until the pad clears the skin (sampled on the pad footprint)
         u = np.linspace(-1.0, 1.0, 41)
-        X, Y = np.meshgrid(px + u * p.length_mm / 2, py + u * p.width_mm / 2)
-        q = ((X - px) / (p.length_mm / 2)) ** 2 + ((Y - py) / (p.width_mm / 2)) ** 2
-        inside = q < 1.0
-        dome_z = p.height_mm * np.sqrt(np.clip(1.0 - q, 0.0, None))
+        X, Y = np.meshgrid(px + u * max(prox, dist), py + u * p.width_mm / 2)
+        dome_z = p.height_at(a, X, Y)
+        inside = dome_z > 0
         skin_z = a.plantar_height_mm(X, Y)
         shift = float(max(0.0, (dome_z - skin_z)[inside].max()))
         entities = parts["INSOLE"] + parts["PAD"]

@@ -9,10 +9,12 @@ scenario and not solved twice (``force=True`` re-runs it).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,8 +155,8 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     t0 = time.perf_counter()
     head_centres = np.asarray(anatomy.head_centres(), dtype=float)
     pad = scenario.footwear.pad
-    footprint = None if pad is None else (*pad.apex_xy(anatomy), pad.length_mm, pad.width_mm)
-    fields = export(solution, cell_tags, head_centres, out, scenario, pad_footprint=footprint)
+    covers = None if pad is None else functools.partial(pad.covers, anatomy)
+    fields = export(solution, cell_tags, head_centres, out, scenario, pad_covers=covers)
     rows = fields.pop("regions")
     plates = fields.pop("plates")
     timings["export"] = time.perf_counter() - t0
@@ -256,12 +258,13 @@ def export(
     head_centres_mm: np.ndarray,
     out: Path,
     scenario: Scenario,
-    pad_footprint: tuple[float, float, float, float] | None = None,
+    pad_covers: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ):
     """Write ``plantar.vtu`` and ``volume.vtu`` (serial) and compute the regional table.
 
-    ``pad_footprint`` is the metatarsal pad's (apex x, apex y, length, width) in mm: plantar
-    points over its elliptical footprint, outside the head regions, form the ``pad`` region.
+    ``pad_covers(x, y)`` is True over the metatarsal pad's footprint (ground-plane mm, e.g.
+    :meth:`~footsim.footwear.MetatarsalPad.covers`): plantar points over it, outside the head
+    regions, form the ``pad`` region.
 
     Pressures are Cauchy contact pressures (force per deformed area) at the P1 nodes of the
     plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
@@ -323,10 +326,9 @@ def export(
     plantar.point_data["node_area_mm2"] = node_area[plantar_ids]
 
     pad_mask = None
-    if pad_footprint is not None:
-        px, py, length, width = pad_footprint
+    if pad_covers is not None:
         X = x[plantar_ids]  # reference positions (mm)
-        pad_mask = ((X[:, 0] - px) / (length / 2)) ** 2 + ((X[:, 1] - py) / (width / 2)) ** 2 < 1
+        pad_mask = np.asarray(pad_covers(X[:, 0], X[:, 1]), dtype=bool)
     region = results.assign_regions(x[plantar_ids], head_centres_mm, pad_mask)
     plantar.point_data["region"] = region.astype(np.int32)
     if solution.steps:  # the plantar pressure after every converged load step
