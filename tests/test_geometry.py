@@ -192,6 +192,54 @@ def test_meshed_pad_has_its_shape(shape, tmp_path):
     assert (x1 - ax) == pytest.approx(12.0 if shape == "teardrop" else 18.0)
 
 
+def test_toe_spring_insole_follows_its_profile(tmp_path):
+    """A 20 deg toe spring: the tagged insole bottom and top (off the pad) lie on the bent
+    profiles of their parameters, the top rises distally, and the footwear clears the
+    unloaded foot yet touches it."""
+    a = Anatomy()
+    ins = Insole(toe_spring_deg=20.0)
+    pad = MetatarsalPad(shape="teardrop", apex_proximal_to_mth_mm=15.0)
+    built = geometry.build_mesh(a, Footwear(insole=ins, pad=pad), preset="coarse", outdir=tmp_path)
+    m = _read(built.folder)
+    tri, tp = m.get_cells_type("triangle"), m.get_cell_data("gmsh:physical", "triangle")
+    shift = built.footwear_shift_mm
+    bottom = m.points[np.unique(tri[tp == int(tags.Surface.INSOLE_BOTTOM)])]
+    top = m.points[np.unique(tri[tp == int(tags.Surface.INSOLE_TOP)])]
+    top = top[~pad.covers(a, top[:, 0], top[:, 1])]
+    assert (
+        np.abs(bottom[:, 2] - (-6.0 - shift + ins.bottom_height_mm(a, bottom[:, 0]))).max() < 1e-6
+    )
+    assert np.abs(top[:, 2] - (-shift + ins.top_height_mm(a, top[:, 0]))).max() < 1e-6
+    x_end = a.envelope_box_mm()[1] + ins.margin_mm
+    assert ins.top_height_mm(a, x_end) == pytest.approx(
+        30.0
+        - 6.0
+        - (24.0 * np.cos(np.radians(20)))
+        + (x_end - 24.0 * np.sin(np.radians(20))) * np.tan(np.radians(20))
+    )
+    assert top[:, 2].max() > 5.0 - shift  # the spring rises well above the flat top
+    cells, phys = _cells_by_tag(m)
+    shoe = m.points[np.unique(cells[np.isin(phys, [int(v) for v in tags.FOOTWEAR])])]
+    skin = a.plantar_height_mm(shoe[:, 0], shoe[:, 1])
+    assert np.all(shoe[:, 2] <= skin + 0.01)
+    assert (skin - shoe[:, 2]).min() < 0.05
+
+
+@pytest.mark.parametrize(
+    ("insole", "pad", "needle"),
+    [
+        (Insole(toe_spring_deg=30.0, toe_break_distal_to_mth2_mm=25.0), None, "toe_break"),
+        (Insole(toe_spring_deg=15.0), MetatarsalPad(apex_proximal_to_mth_mm=5.0), "toe spring"),
+    ],
+)
+def test_bad_toe_spring_is_rejected_before_meshing(insole, pad, needle, tmp_path):
+    with pytest.raises(ValueError, match=needle):
+        geometry.build_mesh(
+            Anatomy(), Footwear(insole=insole, pad=pad), preset="coarse", outdir=tmp_path
+        )
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
@@ -224,3 +272,25 @@ def test_dolfinx_straight_from_gmsh():
     assert mesh.topology.index_map(3).size_local > 0
     assert int(tags.Surface.PLANTAR_SKIN) in set(facet_tags.values)
     assert int(tags.Volume.MT2) in set(cell_tags.values)
+
+
+def test_cli_mesh_builds_a_scenarios_footwear_with_overrides(tmp_path, capsys):
+    """``footsim mesh SCENARIO --set dotted.key=value``: the scenario's footwear (a teardrop pad)
+    with a toe spring set on the command line, meshed, reported and pictured; a bad key is a
+    one-line error naming it."""
+    from pathlib import Path
+
+    from footsim import cli
+
+    scenario = Path(__file__).parents[1] / "scenarios" / "pad-teardrop.toml"
+    argv = ["mesh", str(scenario), "--set", "footwear.insole.toe_spring_deg=15", "-o"]
+    assert cli.main([*argv, str(tmp_path)]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    params = json.loads((folder / "params.json").read_text())
+    assert params["preset"] == "coarse"  # the scenario's
+    assert params["footwear"]["pad"]["shape"] == "teardrop"
+    assert params["footwear"]["insole"]["toe_spring_deg"] == 15.0
+    assert (folder / "quicklook.png").stat().st_size > 10_000
+    assert "PAD" in capsys.readouterr().out  # the quality report lists the pad
+    assert cli.main(["mesh", "--set", "footwear.insole.toe_sprung_deg=15", "-o", str(tmp_path)])
+    assert "toe_sprung_deg" in capsys.readouterr().err

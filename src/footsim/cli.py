@@ -19,6 +19,7 @@ EPILOG_RUN = """examples:
 EPILOG_MESH = """examples:
   footsim mesh                                  # default anatomy, default preset
   footsim mesh --preset coarse --set mt2_extra_length_mm=6 -o meshes/
+  footsim mesh scenarios/pad-teardrop.toml --set footwear.insole.toe_spring_deg=15
 """
 
 

@@ -34,11 +34,20 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 
 
 def cmd_mesh(args: argparse.Namespace) -> int:
-    from footsim import geometry
-    from footsim.anatomy import Anatomy
+    from footsim import footwear, geometry, scenarios
 
-    anatomy = Anatomy(**_parse_set(args.set))
-    result = geometry.build_mesh(anatomy, preset=args.preset, outdir=Path(args.output))
+    overrides: dict[str, object] = {}
+    for key, value in _parse_set(args.set).items():  # bare names are anatomy parameters
+        scenarios.set_dotted(overrides, key if "." in key else f"anatomy.{key}", value)
+    if args.scenario is not None:
+        scenario = scenarios.load(args.scenario, overrides)
+    else:
+        scenario = scenarios.from_dict(overrides, source="--set")
+    preset = args.preset or (scenario.mesh.preset if args.scenario is not None else "default")
+    anatomy = footwear.apply_heel(scenario.anatomy, scenario.footwear)
+    result = geometry.build_mesh(
+        anatomy, scenario.footwear, preset=preset, outdir=Path(args.output)
+    )
     print(geometry.quality_report(result))
     png = geometry.quicklook_png(result, Path(result.folder) / "quicklook.png")
     print(f"mesh: {result.folder}\nquick look: {png}")
@@ -198,13 +207,26 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
         epilog=epilog_mesh,
         formatter_class=fmt,
     )
-    p.add_argument("--preset", default="default", choices=["coarse", "default", "fine"])
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario TOML whose anatomy, footwear and mesh preset to build (default: the "
+        "default anatomy, barefoot)",
+    )
+    p.add_argument(
+        "--preset",
+        default=None,
+        choices=["coarse", "default", "fine"],
+        help="mesh preset (default: the scenario's, else 'default')",
+    )
     p.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="anatomy parameter override (repeatable)",
+        help="parameter override (repeatable): an anatomy name, or a dotted scenario key "
+        "such as footwear.insole.toe_spring_deg=15",
     )
     p.add_argument("-o", "--output", default="meshes", help="mesh folder (default: meshes/)")
     p.set_defaults(func=cmd_mesh)

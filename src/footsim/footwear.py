@@ -18,7 +18,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
@@ -34,6 +35,31 @@ class FootwearError(ValueError):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: fields added after results were first cached, with their defaults: left out of dumps
+    #: (and so of footsim.scenarios.Scenario.content_hash) while at the default
+    _added_defaults: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _omit_added_defaults(self, handler):
+        data = handler(self)
+        for name, default in self._added_defaults.items():
+            if name in data and data[name] == default:
+                data.pop(name)
+        return data
+
+
+#: Radius (mm) of the bend of the insole's bottom at the toe break (its top: this minus the
+#: thickness). A model choice: a smooth rocker over about one metatarsal-head diameter.
+TOE_SPRING_BEND_RADIUS_MM = 30.0
+
+
+def _bent_profile(s: np.ndarray, r: float, theta: float) -> np.ndarray:
+    """Rise (mm) at distance ``s`` (mm) past the bend start of a line that turns upward
+    through ``theta`` (rad) on an arc of radius ``r`` (mm), then goes straight."""
+    s_end = r * math.sin(theta)
+    arc = r - np.sqrt(np.clip(r**2 - np.minimum(s, s_end) ** 2, 0.0, None))
+    return np.where(s <= 0.0, 0.0, arc + np.maximum(s - s_end, 0.0) * math.tan(theta))
 
 
 class Insole(_Frozen):
@@ -52,6 +78,49 @@ class Insole(_Frozen):
     margin_mm: float = Field(
         8.0, ge=2.0, le=30.0, description="insole extent beyond the forefoot outline (mm)"
     )
+    toe_spring_deg: float = Field(
+        0.0,
+        ge=0.0,
+        le=40.0,
+        description="toe spring: upward bend of the insole distal to the toe break (deg); 0 = "
+        "flat. Shoes and sandals of 10-40 deg were studied by Sichting et al. 2020, Sci Rep 10 "
+        "(doi:10.1038/s41598-020-71247-9): 'the upward curvature of the sole below the "
+        "metatarsal heads'",
+    )
+    toe_break_distal_to_mth2_mm: float = Field(
+        0.0,
+        ge=-10.0,
+        le=25.0,
+        description="x where the toe spring's bend starts, distal to the MTH2 centre (mm)",
+    )
+
+    _added_defaults: ClassVar[dict[str, Any]] = {
+        "toe_spring_deg": 0.0,
+        "toe_break_distal_to_mth2_mm": 0.0,
+    }
+
+    def toe_break_x_mm(self, anatomy: Anatomy) -> float:
+        """x (mm) where the bend of the toe spring starts."""
+        return float(anatomy.head_centres()[1][0] + self.toe_break_distal_to_mth2_mm)
+
+    def top_height_mm(self, anatomy: Anatomy, x) -> np.ndarray:
+        """Height (mm) of the insole top above its flat part at ``x`` (mm): 0 proximal to the
+        toe break, then an arc of radius ``TOE_SPRING_BEND_RADIUS_MM - thickness`` turning
+        through ``toe_spring_deg``, then straight at that angle."""
+        return _bent_profile(
+            np.asarray(x, dtype=float) - self.toe_break_x_mm(anatomy),
+            TOE_SPRING_BEND_RADIUS_MM - self.thickness_mm,
+            math.radians(self.toe_spring_deg),
+        )
+
+    def bottom_height_mm(self, anatomy: Anatomy, x) -> np.ndarray:
+        """Height (mm) of the insole bottom above its flat part at ``x`` (mm): the bend of
+        radius ``TOE_SPRING_BEND_RADIUS_MM`` concentric with the top's."""
+        return _bent_profile(
+            np.asarray(x, dtype=float) - self.toe_break_x_mm(anatomy),
+            TOE_SPRING_BEND_RADIUS_MM,
+            math.radians(self.toe_spring_deg),
+        )
 
     @model_validator(mode="after")
     def _known(self) -> Insole:
@@ -100,21 +169,14 @@ class MetatarsalPad(_Frozen):
         le=80.0,
         description="absolute apex y (mm); default between MTH2 and MTH3",
     )
+    _added_defaults: ClassVar[dict[str, Any]] = {"shape": "dome"}
+
     material: str = Field("pad", description="pad material (a name in footsim.materials.MATERIALS)")
     shape: Literal["dome", "teardrop"] = Field(
         "dome",
         description="'dome': half-ellipsoid, apex in the middle; 'teardrop': rounded distal end, "
         "apex one third of the length from it, long proximal taper",
     )
-
-    @model_serializer(mode="wrap")
-    def _omit_added_defaults(self, handler):
-        # ``shape`` came after the first results were cached: a dome pad dumps (and hashes,
-        # footsim.scenarios.Scenario.content_hash) as it did before the field existed
-        data = handler(self)
-        if data.get("shape") == "dome":
-            data.pop("shape")
-        return data
 
     def semi_lengths_mm(self) -> tuple[float, float]:
         """Extent (mm) of the pad proximal and distal of its apex."""
@@ -172,11 +234,25 @@ class Footwear(_Frozen):
         return self
 
     def check(self, anatomy: Anatomy) -> None:
-        """Raise :class:`FootwearError` when the pad lies outside the insole."""
-        if self.pad is None or self.insole is None:
+        """Raise :class:`FootwearError` when the pad lies outside the insole or on its toe
+        spring, or when the toe spring's bend does not fit on the insole."""
+        if self.insole is None:
             return
         x0, x1, y0, y1 = anatomy.envelope_box_mm()
         m = self.insole.margin_mm
+        ins = self.insole
+        if ins.toe_spring_deg > 0:
+            mth2_x = float(anatomy.head_centres()[1][0])
+            bend = TOE_SPRING_BEND_RADIUS_MM * math.sin(math.radians(ins.toe_spring_deg))
+            lo, hi = x0 - m + 5.0 - mth2_x, x1 + m - 1.0 - bend - mth2_x
+            if not lo <= ins.toe_break_distal_to_mth2_mm <= hi:
+                raise FootwearError(
+                    f"insole.toe_break_distal_to_mth2_mm = {ins.toe_break_distal_to_mth2_mm:g} "
+                    f"mm leaves no room for the toe spring's bend on the insole (allowed: "
+                    f"{lo:.1f} .. {hi:.1f} mm for toe_spring_deg = {ins.toe_spring_deg:g})"
+                )
+        if self.pad is None:
+            return
         ax, ay = self.pad.apex_xy(anatomy)
         prox, dist = self.pad.semi_lengths_mm()
         hy = self.pad.width_mm / 2
@@ -191,6 +267,12 @@ class Footwear(_Frozen):
                 f"pad apex y = {ay:.1f} mm puts the pad outside the insole (allowed: "
                 f"{y0 - m + 1.0 + hy:.1f} .. {y1 + m - 1.0 - hy:.1f} mm for width "
                 f"{self.pad.width_mm:g} mm)"
+            )
+        if ins.toe_spring_deg > 0 and ax + dist > ins.toe_break_x_mm(anatomy):
+            raise FootwearError(
+                f"pad apex x = {ax:.1f} mm puts the pad's distal end on the toe spring (allowed: "
+                f"<= {ins.toe_break_x_mm(anatomy) - dist:.1f} mm; the bend starts at x = "
+                f"{ins.toe_break_x_mm(anatomy):.1f} mm)"
             )
 
 

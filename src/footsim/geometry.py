@@ -211,6 +211,52 @@ def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
     return parts
 
 
+def _bent_insole(occ, a: Anatomy, ins, xa: float, xe: float, ya: float, ye: float) -> int:
+    """The insole with a toe spring (OCC volume tag): its side profile in the x-z plane (flat,
+    an arc about the centre ``C`` above the toe break, straight at ``toe_spring_deg``; top and
+    bottom concentric, ``thickness_mm`` apart, the distal end cut square to the slope) extruded
+    across y from ``ya`` to ``ye``. The top's flat part is at z = 0."""
+    from footsim.footwear import TOE_SPRING_BEND_RADIUS_MM as R
+
+    t, th = ins.thickness_mm, math.radians(ins.toe_spring_deg)
+    xb = ins.toe_break_x_mm(a)
+    r = R - t
+    c = occ.addPoint(xb, ya, R - t)
+    direction = np.array([math.cos(th), math.sin(th)])
+    down = np.array([math.sin(th), -math.cos(th)])  # from the top to the bottom, sloped part
+    t2 = np.array([xb, R - t]) + r * down  # end of the top's arc
+    t3 = t2 + (xe - t2[0]) / direction[0] * direction  # top's distal end, at x = xe
+    b2, b3 = t2 + t * down, t3 + t * down
+    pts = [
+        occ.addPoint(x, ya, z)
+        for x, z in (
+            (xa, -t),
+            (xb, -t),
+            tuple(b2),
+            tuple(b3),
+            tuple(t3),
+            tuple(t2),
+            (xb, 0.0),
+            (xa, 0.0),
+        )
+    ]
+    p1, p2, pb2, pb3, pt3, pt2, q2, q1 = pts
+    curves = [
+        occ.addLine(p1, p2),
+        occ.addCircleArc(p2, c, pb2),
+        occ.addLine(pb2, pb3),
+        occ.addLine(pb3, pt3),
+        occ.addLine(pt3, pt2),
+        occ.addCircleArc(pt2, c, q2),
+        occ.addLine(q2, q1),
+        occ.addLine(q1, p1),
+    ]
+    face = occ.addPlaneSurface([occ.addCurveLoop(curves)])
+    out = occ.extrude([(2, face)], 0.0, ye - ya, 0.0)
+    occ.remove([(0, c)])
+    return next(tag for dim, tag in out if dim == 3)
+
+
 def _footwear_entities(occ, a: Anatomy, fw: Footwear) -> tuple[dict, float]:
     """Insole (+ pad) volumes, lowered so that they do not overlap the unloaded foot."""
     ins = fw.insole
@@ -218,7 +264,10 @@ def _footwear_entities(occ, a: Anatomy, fw: Footwear) -> tuple[dict, float]:
     x0, x1, y0, y1 = a.envelope_box_mm()
     m = ins.margin_mm
     parts: dict[str, list[tuple[int, int]]] = {}
-    box = _box_between(occ, x0 - m, x1 + m, y0 - m, y1 + m, -ins.thickness_mm, 0.0)
+    if ins.toe_spring_deg > 0:
+        box = _bent_insole(occ, a, ins, x0 - m, x1 + m, y0 - m, y1 + m)
+    else:
+        box = _box_between(occ, x0 - m, x1 + m, y0 - m, y1 + m, -ins.thickness_mm, 0.0)
     shift = 0.0
     if fw.pad is not None:
         p = fw.pad
@@ -259,6 +308,10 @@ def _footwear_entities(occ, a: Anatomy, fw: Footwear) -> tuple[dict, float]:
     else:
         parts["INSOLE"] = [(3, box)]
         entities = parts["INSOLE"]
+    if ins.toe_spring_deg > 0:  # ... and until the toe spring clears it
+        X, Y = np.meshgrid(np.linspace(x0 - m, x1 + m, 141), np.linspace(y0 - m, y1 + m, 61))
+        rise = ins.top_height_mm(a, X) - a.plantar_height_mm(X, Y)
+        shift = max(shift, float(rise.max()))
     if shift > 0:
         occ.translate(entities, 0, 0, -shift)
     return parts, shift
@@ -293,18 +346,24 @@ def _classify_surfaces(
         fb = gmsh.model.getBoundary([(3, v) for v in fw_vols], combined=True, oriented=False)
         x0, x1, y0, y1 = a.envelope_box_mm()
         m = fw.insole.margin_mm
+        ins = fw.insole
+        th = math.radians(ins.toe_spring_deg)
+        xe = x1 + m  # the top's distal end; the end face is square to the sloped part
+        end = np.array([xe, ins.top_height_mm(a, xe) - shift])
         for _, s in fb:
             s = abs(s)
             xmin, ymin, zmin, xmax, ymax, zmax = occ.getBoundingBox(2, s)
-            if abs(zmax - bottom) < 1e-4:
-                out[int(tags.Surface.INSOLE_BOTTOM)].append(s)
-            elif (abs(xmin - xmax) < 1e-4 or abs(ymin - ymax) < 1e-4) and (
-                abs(xmin - (x0 - m)) < 1e-4
-                or abs(xmax - (x1 + m)) < 1e-4
-                or abs(ymin - (y0 - m)) < 1e-4
-                or abs(ymax - (y1 + m)) < 1e-4
-            ):
+            lo, hi = gmsh.model.getParametrizationBounds(2, s)
+            px, _, pz = gmsh.model.getValue(2, s, 0.5 * (np.asarray(lo) + np.asarray(hi)))
+            on_bottom = abs(pz - (bottom + ins.bottom_height_mm(a, px))) < 1e-4
+            if (
+                abs(ymax - ymin) < 1e-4 and min(abs(ymin - (y0 - m)), abs(ymax - (y1 + m))) < 1e-4
+            ) or (abs(xmax - xmin) < 1e-4 and abs(xmin - (x0 - m)) < 1e-4):
                 out[int(tags.Surface.INSOLE_SIDE)].append(s)
+            elif abs((px - end[0]) * math.cos(th) + (pz - end[1]) * math.sin(th)) < 1e-4:
+                out[int(tags.Surface.INSOLE_SIDE)].append(s)  # the distal end
+            elif on_bottom:
+                out[int(tags.Surface.INSOLE_BOTTOM)].append(s)
             else:
                 out[int(tags.Surface.INSOLE_TOP)].append(s)
     return {k: v for k, v in out.items() if v}

@@ -203,6 +203,19 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _deep_merge(parent, data)
 
 
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data["a"]["b"]["c"] = value`` for ``key = "a.b.c"``, creating tables on the way."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
 def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
     """Validate plain data as a :class:`Scenario`, turning pydantic errors into one clear line."""
     try:

@@ -45,7 +45,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from footsim import results
-from footsim.scenarios import Scenario, ScenarioError, from_dict, read_raw, read_toml, suggest
+from footsim.scenarios import (
+    Scenario,
+    ScenarioError,
+    from_dict,
+    read_raw,
+    read_toml,
+    set_dotted,
+    suggest,
+)
 
 Runner = Callable[..., Any]
 STARTED = ".started"
@@ -142,18 +150,6 @@ def _sweep_errors(exc: ValidationError) -> str:
     return "; ".join(out)
 
 
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[part] = nxt
-        node = nxt
-    node[parts[-1]] = value
-
-
 def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
     """The sweep's variants, each validated as a scenario (invalid ones carry their error)."""
     path = Path(path)
@@ -163,7 +159,7 @@ def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
     for i, params in enumerate(spec.grid()):
         data = copy.deepcopy(base)
         for key, value in {**spec.set, **params}.items():
-            _set_dotted(data, key, value)
+            set_dotted(data, key, value)
         data["name"] = f"{spec.name}-{i:03d}"
         varied = ", ".join(f"{k.split('.')[-1]} = {v}" for k, v in params.items())
         # the base's description no longer holds for a variant: say what was changed
