@@ -95,6 +95,19 @@ def test_hash_follows_the_physics_not_the_name(tmp_path):
     assert a.content_hash() == b.content_hash() != c.content_hash()
 
 
+def test_body_contact_version_reaches_insole_runs_only(monkeypatch):
+    """A change of the foot-insole contact re-solves the insole runs, not the barefoot ones;
+    fields added later (the pad's shape) leave the hashes of earlier scenarios as they were."""
+    shipped = Path(__file__).parents[1] / "scenarios"
+    barefoot = scenarios.load(shipped / "barefoot-standing.toml")
+    insole = scenarios.load(shipped / "pad-5mm-proximal.toml")
+    before = barefoot.content_hash(), insole.content_hash()
+    assert "shape" not in insole.model_dump()["footwear"]["pad"]  # a dome: as before
+    monkeypatch.setattr(scenarios, "BODY_CONTACT_VERSION", "test")
+    assert barefoot.content_hash() == before[0]
+    assert insole.content_hash() != before[1]
+
+
 def test_resolved_scenario_round_trips_through_toml(tmp_path):
     s = scenarios.load(Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml")
     again = scenarios.load(_toml(tmp_path, "pad-5mm-proximal.toml", s.to_toml()))

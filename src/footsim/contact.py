@@ -442,9 +442,13 @@ class BodyContact:
     facets; each slave quadrature point is projected, in the current configuration, onto the
     closest point of the *master* surface ``target_tag`` (e.g. the insole top), represented by
     the flat triangles through the current corner positions of its facets (closest point:
-    Ericson 2005; candidates from a k-d tree of the facet centroids).  With the master facet's
-    unit normal ``n`` (out of the master body) and the master point ``x_m`` interpolated with
-    the master's own (quadratic) displacement, the gap, nominal pressure and virtual work are
+    Ericson 2005; candidates from a k-d tree of the facet centroids).  With the unit normal
+    ``n`` at the projection (out of the master body: the facet corners' area-weighted normals
+    interpolated with the barycentric coordinates, so that ``n``, the gap and the contact force
+    are continuous as a point slides from facet to facet; ``smooth_normals=False``: the
+    facet's own normal, which jumps at every edge) and the master point ``x_m`` interpolated
+    with the master's own (quadratic) displacement, the gap, nominal pressure and virtual work
+    are
 
         g = n . (x_s - x_m),   p_N = < lambda - kappa g >_+,
         delta W = - int_{Gamma_s0} p_N n . (v_s - v_m(x_m)) dA,
@@ -453,8 +457,9 @@ class BodyContact:
     Computational Contact Mechanics, ch. 9; Simo & Laursen 1992), with the same ``kappa``
     scaling and Uzawa updates as :class:`ContactSurface`.  The tangent is
     ``kappa W c c^T (x) n n^T`` (``c = (N_s, -N_m)``) plus the sliding of the projected point
-    over the master facet and the rotation of its normal (flat facets through the current
-    corners: the curvature of the quadratic master inside a facet is neglected).  The
+    over the master facet and the rotation of its normal (taken as the facet's: the change of
+    the corner normals with the neighbouring facets and the curvature of the quadratic master
+    inside a facet are neglected, so Newton converges slightly slower than quadratically).  The
     contributions are added to the SNES residual and Jacobian by
     :class:`~footsim.mechanics.NonlinearSolver` (``extra=``), whose matrix is pre-allocated
     with the couplings of slave-master facet pairs within ``search_radius_mm`` (horizontal
@@ -478,6 +483,8 @@ class BodyContact:
         search_radius_mm: reach of the pre-allocated coupling around each projection (mm).
         pattern_gap_mm: slave points closer than this to the master get pre-allocated
             couplings before each solve (mm; about the largest load increment).
+        kappa: uniform penalty (N/mm^3) instead of ``penalty_factor`` E / h.
+        smooth_normals: interpolate the corners' normals (default) or use the facet's.
     """
 
     def __init__(
@@ -493,6 +500,7 @@ class BodyContact:
         search_radius_mm: float = 1.0,
         pattern_gap_mm: float = 2.0,
         kappa: float | None = None,
+        smooth_normals: bool = True,
     ):
         import basix
         from scipy.spatial import cKDTree
@@ -568,6 +576,7 @@ class BodyContact:
         self.kappa = np.repeat(k_f[:, None], len(wts), axis=1)  # (nfs, nq)
         self.kappa_value = float(np.mean(k_f))
         self.lam_q = np.zeros_like(self.W)
+        self.smooth_normals = bool(smooth_normals)
         self.search_radius = float(search_radius_mm)
         self.pattern_gap = float(pattern_gap_mm)
         self.h_slave = float(np.mean(h_s))
@@ -601,6 +610,10 @@ class BodyContact:
         Cm = C[master]
         n = np.cross(Cm[:, 1] - Cm[:, 0], Cm[:, 2] - Cm[:, 0]) * self.m_sign[master][:, None]
         n /= np.linalg.norm(n, axis=1)[:, None]
+        if self.smooth_normals:  # the corners' area-weighted normals, interpolated
+            corner_normals = self._corner_normals(C)
+            n = np.einsum("qj,qji->qi", bary, corner_normals[master])
+            n /= np.linalg.norm(n, axis=1)[:, None]
         quadratic = self.m_nodes.shape[1] == 6
         M = _p2_triangle_basis(bary) if quadratic else bary
         dM = (
@@ -627,6 +640,16 @@ class BodyContact:
         a = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
         ev.da_dA = a / self.area0  # (nfs,) deformed / reference facet area (flat facets)
         return ev
+
+    def _corner_normals(self, C: np.ndarray) -> np.ndarray:
+        """Unit normals (nfm, 3 corners, 3) at the corners of the master facets ``C``: the
+        area-weighted mean of the normals of the facets that share the corner node."""
+        c = np.cross(C[:, 1] - C[:, 0], C[:, 2] - C[:, 0]) * self.m_sign[:, None]  # 2 a n
+        corners = self.m_nodes[:, :3]
+        acc = np.zeros((len(self.X), 3))
+        np.add.at(acc, corners.ravel(), np.repeat(c, 3, axis=0))
+        acc /= np.maximum(np.linalg.norm(acc, axis=1), 1e-300)[:, None]
+        return acc[corners]
 
     def _pressure(self, ev: _Evaluation) -> np.ndarray:
         """Nominal contact pressure (MPa) at the slave quadrature points, (nfs, nq)."""

@@ -36,6 +36,11 @@ DEFAULT_SCENARIO = "default.toml"
 #: 2: soft-tissue volumetric energy K/2 (ln J)^2 (was K/2 (J - 1)^2); geometry version 3.
 MODEL_VERSION = "2"
 
+#: Version of the foot-footwear (two-body) contact, part of the hash of scenarios with an
+#: insole only, so that a change there re-solves the insole and pad runs and nothing else.
+#: 1: smooth master normals (interpolated corner normals; was the facet normal).
+BODY_CONTACT_VERSION = "1"
+
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the key, value and allowed range."""
@@ -132,13 +137,15 @@ class Scenario(_Strict):
         return self.model_dump(mode="json", exclude={"name", "description", "output"})
 
     def content_hash(self) -> str:
-        """Hash of the fully resolved scenario, the footsim version and :data:`MODEL_VERSION`
-        (16 hex digits)."""
+        """Hash of the fully resolved scenario, the footsim version, :data:`MODEL_VERSION` and,
+        with an insole, :data:`BODY_CONTACT_VERSION` (16 hex digits)."""
         payload = {
             "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
             "footsim": __version__,
             "model": MODEL_VERSION,
         }
+        if self.footwear.insole is not None:
+            payload["body_contact"] = BODY_CONTACT_VERSION
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
