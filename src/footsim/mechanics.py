@@ -118,10 +118,12 @@ class SolverOptions:
     with two-body contact Newton also stops once the residual norm is below ``load_atol`` times
     the target force (N; 1e-3: an out-of-balance force of 0.1 % of the load, five times
     stricter than Abaqus's default 0.5 % force criterion and five times below the 0.5 %
-    equilibrium check of every result): the flat-facetted master surface makes the residual
-    slightly discontinuous where a point crosses a facet edge (the normal jumps) or its closest
-    facet changes, most on a curved pad, and Newton then stalls at 0.01 to 0.2 N (measured on
-    the pad scenarios, 153 N) instead of converging quadratically.
+    equilibrium check of every result): the contact tangent neglects the change of the
+    master's corner normals (:class:`~footsim.contact.BodyContact`), and a point whose closest
+    master facet changes makes the residual slightly non-smooth, so Newton converges more
+    slowly than quadratically on a curved pad. (With the facet normals of earlier releases the
+    residual jumped at every facet edge and Newton stalled at 0.01 to 0.2 N on the pad
+    scenarios, 153 N: 3 of 16 pad runs failed.)
     Load stepping (:mod:`footsim.loading`): displacement increments of the driven surface start
     at ``initial_step_mm``, grow by ``growth`` after a step that took at most
     ``easy_iterations`` Newton iterations (up to ``max_step_mm``), are multiplied by
