@@ -58,6 +58,9 @@ def test_out_of_range_names_key_value_and_range(tmp_path):
     path = _toml(tmp_path, "b.toml", "[anatomy]\nmt2_extra_length_mm = 12.0\n")
     with pytest.raises(scenarios.ScenarioError, match="mt2_extra_length_mm = 12.0.*le 10"):
         scenarios.load(path)
+    path = _toml(tmp_path, "c.toml", "[solver]\npenalty_factor = 0.5\n")
+    with pytest.raises(scenarios.ScenarioError, match=r"solver\.penalty_factor = 0\.5.*ge 1"):
+        scenarios.load(path)
 
 
 def test_unknown_material_is_rejected(tmp_path):

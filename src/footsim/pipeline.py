@@ -124,7 +124,11 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     from footsim.mechanics import SolverOptions
     from footsim.solver import solve_load_case
 
-    options = options or SolverOptions(force_rtol=0.002, max_newton_iterations=15)
+    options = options or SolverOptions(
+        force_rtol=0.002,
+        max_newton_iterations=15,
+        penalty_factor=scenario.solver.penalty_factor,
+    )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     anatomy = apply_heel(scenario.anatomy, scenario.footwear)

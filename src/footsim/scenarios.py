@@ -22,7 +22,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from footsim import __version__
 from footsim.anatomy import Anatomy
@@ -96,6 +103,19 @@ class OutputSpec(_Strict):
     steps: bool = Field(False, description="keep the plantar pressure of each load step")
 
 
+class SolverSpec(_Strict):
+    """Contact-solver settings a scenario may need (the rest: footsim.mechanics.SolverOptions)."""
+
+    penalty_factor: float = Field(
+        10.0,
+        ge=1.0,
+        le=1000.0,
+        description="contact penalty kappa = penalty_factor * E / h (footsim.contact."
+        "penalty_parameter): 10 for standing; push-off loads, which compress the tissue into "
+        "its stiff range, need ~100 so that augmented-Lagrangian updates stay small",
+    )
+
+
 class Scenario(_Strict):
     """One fully resolved simulation (the schema of a scenario TOML file)."""
 
@@ -112,6 +132,16 @@ class Scenario(_Strict):
         description="material overrides by volume name, e.g. {SOFT_TISSUE = 'ogden_petre2013'}",
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+
+    @model_serializer(mode="wrap")
+    def _omit_default_solver(self, handler):
+        # ``solver`` came after the first results were cached: left out of dumps (and of
+        # content_hash) while at its defaults
+        data = handler(self)
+        if data.get("solver") == SolverSpec().model_dump():
+            data.pop("solver")
+        return data
 
     @field_validator("materials")
     @classmethod
