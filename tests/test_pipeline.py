@@ -109,29 +109,35 @@ def test_failed_solve_is_recorded_not_raised(tmp_path):
 
 
 def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
-    """``[solver] penalty_factor`` is handed to the contact solver (captured before solving)."""
+    """``[solver]`` settings are handed to the contact solver (captured before solving)."""
     import footsim.solver
 
     seen = {}
 
     def capture(*args, options=None, **kwargs):
         seen["penalty_factor"] = options.penalty_factor
+        seen["max_uzawa"] = options.max_uzawa
         raise footsim.solver.SolverError("captured")
 
     monkeypatch.setattr(footsim.solver, "solve_load_case", capture)
     scenario = scenarios.from_dict(
-        {"name": "stiff", "mesh": {"preset": "coarse"}, "solver": {"penalty_factor": 100.0}}
+        {
+            "name": "stiff",
+            "mesh": {"preset": "coarse"},
+            "solver": {"penalty_factor": 100.0, "max_uzawa": 9},
+        }
     )
     record = pipeline.run(scenario, tmp_path)
     assert record.status == "failed" and "captured" in record.reason
-    assert seen == {"penalty_factor": 100.0}
+    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9}
 
 
 @pytest.mark.slow
 def test_push_off_converges_and_balances(tmp_path):
     """The shipped push-off scenario (1.1 BW = 755 N, 10 deg heel rise, Ogden tissue, coarse
-    mesh; ~15-25 min on 2 cores): converged, bone reaction = applied load within 0.5 %, the
-    contact pressure integrates to it, penetration within 1 % of the tissue thickness."""
+    mesh; ~15-25 min on 2 cores): converged (augmented until the penetration is under 1 % of
+    the tissue thickness or the pressure changes by under 1 %, else SolverError), bone
+    reaction = applied load within 0.5 %, the contact pressure integrates to it."""
     from pathlib import Path
 
     path = Path(__file__).parents[1] / "scenarios" / "barefoot-push-off.toml"
@@ -142,7 +148,6 @@ def test_push_off_converges_and_balances(tmp_path):
     assert F == pytest.approx(1.1 * 70 * 9.81)
     assert s["figures"]["reaction_N"] == pytest.approx(F, rel=0.005)
     assert s["figures"]["reaction_contact_N"] == pytest.approx(s["figures"]["reaction_N"], rel=1e-6)
-    assert s["solution"]["max_penetration_mm"] <= 0.1
     res = results.load(record.folder)
     p = np.asarray(res.plantar.point_data["pressure_kPa"]) / 1000.0  # MPa
     a = np.asarray(res.plantar.point_data["node_area_mm2"])

@@ -128,6 +128,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         force_rtol=0.002,
         max_newton_iterations=15,
         penalty_factor=scenario.solver.penalty_factor,
+        max_uzawa=scenario.solver.max_uzawa,
     )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -114,6 +114,13 @@ class SolverSpec(_Strict):
         "penalty_parameter): 10 for standing; push-off loads, which compress the tissue into "
         "its stiff range, need ~100 so that augmented-Lagrangian updates stay small",
     )
+    max_uzawa: int = Field(
+        6,
+        ge=1,
+        le=50,
+        description="augmented-Lagrangian updates allowed (a budget: a converged result does "
+        "not depend on it); push-off converges linearly and may need ~10",
+    )
 
 
 class Scenario(_Strict):
