@@ -22,31 +22,16 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+from pydantic import Field, model_validator
 
 from footsim.anatomy import Anatomy
+from footsim.schema import Frozen as _Frozen
 
 INSOLE_MATERIALS = ("eva", "polyurethane", "poron", "rigid")
 
 
 class FootwearError(ValueError):
     """Footwear parameters that cannot be built (named parameter, value, allowed range)."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    #: fields added after results were first cached, with their defaults: left out of dumps
-    #: (and so of footsim.scenarios.Scenario.content_hash) while at the default
-    _added_defaults: ClassVar[dict[str, Any]] = {}
-
-    @model_serializer(mode="wrap")
-    def _omit_added_defaults(self, handler):
-        data = handler(self)
-        for name, default in self._added_defaults.items():
-            if name in data and data[name] == default:
-                data.pop(name)
-        return data
 
 
 #: Radius (mm) of the bend of the insole's bottom at the toe break (its top: this minus the

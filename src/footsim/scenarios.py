@@ -20,20 +20,19 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
-    model_serializer,
 )
 
 from footsim import __version__
 from footsim.anatomy import Anatomy
 from footsim.footwear import Footwear
+from footsim.schema import Frozen
 
 DEFAULT_SCENARIO = "default.toml"
 
@@ -53,11 +52,7 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the key, value and allowed range."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LoadSpec(_Strict):
+class LoadSpec(Frozen):
     """The load case: a preset of :mod:`footsim.loading` scaled by body mass."""
 
     case: Literal["standing", "push_off"] = Field(
@@ -84,7 +79,7 @@ class LoadSpec(_Strict):
     )
 
 
-class MeshSpec(_Strict):
+class MeshSpec(Frozen):
     """Mesh resolution: a preset of :mod:`footsim.geometry`, or a characteristic size."""
 
     preset: Literal["coarse", "default", "fine"] = Field(
@@ -95,7 +90,7 @@ class MeshSpec(_Strict):
     )
 
 
-class OutputSpec(_Strict):
+class OutputSpec(Frozen):
     """What a run writes beside its summary and regional table."""
 
     fields: bool = Field(True, description="write VTU fields (displacement, stresses, pressure)")
@@ -103,7 +98,7 @@ class OutputSpec(_Strict):
     steps: bool = Field(False, description="keep the plantar pressure of each load step")
 
 
-class SolverSpec(_Strict):
+class SolverSpec(Frozen):
     """Contact-solver settings a scenario may need (the rest: footsim.mechanics.SolverOptions)."""
 
     penalty_factor: float = Field(
@@ -123,7 +118,7 @@ class SolverSpec(_Strict):
     )
 
 
-class Scenario(_Strict):
+class Scenario(Frozen):
     """One fully resolved simulation (the schema of a scenario TOML file)."""
 
     name: str = Field("default", min_length=1, max_length=120, description="short identifier")
@@ -141,14 +136,7 @@ class Scenario(_Strict):
     output: OutputSpec = Field(default_factory=OutputSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
 
-    @model_serializer(mode="wrap")
-    def _omit_default_solver(self, handler):
-        # ``solver`` came after the first results were cached: left out of dumps (and of
-        # content_hash) while at its defaults
-        data = handler(self)
-        if data.get("solver") == SolverSpec().model_dump():
-            data.pop("solver")
-        return data
+    _added_defaults: ClassVar[dict[str, Any]] = {"solver": SolverSpec().model_dump()}
 
     @field_validator("materials")
     @classmethod
