@@ -27,14 +27,15 @@ def main() -> None:
     parser.add_argument("--load", default="push_off", choices=["push_off", "standing"])
     args = parser.parse_args()
 
-    data = {
-        "name": f"bench-{args.case}",
-        "mesh": {"preset": args.preset},
-        "load": {"case": args.load},
-    }
+    # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
+    shipped = Path(__file__).parents[1] / "scenarios"
+    base = shipped / (
+        "barefoot-push-off.toml" if args.load == "push_off" else "barefoot-standing.toml"
+    )
+    overrides: dict = {"name": f"bench-{args.case}", "mesh": {"preset": args.preset}}
     if args.case == "insole-pad":
-        data["footwear"] = {"insole": {"material": "eva"}, "pad": {}}
-    scenario = scenarios.from_dict(data)
+        overrides["footwear"] = {"insole": {"material": "eva"}, "pad": {}}
+    scenario = scenarios.load(base, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         record = pipeline.run(scenario, Path(tmp), png=False, force=True)
