@@ -63,3 +63,13 @@ def slow_beside_crash(scenario, root, *, png=True, force=False):
     ):
         time.sleep(1.0)
     return fake(scenario, root, png=png, force=force)
+
+
+def sleepy(scenario, root, *, png=True, force=False):
+    """Writes this worker's pid to ``$FOOTSIM_TEST_CALLS/pids/`` and sleeps for a minute
+    (a long solve), for the test that kills the sweep's driver."""
+    pids = Path(os.environ["FOOTSIM_TEST_CALLS"]) / "pids"
+    pids.mkdir(parents=True, exist_ok=True)
+    (pids / str(os.getpid())).write_text("")
+    time.sleep(60.0)
+    return fake(scenario, root, png=png, force=force)

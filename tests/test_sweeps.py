@@ -164,6 +164,38 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path, calls):
     assert len(after) <= len(done_calls) + (6 - len(finished))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited and waits for its new parent to reap it
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_pool_workers_end_when_the_driver_is_killed(tmp_path, calls):
+    """``kill -9`` of ``footsim sweep`` must not leave its workers solving in the background."""
+    path = _write(tmp_path, [50.0, 55.0])
+    cmd = [sys.executable, "-m", "footsim", "sweep", str(path), "-o", str(tmp_path / "r")]
+    cmd += ["--workers", "2", "--runner", "_sweep_runners:sleepy", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pids_dir = calls / "pids"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(pids_dir.glob("*"))) < 2:
+        time.sleep(0.1)
+    pids = [int(p.name) for p in pids_dir.glob("*")]
+    assert len(pids) == 2 and all(_alive(p) for p in pids)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids), "pool workers outlived the killed driver"
+    assert not (tmp_path / "r" / "mass" / "table.csv").exists() or (
+        pd.read_csv(tmp_path / "r" / "mass" / "table.csv").empty
+    )
+
+
 def test_dask_local_cluster_gives_the_pool_table(tmp_path, calls):
     pytest.importorskip("distributed")
     path = _write(tmp_path, [60.0, 70.0, 80.0])

@@ -35,6 +35,7 @@ import itertools
 import math
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -339,11 +340,9 @@ def _count(bar, rows) -> None:
 
 
 def _run_pool(todo, runner_ref, runs_dir: Path, workers: int, finish) -> None:
-    import multiprocessing as mp
-
     pending = list(todo)
     while pending:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+        with _pool(workers) as ex:
             futures = {ex.submit(_run_one, runner_ref, v.scenario, runs_dir): v for v in pending}
             pending = []
             broken = False
@@ -373,11 +372,40 @@ def _run_pool(todo, runner_ref, runs_dir: Path, workers: int, finish) -> None:
                 pending = retry
 
 
-def _run_alone(v, runner_ref, runs_dir: Path, finish) -> None:
-    """Run one variant in a pool of its own: a crash there is its own."""
+def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """Pool-worker initializer: end this worker when the sweep's driver is gone.
+
+    A driver killed outright (``kill -9``, a closed terminal, a cluster job limit) cannot
+    stop its pool, and its workers would go on solving, unseen, for up to the length of a
+    run. A daemon thread checks once per ``poll_s`` seconds that the parent is still this
+    worker's parent and exits the process if not. The run it was doing leaves its start
+    marker and no summary, so a rerun of the sweep redoes it.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="footsim-parent-watch", daemon=True).start()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _run_alone(v, runner_ref, runs_dir: Path, finish) -> None:
+    """Run one variant in a pool of its own: a crash there is its own."""
+    with _pool(1) as ex:
         try:
             finish(v, ex.submit(_run_one, runner_ref, v.scenario, runs_dir).result())
         except BrokenProcessPool:
