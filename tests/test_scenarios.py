@@ -130,3 +130,19 @@ def test_load_case_from_scenario():
         pipeline.load_case(heel).force_N
         > pipeline.load_case(scenarios.from_dict({"load": {"case": "standing"}})).force_N
     )
+
+
+def test_material_groups_expand_and_single_volumes_win(tmp_path):
+    from footsim import pipeline, tags
+
+    path = _toml(
+        tmp_path, "a.toml", '[materials]\nMT2 = "bone"\nall_bones = "bone_rigid"\n'
+    )
+    s = scenarios.load(path)
+    got = pipeline.volume_materials(s.materials)
+    assert {tags.Volume(t) for t in got} == set(tags.RIGIDISH)
+    assert got[int(tags.Volume.MT2)] == "bone"
+    assert all(got[int(v)] == "bone_rigid" for v in tags.RIGIDISH if v != tags.Volume.MT2)
+    bad = _toml(tmp_path, "b.toml", '[materials]\nALL_BONE = "bone_rigid"\n')
+    with pytest.raises(scenarios.ScenarioError, match="unknown volume 'ALL_BONE'.*ALL_BONES"):
+        scenarios.load(bad)

@@ -145,7 +145,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
 
     case = load_case(scenario)
     materials = footwear_materials(scenario.footwear)
-    materials.update({_volume_tag(k): v for k, v in scenario.materials.items()})
+    materials.update(volume_materials(scenario.materials))
     solution = solve_load_case(
         mesh,
         cell_tags,
@@ -210,10 +210,18 @@ def footwear_materials(footwear) -> dict[int, str]:
     return out
 
 
-def _volume_tag(name: str) -> int:
+def volume_materials(overrides: dict[str, str]) -> dict[int, str]:
+    """Material name per volume tag from a scenario's ``[materials]`` table: group names
+    (``ALL_BONES``, ``PLATES``, ... :data:`footsim.tags.GROUPS`) first, single volumes over
+    them."""
     from footsim import tags
 
-    return int(tags.Volume[name.upper()])
+    out: dict[int, str] = {}
+    for single in (False, True):
+        for name, material in overrides.items():
+            if (name.upper() not in tags.GROUPS) == single:
+                out.update({int(v): material for v in tags.volumes_named(name)})
+    return out
 
 
 EQUILIBRIUM_RTOL = 0.005

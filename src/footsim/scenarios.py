@@ -131,7 +131,9 @@ class Scenario(Frozen):
     mesh: MeshSpec = Field(default_factory=MeshSpec)
     materials: dict[str, str] = Field(
         default_factory=dict,
-        description="material overrides by volume name, e.g. {SOFT_TISSUE = 'ogden_petre2013'}",
+        description="material overrides by volume name (footsim.tags.Volume) or group "
+        "(ALL_BONES, METATARSALS, SESAMOIDS, PHALANGES, PLATES; single volumes win), e.g. "
+        "{SOFT_TISSUE = 'soft_tissue_ogden', ALL_BONES = 'bone_rigid'}",
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
@@ -144,7 +146,7 @@ class Scenario(Frozen):
         from footsim import tags
         from footsim.materials import MATERIALS
 
-        volumes = [v.name for v in tags.Volume]
+        volumes = [v.name for v in tags.Volume] + list(tags.GROUPS)
         for volume, material in value.items():
             if volume.upper() not in volumes:
                 raise ValueError(

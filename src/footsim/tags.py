@@ -56,6 +56,24 @@ RIGIDISH = BONES + SESAMOIDS + PHALANGES  # bone material
 FOOT = RIGIDISH + PLATES + (Volume.SOFT_TISSUE, Volume.SKIN)
 FOOTWEAR = (Volume.INSOLE, Volume.PAD)
 
+GROUPS: dict[str, tuple[Volume, ...]] = {
+    "ALL_BONES": RIGIDISH,
+    "METATARSALS": BONES,
+    "SESAMOIDS": SESAMOIDS,
+    "PHALANGES": PHALANGES,
+    "PLATES": PLATES,
+}
+"""Names for several volumes at once (scenario ``[materials]`` keys). A scenario's single
+volumes override its groups."""
+
+
+def volumes_named(name: str) -> tuple[Volume, ...]:
+    """The volume tags a name stands for: one :class:`Volume` or a :data:`GROUPS` entry."""
+    key = name.upper()
+    if key in GROUPS:
+        return GROUPS[key]
+    return (Volume[key],)
+
 
 def metatarsal(ray: int) -> Volume:
     """Volume tag of metatarsal ``ray`` (1 = hallux side ... 5 = little toe side)."""
