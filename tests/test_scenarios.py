@@ -135,9 +135,7 @@ def test_load_case_from_scenario():
 def test_material_groups_expand_and_single_volumes_win(tmp_path):
     from footsim import pipeline, tags
 
-    path = _toml(
-        tmp_path, "a.toml", '[materials]\nMT2 = "bone"\nall_bones = "bone_rigid"\n'
-    )
+    path = _toml(tmp_path, "a.toml", '[materials]\nMT2 = "bone"\nall_bones = "bone_rigid"\n')
     s = scenarios.load(path)
     got = pipeline.volume_materials(s.materials)
     assert {tags.Volume(t) for t in got} == set(tags.RIGIDISH)
