@@ -248,6 +248,12 @@ def test_bad_toe_spring_is_rejected_before_meshing(insole, pad, needle, tmp_path
         ({"tissue_thickness_mm": (9.5, 3.0, 11.5, 10.5, 8.5)}, "tissue_thickness_mm[1]"),
         ({"cut_x_mm": -68.0}, "cut_x_mm"),
         ({"shaft_radius_mm": (6.5, 8.5, 4.2, 4.2, 4.5)}, "shaft_radius_mm"),
+        ({"skin_thickness_mm": 0.3}, "skin_thickness_mm = 0.3"),
+        ({"skin_thickness_mm": 3.5, "dorsal_cover_mm": 4.0}, "where dorsal_cover_mm = 4"),
+        (
+            {"skin_thickness_mm": 1.7, "tissue_thickness_mm": (9.5, 5.0, 11.5, 10.5, 8.5)},
+            "tissue_thickness_mm[1] = 5 mm .* >= 5.7 mm .* skin_thickness_mm = 1.7",
+        ),
     ],
 )
 def test_bad_anatomy_is_rejected_before_meshing(kwargs, needle):
@@ -294,3 +300,41 @@ def test_cli_mesh_builds_a_scenarios_footwear_with_overrides(tmp_path, capsys):
     assert "PAD" in capsys.readouterr().out  # the quality report lists the pad
     assert cli.main(["mesh", "--set", "footwear.insole.toe_sprung_deg=15", "-o", str(tmp_path)])
     assert "toe_sprung_deg" in capsys.readouterr().err
+
+
+def test_skin_layer_has_its_thickness_and_is_off_by_default(tmp_path):
+    """``skin_thickness_mm``: a SKIN volume between the plantar surface and the fat whose
+    inner face lies ``t`` above the plantar surface (checked at the interface nodes under the
+    heads, where the surface is nearly flat: vertical offset t / cos(slope)); the default
+    anatomy has no layer, and its dump (hence every cached hash) has no skin key."""
+    assert "skin_thickness_mm" not in Anatomy().model_dump()
+    t = 1.7
+    a = Anatomy(skin_thickness_mm=t)
+    built = geometry.build_mesh(a, preset="coarse", outdir=tmp_path)
+    m = _read(built.folder)
+    cells, phys = _cells_by_tag(m)
+    assert int(tags.Volume.SKIN) in set(np.unique(phys))
+    skin_nodes = np.unique(cells[phys == int(tags.Volume.SKIN)])
+    fat_nodes = np.unique(cells[phys == int(tags.Volume.SOFT_TISSUE)])
+    interface = np.intersect1d(skin_nodes, fat_nodes)
+    p = m.points[interface]
+    x0, x1, y0, y1 = a.envelope_box_mm()
+    heads = a.head_centres()
+    central = (
+        (p[:, 0] > heads[:, 0].min() - 10.0)
+        & (p[:, 0] < heads[:, 0].max() + 5.0)
+        & (p[:, 1] > y0 + a.medial_rounding_mm + 5.0)
+        & (p[:, 1] < y1 - a.lateral_rounding_mm - 5.0)
+        & (p[:, 2] < 5.0)
+    )
+    assert central.sum() > 20
+    p = p[central]
+    base = a.plantar_height_mm(p[:, 0], p[:, 1])
+    eps = 1e-3
+    gx = (a.plantar_height_mm(p[:, 0] + eps, p[:, 1]) - base) / eps
+    gy = (a.plantar_height_mm(p[:, 0], p[:, 1] + eps) - base) / eps
+    expected = t * np.sqrt(1.0 + gx**2 + gy**2)
+    assert np.abs(p[:, 2] - base - expected).max() < 0.02
+    from footsim.materials import default_assignment
+
+    assert default_assignment()[tags.Volume.SKIN] == "skin"

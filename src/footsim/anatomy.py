@@ -27,10 +27,12 @@ Every check that can be made before gmsh runs is made in :meth:`Anatomy.check`: 
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from footsim.schema import Frozen
 
 RAYS = (1, 2, 3, 4, 5)
 
@@ -52,13 +54,13 @@ _DEFAULT_HEAD_X = (-4.0, 0.0, -4.44, -11.17, -20.21)  # Dominguez-Maldonado 2014
 _DEFAULT_HEAD_Y = (-24.0, 0.0, 18.0, 35.0, 51.0)  # intermetatarsal head spacing ~17-24 mm
 
 
-class Anatomy(BaseModel):
+class Anatomy(Frozen):
     """Parameters of the forefoot (mm, degrees). All defaults are an adult male right foot.
 
     Per-ray tuples are ordered MT1 (medial) ... MT5 (lateral).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    _added_defaults: ClassVar[dict[str, Any]] = {"skin_thickness_mm": 0.0}
 
     lengths_mm: tuple[Length, Length, Length, Length, Length] = Field(
         (63.0, 72.0, 69.0, 67.0, 64.0),
@@ -156,6 +158,16 @@ class Anatomy(BaseModel):
         True,
         description="model the two sesamoids under MTH1 (on by default: they carry most of "
         "the load under the first ray and shape the MTH1 pressure peak)",
+    )
+    skin_thickness_mm: float = Field(
+        0.0,
+        ge=0.0,
+        le=4.0,
+        description="thickness of a separate skin layer over the whole envelope but the cut "
+        "(mm; volume SKIN, material 'skin'); 0 = no layer (default): the skin is part of the "
+        "encapsulated soft tissue, as in the Lemmon/Cheung fit of the bulk tissue. Plantar "
+        "skin 1.71 +/- 0.31 mm (epidermis 0.55, dermis 1.16; heel 2.19, medial arch 1.41 mm; "
+        "Kim et al. 2025, Clin Anat, doi:10.1002/ca.70030, ultrasound and histology, 35 feet)",
     )
     sesamoid_radius_mm: float = Field(
         4.5, ge=2.0, le=7.0, description="sesamoid radius (mm); ~10 x 8 mm sesamoids"
@@ -336,19 +348,43 @@ class Anatomy(BaseModel):
                 f"{(c[:, 0] - r).min() - 3.0:.1f} mm)"
             )
         t = np.asarray(self.tissue_thickness_mm)
-        need = self.plate_thickness_mm + 2.0
+        skin = self.skin_thickness_mm
+        with_skin = f" and skin_thickness_mm = {skin:g}" if skin else ""
+        if 0.0 < skin < 0.5:
+            raise AnatomyError(
+                f"skin_thickness_mm = {skin:g} mm is too thin to mesh (allowed: 0 = no skin "
+                "layer, or 0.5 to 4 mm)"
+            )
+        need = self.plate_thickness_mm + 2.0 + skin
         for k in range(1, 5):
             if self.plates and t[k] < need:
                 raise AnatomyError(
                     f"tissue_thickness_mm[{k}] = {t[k]:g} mm is thinner than the plantar plate "
                     f"plus 2 mm of fat (allowed: >= {need:g} mm with plate_thickness_mm = "
-                    f"{self.plate_thickness_mm:g})"
+                    f"{self.plate_thickness_mm:g}{with_skin})"
                 )
-        if self.sesamoids and t[0] < 0.6 * self.sesamoid_radius_mm + 2.0:
+        need = 0.6 * self.sesamoid_radius_mm + 2.0 + skin
+        if self.sesamoids and t[0] < need:
             raise AnatomyError(
                 f"tissue_thickness_mm[0] = {t[0]:g} mm leaves no fat under the sesamoids "
-                f"(allowed: >= {0.6 * self.sesamoid_radius_mm + 2.0:g} mm)"
+                f"(allowed: >= {need:g} mm{with_skin})"
             )
+        if skin:
+            for name, value in (
+                ("tissue_thickness_mm", float(t.min())),
+                ("dorsal_cover_mm", self.dorsal_cover_mm),
+                ("medial_cover_mm", self.medial_cover_mm),
+                ("lateral_cover_mm", self.lateral_cover_mm),
+                ("medial_rounding_mm", self.medial_rounding_mm),
+                ("lateral_rounding_mm", self.lateral_rounding_mm),
+                ("distal_rounding_mm", self.distal_rounding_mm),
+            ):
+                if value < skin + 1.0:
+                    raise AnatomyError(
+                        f"skin_thickness_mm = {skin:g} mm leaves less than 1 mm of fat or "
+                        f"rounding where {name} = {value:g} mm (allowed: skin_thickness_mm "
+                        f"<= {value - 1.0:g} mm)"
+                    )
         for name, rounding, cover in (
             ("medial_rounding_mm", self.medial_rounding_mm, self.medial_cover_mm),
             ("lateral_rounding_mm", self.lateral_rounding_mm, self.lateral_cover_mm),

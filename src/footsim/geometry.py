@@ -127,16 +127,23 @@ def _bone(occ, centre, axis, r_shaft, r_head, cut_x) -> int:
     return out[0][1]
 
 
-def _envelope(occ, a: Anatomy) -> int:
-    """Soft-tissue envelope (OCC volume tag)."""
+def _envelope(occ, a: Anatomy, inset: float = 0.0) -> int:
+    """Soft-tissue envelope (OCC volume tag); with ``inset`` > 0 (mm) the same body moved
+    inwards by ``inset`` on every face but the cut plane (the inside of the skin layer):
+    planes offset, edge fillets of radius ``r - inset`` about the same axes, the plantar
+    ellipsoid with semi-axes shortened by ``inset`` (exact offset in the sagittal plane, where
+    the cap is spherical; within ``inset^2 / (2 b)`` across it)."""
     x0, x1, y0, y1 = a.envelope_box_mm()
+    x1, y0, y1 = x1 - inset, y0 + inset, y1 - inset
     z_dorsal0, slope = a.dorsal_plane()
+    z_dorsal0 -= inset * math.sqrt(1.0 + slope**2)
     top = z_dorsal0 - slope * x0 + 10.0
     box = _box_between(occ, x0, x1, y0, y1, -5.0, top)
-    ea, eb, ec = a._cap_axes()
+    ea, eb, ec = (s - inset for s in a._cap_axes())
     lx, ly = a.plantar_low_point_mm()
-    cap = occ.addSphere(lx, ly, ec, ea)
-    occ.dilate([(3, cap)], lx, ly, ec, 1.0, eb / ea, ec / ea)
+    centre_z = a._cap_axes()[2]
+    cap = occ.addSphere(lx, ly, centre_z, ea)
+    occ.dilate([(3, cap)], lx, ly, centre_z, 1.0, eb / ea, ec / ea)
     body, _ = occ.intersect([(3, box)], [(3, cap)])
     # dorsal face: remove everything above z = z_dorsal0 - slope * x
     big = 400.0
@@ -173,7 +180,7 @@ def _envelope(occ, a: Anatomy) -> int:
             edges.append(e)
             radii.append(a.distal_rounding_mm)
     if edges:
-        out = occ.fillet([vol], edges, radii, removeVolume=True)
+        out = occ.fillet([vol], edges, [r - inset for r in radii], removeVolume=True)
         vol = out[0][1]
     return vol
 
@@ -207,7 +214,13 @@ def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
             tool = occ.addSphere(*c[ray - 1], a.head_radius_mm[ray - 1])
             out, _ = occ.cut([(3, b)], [(3, tool)])
             parts[f"PLATE{ray}"] = out
-    parts["SOFT_TISSUE"] = [(3, _envelope(occ, a))]
+    envelope = _envelope(occ, a)
+    if a.skin_thickness_mm > 0.0:
+        inner = _envelope(occ, a, inset=a.skin_thickness_mm)
+        skin, _ = occ.cut([(3, envelope)], [(3, inner)], removeTool=False)
+        parts["SKIN"] = skin
+        envelope = inner
+    parts["SOFT_TISSUE"] = [(3, envelope)]
     return parts
 
 

@@ -447,6 +447,17 @@ SOFT_TISSUE_NEOHOOKEAN = NeoHookean(
 #: One-term Ogden plantar soft tissue of Petre et al. (2013).
 SOFT_TISSUE_OGDEN = Ogden(name="soft_tissue_ogden")
 
+#: Plantar skin (epidermis + dermis; used when the anatomy has a separate skin layer,
+#: ``skin_thickness_mm`` > 0): isotropic neo-Hookean, E 12.8 MPa, nu 0.45. E is the lower
+#: (mediolateral) tensile modulus of anterior plantar skin, 12.82 MPa (17.39 MPa
+#: posterior-anterior; Fontanella et al. 2026, "Biomechanics of human plantar skin:
+#: experimental and constitutive analysis", Univ. Padova, ex-vivo tensile and confined-
+#: compression tests). Skin is anisotropic and much softer in compression than in tension;
+#: an isotropic law with its tensile modulus captures the membrane effect (load spread along
+#: the sole) and overstates the layer's compressive stiffness, which at 1.7 mm under 10 mm of
+#: fat matters little. ASSUMPTION - vary it.
+SKIN = NeoHookean(name="skin", E=12.8, nu=0.45)
+
 #: Plantar plate (MTP joint fibrocartilage). No validated continuum law exists for the human
 #: plantar plate; we use an isotropic neo-Hookean with E = 10 MPa, nu = 0.4: between the
 #: cartilage (E 1 MPa, nu 0.4) and ligament (E 260 MPa, tension only) values of Cheung et al.
@@ -481,6 +492,7 @@ MATERIALS: dict[str, Material] = {
         SOFT_TISSUE_NEOHOOKEAN,
         SOFT_TISSUE_OGDEN,
         PLANTAR_PLATE,
+        SKIN,
         PORON,
         POLYURETHANE,
         EVA,
@@ -491,15 +503,17 @@ MATERIALS: dict[str, Material] = {
 
 
 def default_assignment() -> dict[tags.Volume, str]:
-    """Default material name of every volume tag (skin = encapsulated soft tissue, as in
-    Cheung et al. 2005, where skin and fat are one encapsulated bulk tissue)."""
+    """Default material name of every volume tag. Without a skin layer (the default anatomy)
+    the skin is part of the encapsulated soft tissue, as in Cheung et al. 2005, where skin
+    and fat are one bulk tissue; a separate skin layer (``Anatomy.skin_thickness_mm``) gets
+    :data:`SKIN`."""
     out: dict[tags.Volume, str] = {}
     for v in tags.RIGIDISH:
         out[v] = BONE.name
     for v in tags.PLATES:
         out[v] = PLANTAR_PLATE.name
     out[tags.Volume.SOFT_TISSUE] = SOFT_TISSUE.name
-    out[tags.Volume.SKIN] = SOFT_TISSUE.name
+    out[tags.Volume.SKIN] = SKIN.name
     out[tags.Volume.INSOLE] = EVA.name
     out[tags.Volume.PAD] = PAD.name
     return out
