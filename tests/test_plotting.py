@@ -225,3 +225,44 @@ def test_show_falls_back_to_a_static_image_without_trame(monkeypatch):
     pl = pv.Plotter(off_screen=True, window_size=(64, 48))
     pl.add_mesh(pv.Sphere())
     plotting.show(pl)  # outside Jupyter: renders off-screen and closes, no error
+
+
+def test_metatarsal_bending_removes_the_rigid_motion_of_the_block(tmp_path):
+    """Five box 'metatarsals' from the cut (x = -40) to their heads, moved rigidly (10 deg
+    heel rise about a pivot, 4 mm down) and MT2 bent by a field that vanishes at the cut:
+    the head deflections come out as the bending alone (exactly 0 for the other rays)."""
+    import pyvista as pv
+
+    centres = np.array(
+        [[-4, -24, 20], [0, 0, 20], [-4.4, 18, 19], [-11, 35, 18.6], [-20, 51, 18.5]]
+    )
+    radii = np.array([9.5, 8.0, 7.6, 7.0, 6.5])
+    grids = []
+    for k, (c, r) in enumerate(zip(centres, radii, strict=True), start=1):
+        low = c[2] - r
+        spacing = ((c[0] + 40.0) / 8, 4.0, 4.0)
+        box = pv.ImageData(dimensions=(9, 3, 3), spacing=spacing, origin=(-40.0, c[1] - 4, low))
+        box = box.cast_to_unstructured_grid()
+        box.cell_data["tag"] = np.full(box.n_cells, k, dtype=np.int32)
+        grids.append(box)
+    vol = pv.merge(grids, merge_points=False)
+    X = np.asarray(vol.points)
+    th, pivot = np.radians(10.0), np.array([-3.0, 9.0, 0.0])
+    R = np.array([[np.cos(th), 0, np.sin(th)], [0, 1, 0], [-np.sin(th), 0, np.cos(th)]])
+    U = (X - pivot) @ R.T + pivot - X + np.array([0.0, 0.0, -4.0])
+    on_mt2 = np.zeros(len(X), bool)
+    on_mt2[np.unique(results._cell_point_ids(vol)[vol.cell_data["tag"] == 2])] = True
+    bend = 0.002 * (X[:, 0] + 40.0) ** 2
+    U[on_mt2, 2] += bend[on_mt2]
+    vol.point_data["displacement_mm"] = U
+    summary = {
+        "head_centres_mm": centres.tolist(),
+        "head_radii_mm": radii.tolist(),
+        "figures": {f"MTH{k}_force_N": 10.0 * k for k in range(1, 6)},
+    }
+    res = results.Result(tmp_path, summary, None, None, vol, None)
+    table = results.metatarsal_bending(res)
+    assert table.loc["MT2", "deflection_mm"] == pytest.approx(0.002 * 40.0**2, rel=1e-9)
+    for ray in ("MT1", "MT3", "MT4", "MT5"):
+        assert abs(table.loc[ray, "deflection_mm"]) < 1e-9
+    assert table.loc["MT4", "force_N"] == 40.0

@@ -192,3 +192,57 @@ def load(folder: str | Path) -> Result:
         insole_top=opt("insole_top.vtu"),
         steps=steps,
     )
+
+
+def metatarsal_bending(result: Result):
+    """How far each metatarsal head rose relative to the rigid motion of its base (mm).
+
+    The metatarsal bases on the cut plane move as one rigid block; each bone in front of it is
+    elastic, held at its base and loaded at its head by the ground: a cantilever that bends
+    upwards under its head. This fits the rigid motion of the block (Kabsch: rotation and
+    translation) to the displacement of the bone nodes on the cut plane, carries it to the
+    lowest point of each head (reference configuration; the nearest bone node of that ray) and
+    compares it with where that point went. Computed from ``volume.vtu``: no re-solve.
+
+    Returns a pandas DataFrame indexed ``MT1`` ... ``MT5`` with ``deflection_mm`` (vertical,
+    positive = the head rose relative to its base's rigid motion) and ``force_N`` (the force
+    on the head's plantar region).
+    """
+    import pandas as pd
+
+    vol = result.volume
+    if vol is None:
+        raise FileNotFoundError(f"{result.folder}: volume.vtu missing (no volume output)")
+    tag = np.asarray(vol.cell_data["tag"])
+    X = np.asarray(vol.points, dtype=float)
+    U = np.asarray(vol.point_data["displacement_mm"], dtype=float)
+    conn = _cell_point_ids(vol)
+    bone_nodes = {k: np.unique(conn[tag == k]) for k in range(1, 6)}
+    every = np.unique(np.concatenate(list(bone_nodes.values())))
+    x_cut = X[every, 0].min()
+    cut = every[np.abs(X[every, 0] - x_cut) < 1e-6]
+    P, Q = X[cut], X[cut] + U[cut]
+    p0, q0 = P.mean(axis=0), Q.mean(axis=0)
+    A, _, Bt = np.linalg.svd((P - p0).T @ (Q - q0))
+    d = np.sign(np.linalg.det(Bt.T @ A.T))
+    R = Bt.T @ np.diag([1.0, 1.0, d]) @ A.T
+    centres = np.asarray(result.summary["head_centres_mm"], dtype=float)
+    radii = np.asarray(result.summary["head_radii_mm"], dtype=float)
+    rows = []
+    for k in range(1, 6):
+        low = centres[k - 1] - np.array([0.0, 0.0, radii[k - 1]])
+        nodes = bone_nodes[k]
+        i = nodes[np.argmin(np.linalg.norm(X[nodes] - low, axis=1))]
+        rigid = R @ (X[i] - p0) + q0
+        deflection = float((X[i] + U[i])[2] - rigid[2])
+        force = float(result.summary["figures"].get(f"MTH{k}_force_N", np.nan))
+        rows.append((f"MT{k}", deflection, force))
+    frame = pd.DataFrame(rows, columns=["ray", "deflection_mm", "force_N"])
+    return frame.set_index("ray")
+
+
+def _cell_point_ids(grid) -> np.ndarray:
+    """(n_cells, n_nodes) point ids of an unstructured grid of one cell type."""
+    cells = np.asarray(grid.cells)
+    n = int(cells[0])
+    return cells.reshape(-1, n + 1)[:, 1:]
