@@ -175,12 +175,22 @@ def test_section_and_deformed_views(standing, tmp_path):
     ys = cut.points[:, 1]
     assert np.allclose(ys, origin[1], atol=1e-6)
     assert set(np.unique(cut.cell_data["tag"])) >= {2, 30}
+    from PIL import Image
+
+    size = (640, 480)
     for view in (
-        plotting.section(res, tmp_path / "s.png", window_size=(640, 480)),
-        plotting.section(res, tmp_path / "f.png", plane="frontal", quantity="max_shear"),
-        plotting.deformed_view(res, tmp_path / "d.png"),
+        plotting.section(res, tmp_path / "s.png", window_size=size),
+        plotting.section(
+            res, tmp_path / "f.png", plane="frontal", quantity="max_shear", window_size=size
+        ),
+        plotting.deformed_view(res, tmp_path / "d.png", window_size=size),
+        plotting.sensor_view(res, tmp_path / "v.png", window_size=size),
+        plotting.pressure_map(res, tmp_path / "p.png", window_size=size),
     ):
-        assert view.stat().st_size > 0
+        with Image.open(view) as im:  # the requested size, and not one flat colour
+            assert im.size == size
+            lo, hi = im.convert("L").getextrema()
+            assert hi - lo > 50, view.name
 
 
 def test_load_steps_are_stored_and_animated(standing, tmp_path):
