@@ -24,6 +24,7 @@ table { border-collapse: collapse; font-size: 0.9em; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 th { background: #f0f0f0; } img { max-width: 100%; border: 1px solid #ddd; }
 pre { background: #f7f7f7; padding: 1em; overflow-x: auto; }
+.wide { overflow-x: auto; max-width: 100%; }
 .note { color: #555; font-size: 0.9em; }
 """
 
@@ -103,12 +104,15 @@ def sweep_report(folder: Path, out: Path) -> Path:
     if "pad_force_N" in table.columns and not table["pad_force_N"].fillna(0).any():
         cols = [c for c in cols if not c.startswith("pad_")]  # no pad in this sweep
     shown = table[cols].assign(reason=table["reason"].astype(object).fillna(""))
-    shown = shown.rename(columns=lambda c: c.split(".")[-1])
+    # headers with spaces wrap, so the table fits the page; a wider one scrolls by itself
+    shown = shown.rename(columns=lambda c: c.split(".")[-1].replace("_", " "))
     parts += [
         "<h2>Table</h2>",
         "<p>Pressures in kPa, forces in N, areas in mm², times in s; every figure of every "
         "run is in <code>table.csv</code> / <code>table.parquet</code>.</p>",
+        '<div class="wide">',
         shown.to_html(index=False, float_format=lambda v: f"{v:.1f}"),
+        "</div>",
     ]
     out.write_text(_page(f"footsim sweep: {folder.name}", "".join(parts)))
     return out
