@@ -716,11 +716,8 @@ def quicklook_png(
     groups = [
         (set(map(int, tags.RIGIDISH)), dict(color="#b8ab8a", opacity=1.0), "bone"),
         (set(map(int, tags.PLATES)), dict(color="#1f77b4", opacity=1.0), "plantar plates"),
-        (
-            {int(tags.Volume.SOFT_TISSUE), int(tags.Volume.SKIN)},
-            dict(color="#f4a582", opacity=0.25),
-            "soft tissue",
-        ),
+        ({int(tags.Volume.SOFT_TISSUE)}, dict(color="#f4a582", opacity=0.25), "soft tissue"),
+        ({int(tags.Volume.SKIN)}, dict(color="#bdbdbd", opacity=0.15), "skin layer"),
         ({int(tags.Volume.INSOLE)}, dict(color="#66a61e", opacity=0.6), "insole"),
         ({int(tags.Volume.PAD)}, dict(color="#e7298a", opacity=0.9), "metatarsal pad"),
     ]
