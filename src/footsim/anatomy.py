@@ -5,9 +5,11 @@ z up. The lowest point of the unloaded plantar skin touches z = 0; in the defaul
 centre of the second metatarsal head (MTH2) lies at x = 0.
 
 Each metatarsal is a cylindrical shaft ending in a spherical head. Its *base* (proximal end) is
-fixed in the frame; the head centre lies at ``base + (length - head_radius) * axis`` with the
-axis pointing distally and down at the declination angle. So the metatarsal parabola follows
-from the bases plus the lengths, and ``mt2_extra_length_mm`` moves only MTH2 distally. The
+fixed in the ground plane; the head centre lies ``(length - head_radius) cos(declination)``
+distal to it, and its height follows from the plantar tissue thickness under it (below). So
+the metatarsal parabola follows from the bases plus the lengths, and ``mt2_extra_length_mm``
+moves only MTH2, horizontally and distally: the tissue under it keeps its thickness, and the
+MT2 shaft, from its base to the moved head, is a little flatter. The
 bases lie on the oblique tarsometatarsal line that puts the default heads on the parabola of
 Dominguez-Maldonado et al. 2014 (ScientificWorldJournal 2014:169, 169 feet): relative to MTH2,
 MTH3 -4.4 mm, MTH4 -11.2 mm, MTH5 -20.2 mm; MTH1 -4 mm (MT2 protrusion beyond MT1 by
