@@ -75,8 +75,8 @@ class Anatomy(Frozen):
         ge=-4.0,
         le=10.0,
         description="extra length of MT2 (Morton's foot, mm): MTH2 moves this far distally "
-        "at unchanged height; Morton's foot MTH2 lies 8-28 mm distal to MTH1 by palpation "
-        "(Rodgers & Cavanagh 1989, Med Sci Sports Exerc 21:S94)",
+        "with the tissue under it kept at its thickness; Morton's foot MTH2 lies 8-28 mm "
+        "distal to MTH1 by palpation (Rodgers & Cavanagh 1989, Med Sci Sports Exerc 21:S94)",
     )
     declination_deg: tuple[Angle, Angle, Angle, Angle, Angle] = Field(
         (20.0, 15.0, 10.0, 8.0, 5.0),
