@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPTS = Path(__file__).parent / "mpi"
@@ -37,6 +38,36 @@ def test_two_processes_match_the_serial_solve():
     for key in ("reaction_contact_N", "reaction_dirichlet_N", "peak_pressure_MPa",
                 "contact_area_mm2"):  # fmt: skip
         assert parallel[key] == pytest.approx(serial[key], rel=1e-6), key
+    _assert_same_fields(serial["fields"], parallel["fields"])
+
+
+def _sorted(points: list, data: dict) -> dict:
+    """``data`` (arrays over ``points``) in the lexicographic order of the points (rounded to
+    1e-9, as the coordinates differ in the last bits)."""
+    pts = np.asarray(points)
+    order = np.lexsort(np.round(pts, 9).T[::-1])
+    return {k: np.asarray(v)[order] for k, v in data.items()} | {"points": pts[order]}
+
+
+def _assert_same_fields(serial: dict, parallel: dict) -> None:
+    """The fields gathered for a result folder on rank 0 equal the serial ones node by node
+    and cell by cell (matched by coordinates, as the numbering differs)."""
+    s = _sorted(serial["nodal"]["x"], serial["nodal"])
+    p = _sorted(parallel["nodal"]["x"], parallel["nodal"])
+    assert p["points"].shape == s["points"].shape
+    np.testing.assert_allclose(p["points"], s["points"], atol=1e-12)
+    assert s["on_surface"].sum() > 0 and np.array_equal(p["on_surface"], s["on_surface"])
+    assert s["pressure_kPa"].max() > 0
+    for key in ("displacement_mm", "pressure_kPa", "node_area_mm2"):
+        scale = np.abs(s[key]).max()
+        np.testing.assert_allclose(p[key], s[key], rtol=0, atol=1e-6 * scale, err_msg=key)
+    s = _sorted(serial["cell_centres"], serial["cells"])
+    p = _sorted(parallel["cell_centres"], parallel["cells"])
+    np.testing.assert_allclose(p["points"], s["points"], atol=1e-12)
+    assert np.array_equal(p["tag"], s["tag"])
+    for key in ("von_mises_kPa", "max_shear_kPa", "strain_pct"):
+        scale = np.abs(s[key]).max()
+        np.testing.assert_allclose(p[key], s[key], rtol=0, atol=1e-6 * scale, err_msg=key)
 
 
 @pytest.mark.slow
@@ -52,3 +83,42 @@ def test_forefoot_on_two_processes_matches_the_serial_solve():
     for key in ("reaction_contact_N", "reaction_dirichlet_N", "peak_pressure_kPa",
                 "contact_area_mm2"):  # fmt: skip
         assert parallel[key] == pytest.approx(serial[key], rel=1e-6), key
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
+def test_footsim_run_under_mpirun_writes_the_serial_result(tmp_path):
+    """``mpirun -n 2 footsim run`` on a small forefoot (coarse grading, 7 mm under the heads,
+    30 N, load steps kept; ~50 s each way here): the summary figures, the regional table and
+    the written fields equal the serial run's."""
+    import pyvista as pv
+
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(
+        'name = "small"\n[load]\ncase = "standing"\nforce_N = 30.0\n'
+        '[mesh]\npreset = "coarse"\nsize_mm = 7.0\n[output]\nsteps = true\n'
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", FOOTSIM_MESH_DIR=str(tmp_path / "meshes"))
+    footsim = [sys.executable, "-m", "footsim", "run", str(scenario), "--no-png"]
+    folders = {}
+    for label, prefix in (("serial", []), ("parallel", [MPIRUN, "-n", "2"])):
+        out = tmp_path / label
+        proc = subprocess.run(
+            [*prefix, *footsim, "-o", str(out)],
+            capture_output=True, text=True, timeout=1800, env=env,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+        assert proc.stdout.count("small: done") == 1  # rank 0 reports, once
+        (folders[label],) = out.iterdir()
+    summaries = {k: json.loads((f / "summary.json").read_text()) for k, f in folders.items()}
+    assert summaries["parallel"]["mpi_processes"] == 2
+    serial, parallel = summaries["serial"]["figures"], summaries["parallel"]["figures"]
+    assert serial["MTH2_peak_kPa"] > 0
+    for key, value in serial.items():
+        if key != "wall_time_s":
+            assert parallel[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+    for name in ("plantar.vtu", "volume.vtu"):
+        a, b = (pv.read(folders[k] / name) for k in ("serial", "parallel"))
+        assert (a.n_points, a.n_cells) == (b.n_points, b.n_cells), name
+    steps = [sorted((folders[k] / "steps").iterdir()) for k in ("serial", "parallel")]
+    assert len(steps[0]) == len(steps[1]) > 1

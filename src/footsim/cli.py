@@ -15,6 +15,8 @@ EPILOG_RUN = """examples:
   footsim run                                   # embedded default scenario
   footsim run scenarios/barefoot-push-off.toml
   footsim run scenarios/pad-5mm-proximal.toml -o results/ --no-png
+  mpirun -n 2 footsim run scenarios/barefoot-push-off.toml   # one model on 2 processes
+                                                # (rigid ground; foot-insole contact is serial)
 """
 EPILOG_MESH = """examples:
   footsim mesh                                  # default anatomy, default preset

@@ -59,12 +59,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = scenarios.load(args.scenario)
     record = pipeline.run(scenario, Path(args.output), png=not args.no_png, force=args.force)
-    print(pipeline.format_record(record))
+    if _mpi_rank() == 0:  # under mpirun every process runs the model; rank 0 reports
+        print(pipeline.format_record(record))
     return 0 if record.status == "done" else 3
+
+
+def _mpi_rank() -> int:
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD.rank
+
+
+def _mpi_size() -> int:
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD.size
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from footsim import sweeps
+
+    if _mpi_size() > 1:
+        raise RuntimeError(
+            f"footsim sweep runs under one process, not mpirun -n {_mpi_size()}: spread a "
+            "sweep with --workers N or --scheduler ADDRESS (mpirun is for one large model: "
+            "footsim run)"
+        )
 
     table = sweeps.run_sweep(
         args.sweep,

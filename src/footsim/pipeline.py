@@ -89,36 +89,48 @@ def run(
     force reached within 0.2 %). Returns the record; a failed solve or geometry is a
     ``failed`` record, not an exception.
     """
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD  # under mpirun: one model on all processes, rank 0 writes
+    root = comm.rank == 0
     folder = run_folder(scenario, results_root)
-    if not force and results.is_done(folder):
+    if comm.bcast(not force and results.is_done(folder) if root else None, root=0):
         summary = results.read_summary(folder) or {}
         return RunRecord("done", "", folder, summary, cached=True)
 
-    staging = results.staging_dir(folder)
+    staging = comm.bcast(results.staging_dir(folder) if root else None, root=0)
     base = {
         "name": scenario.name,
         "description": scenario.description,
         "hash": scenario.content_hash(),
         "footsim_version": __version__,
+        "mpi_processes": comm.size,
     }
-    (staging / "scenario.toml").write_text(scenario.to_toml())
+    if root:
+        (staging / "scenario.toml").write_text(scenario.to_toml())
     t_start = time.perf_counter()
+    error = None
     try:
         summary = _solve_and_write(
             scenario, staging, png=png and scenario.output.pressure_png, options=options
         )
-        summary.update(base, status="done", reason="")
     except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
-        reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
-        summary = dict(base, status="failed", reason=reason, traceback=traceback.format_exc())
-    summary["wall_time_s"] = time.perf_counter() - t_start
-    summary.setdefault("figures", {})["wall_time_s"] = summary["wall_time_s"]
-    results.write_json_atomic(staging / "summary.json", summary)
-    results.commit(staging, folder)
+        error = (f"{type(exc).__name__}: {exc}".strip().splitlines()[0], traceback.format_exc())
+    errors = [e for e in comm.gather(error, root=0) or [] if e is not None]
+    if root:
+        if errors:
+            summary = dict(base, status="failed", reason=errors[0][0], traceback=errors[0][1])
+        else:
+            summary.update(base, status="done", reason="")
+        summary["wall_time_s"] = time.perf_counter() - t_start
+        summary.setdefault("figures", {})["wall_time_s"] = summary["wall_time_s"]
+        results.write_json_atomic(staging / "summary.json", summary)
+        results.commit(staging, folder)
+    summary = comm.bcast(summary if root else None, root=0)
     return RunRecord(summary["status"], summary["reason"], folder, summary)
 
 
-def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any]:
+def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any] | None:
     from footsim import geometry
     from footsim.footwear import apply_heel
     from footsim.mechanics import SolverOptions
@@ -133,14 +145,18 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     anatomy = apply_heel(scenario.anatomy, scenario.footwear)
-    built = geometry.build_mesh(
-        anatomy,
-        scenario.footwear,
-        preset=scenario.mesh.preset,
-        size_mm=scenario.mesh.size_mm,
-        outdir=mesh_dir(),
+    mesh_folder = _build_on_rank0(
+        lambda: (
+            geometry.build_mesh(
+                anatomy,
+                scenario.footwear,
+                preset=scenario.mesh.preset,
+                size_mm=scenario.mesh.size_mm,
+                outdir=mesh_dir(),
+            ).folder
+        )
     )
-    mesh, cell_tags, facet_tags = geometry.load_dolfinx(built.folder)
+    mesh, cell_tags, facet_tags = geometry.load_dolfinx(mesh_folder)
     timings["mesh"] = time.perf_counter() - t0
 
     case = load_case(scenario)
@@ -156,12 +172,15 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         keep_steps=scenario.output.steps,
     )
     timings.update(solution.record.timings)
+    solution_summary = solution.summary()  # collective under MPI
 
     t0 = time.perf_counter()
     head_centres = np.asarray(anatomy.head_centres(), dtype=float)
     pad = scenario.footwear.pad
     covers = None if pad is None else functools.partial(pad.covers, anatomy)
     fields = export(solution, cell_tags, head_centres, out, scenario, pad_covers=covers)
+    if fields is None:  # another MPI rank than 0: rank 0 writes the summary
+        return None
     rows = fields.pop("regions")
     plates = fields.pop("plates")
     timings["export"] = time.perf_counter() - t0
@@ -173,8 +192,8 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
             "heel_rise_deg": case.heel_rise_deg,
             "description": case.description,
         },
-        "mesh": {"folder": str(built.folder), "preset": scenario.mesh.preset},
-        "solution": solution.summary(),
+        "mesh": {"folder": str(mesh_folder), "preset": scenario.mesh.preset},
+        "solution": solution_summary,
         "regions": rows,
         "plates": plates,
         "head_centres_mm": head_centres.tolist(),
@@ -196,6 +215,26 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         )
         timings["picture"] = time.perf_counter() - t0
     return summary
+
+
+def _build_on_rank0(build: Callable[[], Path]) -> Path:
+    """The mesh folder made by ``build()`` on MPI rank 0 (gmsh meshes on one process; dolfinx
+    distributes the mesh it reads), shared with every rank; a failure is raised on all."""
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    if comm.size == 1:
+        return build()
+    result: tuple[Path | None, str | None] = (None, None)
+    if comm.rank == 0:
+        try:
+            result = (build(), None)
+        except Exception as exc:  # noqa: BLE001 - re-raised on every rank below
+            result = (None, f"{type(exc).__name__}: {exc}")
+    folder, error = comm.bcast(result, root=0)
+    if error is not None:
+        raise RuntimeError(f"mesh build failed on rank 0: {error}")
+    return folder
 
 
 def footwear_materials(footwear) -> dict[int, str]:
@@ -283,48 +322,24 @@ def export(
     plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
     regional forces add up to the contact reaction.
     """
-    import dolfinx.plot
     import pyvista as pv
-    from dolfinx import fem
 
     from footsim import tags
 
-    u = solution.displacement
-    mesh = u.function_space.mesh
-    if mesh.comm.size > 1:
-        raise NotImplementedError("result export runs in serial; use write_solution under MPI")
-    P1 = solution.contact_pressure.function_space
-    topology, cell_types, x = dolfinx.plot.vtk_mesh(P1)
-    grid = pv.UnstructuredGrid(topology, cell_types, x)
-    V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
-    if not np.allclose(V1.tabulate_dof_coordinates(), x):
-        raise RuntimeError("P1 vector and scalar dof layouts differ")
-    u1 = fem.Function(V1)
-    u1.interpolate(u)
-    disp = u1.x.array.reshape(-1, 3)[: len(x)]
-    n_cells = mesh.topology.index_map(3).size_local
-    tag = np.zeros(n_cells, dtype=np.int32)
-    tag[cell_tags.indices] = cell_tags.values
-    dg0 = solution.von_mises.function_space.dofmap.list[:n_cells, 0]
-    vm_kPa = 1000.0 * solution.von_mises.x.array[dg0]
-    tau_kPa = 1000.0 * solution.max_shear.x.array[dg0]
+    g = gather_fields(solution, cell_tags)
+    if g is None:  # not rank 0 under MPI: rank 0 writes the folder
+        return None
+    x, disp, tag = g["x"], g["displacement_mm"], g["tag"]
+    vm_kPa, tau_kPa, strain_pct = g["von_mises_kPa"], g["max_shear_kPa"], g["strain_pct"]
+    grid = pv.UnstructuredGrid(g["topology"], g["cell_types"], x)
     grid.point_data["displacement_mm"] = disp
     grid.cell_data["tag"] = tag
     grid.cell_data["von_mises_kPa"] = vm_kPa
     grid.cell_data["max_shear_kPa"] = tau_kPa
-    from footsim.mechanics import max_principal_green_strain
-
-    strain = max_principal_green_strain(u)
-    strain_pct = 100.0 * strain.x.array[strain.function_space.dofmap.list[:n_cells, 0]]
     grid.cell_data["max_principal_strain_pct"] = strain_pct
+    pressure_kPa, node_area, on_surface = g["pressure_kPa"], g["node_area_mm2"], g["on_surface"]
 
     # plantar skin: boundary faces whose nodes are all contact-surface nodes
-    pressure_kPa = 1000.0 * solution.contact_pressure.x.array[: len(x)]
-    node_area = np.zeros(len(x))
-    contact_dofs = np.asarray(_contact_dofs(solution, x))
-    node_area[contact_dofs] = solution.contact_node_area
-    on_surface = np.zeros(len(x), dtype=bool)
-    on_surface[contact_dofs] = True
     surface = grid.extract_surface(algorithm="dataset_surface")
     original = surface.point_data["vtkOriginalPointIds"]
     faces = surface.faces.reshape(-1, 4)[:, 1:]
@@ -348,7 +363,7 @@ def export(
         (out / "steps").mkdir(exist_ok=True)
         for k, step in enumerate(solution.steps):
             frame = plantar.copy()
-            frame.point_data["pressure_kPa"] = 1000.0 * step.pressure[: len(x)][plantar_ids]
+            frame.point_data["pressure_kPa"] = g["steps_pressure_kPa"][k][plantar_ids]
             frame.field_data["force_N"] = [step.force_N]
             frame.field_data["travel_mm"] = [step.travel_mm]
             frame.field_data["phase"] = [step.phase]
@@ -404,6 +419,103 @@ def export(
     plantar.cast_to_unstructured_grid().save(out / "plantar.vtu")
     _write_regions_csv(rows, out / "regions.csv")
     return {"plantar": plantar, "volume": grid, "regions": rows, "plates": plates}
+
+
+def gather_fields(solution, cell_tags) -> dict[str, Any] | None:
+    """The fields :func:`export` writes, over the whole mesh, on rank 0 (None on the others).
+
+    Keys: ``x`` (reference coordinates of the P1 nodes, mm), ``displacement_mm``,
+    ``pressure_kPa`` (Cauchy contact pressure), ``node_area_mm2`` (deformed tributary area of
+    the contact nodes, 0 elsewhere), ``on_surface`` (contact-surface nodes), the VTK
+    ``topology`` and ``cell_types`` of the linear tetrahedra, per cell ``tag``,
+    ``von_mises_kPa``, ``max_shear_kPa`` and ``strain_pct`` (largest principal Green-Lagrange
+    strain, %), and ``steps_pressure_kPa`` (one nodal array per kept load step).
+
+    Serially these are the process's own arrays. Under MPI every process sends its owned
+    nodes, by global index, and its owned cells, so the fields do not depend on the partition
+    (only the order of the cells does)."""
+    import dolfinx.plot
+    from dolfinx import fem
+
+    from footsim.mechanics import max_principal_green_strain
+
+    u = solution.displacement
+    mesh = u.function_space.mesh
+    comm = mesh.comm
+    P1 = solution.contact_pressure.function_space
+    topology, cell_types, x = dolfinx.plot.vtk_mesh(P1)  # owned cells, all local nodes
+    V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
+    if not np.allclose(V1.tabulate_dof_coordinates(), x):
+        raise RuntimeError("P1 vector and scalar dof layouts differ")
+    u1 = fem.Function(V1)
+    u1.interpolate(u)
+    u1.x.scatter_forward()
+    n_cells = mesh.topology.index_map(3).size_local
+    tag = np.zeros(n_cells, dtype=np.int32)
+    owned = cell_tags.indices < n_cells
+    tag[cell_tags.indices[owned]] = cell_tags.values[owned]
+    strain = max_principal_green_strain(u)
+
+    def per_cell(f) -> np.ndarray:  # a DG0 Function on the owned cells
+        return f.x.array[f.function_space.dofmap.list[:n_cells, 0]]
+
+    contact = np.asarray(_contact_dofs(solution, x))
+    node_area = np.zeros(len(x))
+    node_area[contact] = solution.contact_node_area
+    on_surface = np.zeros(len(x), dtype=bool)
+    on_surface[contact] = True
+    nodal = {
+        "x": x,
+        "displacement_mm": u1.x.array.reshape(-1, 3)[: len(x)],
+        "pressure_kPa": 1000.0 * solution.contact_pressure.x.array[: len(x)],
+        "node_area_mm2": node_area,
+        "on_surface": on_surface,
+    }
+    steps = [1000.0 * step.pressure[: len(x)] for step in solution.steps]
+    cells = {
+        "tag": tag,
+        "von_mises_kPa": 1000.0 * per_cell(solution.von_mises),
+        "max_shear_kPa": 1000.0 * per_cell(solution.max_shear),
+        "strain_pct": 100.0 * per_cell(strain),
+    }
+    if comm.size == 1:
+        return dict(nodal, **cells, topology=topology, cell_types=cell_types,
+                    steps_pressure_kPa=steps)  # fmt: skip
+
+    imap = P1.dofmap.index_map
+    n_own = imap.size_local
+    to_global = imap.local_to_global(np.arange(len(x), dtype=np.int32))
+    conn = topology.reshape(n_cells, -1)
+    conn = np.hstack([conn[:, :1], to_global[conn[:, 1:]]])  # VTK cells in global node indices
+    mine = (
+        to_global[:n_own],
+        {k: v[:n_own] for k, v in nodal.items()},
+        [p[:n_own] for p in steps],
+        conn,
+        cell_types,
+        cells,
+    )
+    parts = comm.gather(mine, root=0)
+    if comm.rank != 0:
+        return None
+    n_global = imap.size_global
+    out: dict[str, Any] = {}
+    for key, first in parts[0][1].items():
+        full = np.zeros((n_global, *first.shape[1:]), dtype=first.dtype)
+        for ids, values, *_ in parts:
+            full[ids] = values[key]
+        out[key] = full
+    out["steps_pressure_kPa"] = []
+    for k in range(len(steps)):
+        full = np.zeros(n_global)
+        for ids, _, step_values, *_ in parts:
+            full[ids] = step_values[k]
+        out["steps_pressure_kPa"].append(full)
+    out["topology"] = np.concatenate([p[3] for p in parts]).ravel()
+    out["cell_types"] = np.concatenate([p[4] for p in parts])
+    for key in cells:
+        out[key] = np.concatenate([p[5][key] for p in parts])
+    return out
 
 
 def _contact_dofs(solution, x: np.ndarray) -> np.ndarray:

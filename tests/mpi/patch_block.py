@@ -1,6 +1,7 @@
 """Run by tests/test_mpi.py (serially and under ``mpirun -n 2``): the force-controlled patch
 block of tests/test_contact.py, with a curved obstacle so that the augmented-Lagrangian
-updates have work to do; prints one JSON line of global results on rank 0."""
+updates have work to do; prints one JSON line of global results on rank 0, with the fields
+that a result folder holds as gathered by ``footsim.pipeline.gather_fields``."""
 
 import json
 import sys
@@ -13,6 +14,7 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from footsim.contact import HeightField  # noqa: E402
 from footsim.mechanics import SolverOptions  # noqa: E402
+from footsim.pipeline import gather_fields  # noqa: E402
 from footsim.solver import solve_contact  # noqa: E402
 from test_contact import X_SYM, Y_SYM, box_mesh  # noqa: E402
 
@@ -23,6 +25,7 @@ sol = solve_contact(
     rollers=[(X_SYM, 0), (Y_SYM, 1)], ground=HeightField(lambda x, y: -0.05 * (x**2 + y**2)),
     options=SolverOptions(penetration_tol_mm=1e-3, pressure_rtol=1e-4, max_uzawa=20),
 )  # fmt: skip
+fields = gather_fields(sol, ct)  # collective; None on ranks other than 0
 p = sol.contact_node_pressure
 out = {
     "size": comm.size,
@@ -35,4 +38,12 @@ out = {
     "uzawa_iterations": sol.record.uzawa_iterations,
 }
 if comm.rank == 0:
+    cells = fields["topology"].reshape(-1, 5)[:, 1:]
+    out["fields"] = {
+        "nodal": {k: fields[k].tolist() for k in ("x", "displacement_mm", "pressure_kPa",
+                  "node_area_mm2", "on_surface")},
+        "cell_centres": fields["x"][cells].mean(axis=1).tolist(),
+        "cells": {k: fields[k].tolist() for k in ("tag", "von_mises_kPa", "max_shear_kPa",
+                  "strain_pct")},
+    }  # fmt: skip
     print("RESULT " + json.dumps(out), flush=True)
