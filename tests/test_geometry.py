@@ -254,6 +254,23 @@ def test_bad_toe_spring_is_rejected_before_meshing(insole, pad, needle, tmp_path
             {"skin_thickness_mm": 1.7, "tissue_thickness_mm": (9.5, 5.0, 11.5, 10.5, 8.5)},
             "tissue_thickness_mm[1] = 5 mm .* >= 5.7 mm .* skin_thickness_mm = 1.7",
         ),
+        (
+            {"phalanges": True, "phalanx_radius_mm": (5.5, 7.8, 3.8, 3.6, 3.6)},
+            "phalanx_radius_mm[1] = 7.8 mm .* <= 7.5 mm",
+        ),
+        (
+            {
+                "phalanges": True,
+                "toe_angle_deg": -10.0,
+                "tissue_thickness_mm": (6.0, 12.0, 11.5, 10.5, 8.5),
+            },
+            "toe_angle_deg = -10 deg puts proximal phalanx 1 .* >= 2 mm",
+        ),
+        ({"phalanges": True, "toe_angle_deg": 50.0}, "toe_angle_deg"),
+        (
+            {"phalanges": True, "phalanx_length_mm": (28.0, 22.0, 20.0, 18.0, 5.0)},
+            "phalanx_length_mm",
+        ),
     ],
 )
 def test_bad_anatomy_is_rejected_before_meshing(kwargs, needle):
@@ -338,3 +355,46 @@ def test_skin_layer_has_its_thickness_and_is_off_by_default(tmp_path):
     from footsim.materials import default_assignment
 
     assert default_assignment()[tags.Volume.SKIN] == "skin"
+
+
+def test_phalanges_sit_on_their_heads_and_are_off_by_default(tmp_path):
+    """``phalanges``: five PHALANX volumes, each of the volume its parameters give (CAD, 2 %),
+    hollowed at the base by a sphere ``MTP_GAP_MM`` larger than its head (nodes of the base at
+    that distance from the head centre, none closer), with the toes prolonging the envelope;
+    off by default, and then absent from the dump (the cached hashes stay)."""
+    from footsim.anatomy import MTP_GAP_MM
+
+    dump = Anatomy().model_dump()
+    assert not {"phalanges", "phalanx_length_mm", "phalanx_radius_mm", "toe_angle_deg"} & set(dump)
+    a = Anatomy(phalanges=True)
+    assert a.envelope_box_mm()[1] == pytest.approx(
+        a.phalanx_tips()[:, 0].max() + a.distal_extension_mm
+    )
+    built = geometry.build_mesh(a, preset="coarse", outdir=tmp_path)
+    meta = json.loads((built.folder / "quality.json").read_text())
+    m = _read(built.folder)
+    cells, phys = _cells_by_tag(m)
+    assert {int(v) for v in tags.PHALANGES} <= set(np.unique(phys))
+    for ray in range(1, 6):
+        assert meta["cad_volume_mm3"][f"PHALANX{ray}"] == pytest.approx(
+            a.phalanx_volume_mm3(ray), rel=0.02
+        ), ray
+        nodes = m.points[np.unique(cells[phys == int(tags.Volume[f"PHALANX{ray}"])])]
+        dist = np.linalg.norm(nodes - a.head_centres()[ray - 1], axis=1)
+        R = a.head_radius_mm[ray - 1] + MTP_GAP_MM
+        assert dist.min() >= R - 1e-6 and np.sum(dist < R + 1e-6) >= 3, ray
+    assert built.quality["SOFT_TISSUE"]["min_sicn"] >= geometry.QUALITY_FLOOR["min_sicn"]
+
+
+def test_toe_angle_turns_the_phalanges_and_heels_extend_the_mtp_joints():
+    from footsim.footwear import apply_heel
+
+    flat = Anatomy(phalanges=True)
+    up = Anatomy(phalanges=True, toe_angle_deg=20.0)
+    base, tip = up.phalanx_segments()
+    d = tip - base
+    np.testing.assert_allclose(np.degrees(np.arctan2(d[:, 2], d[:, 0])), 20.0)
+    np.testing.assert_allclose(up.mtp_dorsiflexion_deg(), flat.mtp_dorsiflexion_deg() + 20.0)
+    np.testing.assert_allclose(flat.mtp_dorsiflexion_deg(), flat.declination_deg)
+    heeled = apply_heel(flat, Footwear(heel_height_mm=50.0))
+    np.testing.assert_allclose(heeled.mtp_dorsiflexion_deg(), flat.mtp_dorsiflexion_deg() + 10.0)

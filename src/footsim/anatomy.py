@@ -45,6 +45,13 @@ Angle = Annotated[float, Field(ge=0.0, le=45.0)]
 HeadRadius = Annotated[float, Field(ge=4.0, le=14.0)]
 ShaftRadius = Annotated[float, Field(ge=2.0, le=9.0)]
 Thickness = Annotated[float, Field(ge=2.0, le=30.0)]
+PhLength = Annotated[float, Field(ge=10.0, le=40.0)]
+PhRadius = Annotated[float, Field(ge=2.0, le=8.0)]
+
+MTP_GAP_MM = 2.0
+"""Joint space between a metatarsal head and the concave base of its proximal phalanx (mm):
+two layers of articular cartilage of ~1 mm; meshed as soft tissue (the joint is a soft,
+bonded capsule, not a sliding contact)."""
 
 
 class AnatomyError(ValueError):
@@ -62,13 +69,19 @@ class Anatomy(Frozen):
     Per-ray tuples are ordered MT1 (medial) ... MT5 (lateral).
     """
 
-    _added_defaults: ClassVar[dict[str, Any]] = {"skin_thickness_mm": 0.0}
+    _added_defaults: ClassVar[dict[str, Any]] = {
+        "skin_thickness_mm": 0.0,
+        "phalanges": False,
+        "phalanx_length_mm": (28.0, 22.0, 20.0, 18.0, 17.0),
+        "phalanx_radius_mm": (5.5, 4.0, 3.8, 3.6, 3.6),
+        "toe_angle_deg": 0.0,
+    }
 
     lengths_mm: tuple[Length, Length, Length, Length, Length] = Field(
         (63.0, 72.0, 69.0, 67.0, 64.0),
         description="metatarsal length, base to distal tip of the head (mm). Typical adult "
         "MT1 60-65, MT2 70-75, MT3 68-70, MT4 66-68, MT5 63-66 mm (anatomy texts; MT1 "
-        "56.4 +/- 4.4 mm in Patil et al. 2017, J Clin Diagn Res 11:AC01, men)",
+        "56.4 +/- 4.4 mm in Patil et al. 2017, J Clin Diagn Res 11(9):AC05, men)",
     )
     mt2_extra_length_mm: float = Field(
         0.0,
@@ -171,6 +184,36 @@ class Anatomy(Frozen):
         "skin 1.71 +/- 0.31 mm (epidermis 0.55, dermis 1.16; heel 2.19, medial arch 1.41 mm; "
         "Kim et al. 2025, Clin Anat, doi:10.1002/ca.70030, ultrasound and histology, 35 feet)",
     )
+    phalanges: bool = Field(
+        False,
+        description="model the five proximal phalanges in toes that prolong the envelope "
+        "(the middle and distal phalanges are soft tissue). Off by default: the validated "
+        "figures are those of the toe-less forefoot, whose 18 mm of tissue distal to the "
+        "heads stands for the sulcus and toe pulp; turn on to study the toes' share of the "
+        "load at push-off (the toes are passive: no flexor force is applied)",
+    )
+    phalanx_length_mm: tuple[PhLength, PhLength, PhLength, PhLength, PhLength] = Field(
+        (28.0, 22.0, 20.0, 18.0, 17.0),
+        description="proximal phalanx length along its axis, from the deepest point of the "
+        "concave base to the tip (mm). Hallux 28.0 +/- 2.4 mm in men (Patil et al. 2017, J "
+        "Clin Diagn Res 11(9):AC05, radiographs, 60 adults); the lesser ones shorter, "
+        "decreasing laterally (typical adult values)",
+    )
+    phalanx_radius_mm: tuple[PhRadius, PhRadius, PhRadius, PhRadius, PhRadius] = Field(
+        (5.5, 4.0, 3.8, 3.6, 3.6),
+        description="proximal phalanx radius (mm; a cylinder with a rounded tip): hallux "
+        "~11 mm wide; lesser phalangeal heads 9.7, 9.0, 8.5, 8.7 mm wide for toes 2-5 (Kaur "
+        "et al., J Am Podiatr Med Assoc, radiographs of 150 feet), shafts narrower",
+    )
+    toe_angle_deg: float = Field(
+        0.0,
+        ge=-10.0,
+        le=45.0,
+        description="inclination of the proximal phalanges above the ground (deg, tips up): 0 "
+        "= parallel to the ground, the toes lying flat as in barefoot standing, so each MTP "
+        "joint is extended by its metatarsal's declination (MTP1 20 deg); a heeled shoe "
+        "raises the declination and with it the MTP extension (mtp_dorsiflexion_deg)",
+    )
     sesamoid_radius_mm: float = Field(
         4.5, ge=2.0, le=7.0, description="sesamoid radius (mm); ~10 x 8 mm sesamoids"
     )
@@ -264,15 +307,67 @@ class Anatomy(Frozen):
                 need.append(
                     p[2] + self.shaft_radius_mm[k] / math.cos(math.asin(ax[k, 2])) + slope * p[0]
                 )
+        if self.phalanges:
+            for k, (p0, p1) in enumerate(zip(*self.phalanx_segments(), strict=True)):
+                for t in np.linspace(0.0, 1.0, 20):
+                    p = p0 + t * (p1 - p0)
+                    # the highest point of a circle or sphere of radius r_p about p
+                    # measured by z + slope x is at most r_p sqrt(1 + slope^2) above p
+                    need.append(
+                        p[2] + slope * p[0] + self.phalanx_radius_mm[k] * math.hypot(1.0, slope)
+                    )
         return float(max(need) + self.dorsal_cover_mm), slope
 
     def envelope_box_mm(self) -> tuple[float, float, float, float]:
-        """(x_min, x_max, y_min, y_max) of the soft-tissue envelope (mm)."""
+        """(x_min, x_max, y_min, y_max) of the soft-tissue envelope (mm): it ends
+        ``distal_extension_mm`` beyond the most distal bone (a head, or a phalanx tip)."""
         c, r = self.head_centres(), self.head_radii()
         y_min = float(min(c[:, 1] - r) - self.medial_cover_mm)
         y_max = float(max(c[:, 1] + r) + self.lateral_cover_mm)
-        x_max = float(max(c[:, 0] + r) + self.distal_extension_mm)
+        distal = float(max(c[:, 0] + r))
+        if self.phalanges:
+            distal = max(distal, float(self.phalanx_tips()[:, 0].max()))
+        x_max = distal + self.distal_extension_mm
         return self.cut_x_mm, x_max, y_min, y_max
+
+    def toe_axis(self) -> np.ndarray:
+        """Unit vector along the proximal phalanges, from the MTP joint distally (tips up by
+        ``toe_angle_deg``)."""
+        t = math.radians(self.toe_angle_deg)
+        return np.array([math.cos(t), 0.0, math.sin(t)])
+
+    def mtp_dorsiflexion_deg(self) -> np.ndarray:
+        """(5,) MTP joint extension (deg): the angle between each metatarsal's axis, carried
+        on distally, and its proximal phalanx (declination + toe angle)."""
+        return np.degrees(self.declinations_rad()) + self.toe_angle_deg
+
+    def phalanx_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """((5, 3), (5, 3)): for each proximal phalanx the centre of the concave base's
+        sphere (the head centre: the MTP joint rotates about it) and the centre of the
+        rounded tip (mm). The cylinder of ``phalanx_radius_mm`` runs between the concave base
+        (a sphere of radius head + :data:`MTP_GAP_MM` about the head centre) and the tip."""
+        c, r = self.head_centres(), self.head_radii()
+        rp = np.asarray(self.phalanx_radius_mm)
+        s_end = r + MTP_GAP_MM + np.asarray(self.phalanx_length_mm) - rp
+        return c, c + s_end[:, None] * self.toe_axis()[None, :]
+
+    def phalanx_tips(self) -> np.ndarray:
+        """(5, 3) most distal point of each proximal phalanx (mm)."""
+        _, tip_centres = self.phalanx_segments()
+        return tip_centres + np.asarray(self.phalanx_radius_mm)[:, None] * self.toe_axis()
+
+    def phalanx_volume_mm3(self, ray: int) -> float:
+        """Analytic volume (mm^3) of proximal phalanx ``ray``: cylinder of radius r_p from the
+        head centre to the tip centre (axial distance s_end), plus the hemispherical tip, minus
+        its part inside the ball of radius R = head + gap (the concave base):
+        pi r_p^2 s_end - 2 pi / 3 (R^3 - (R^2 - r_p^2)^(3/2)) + 2 pi r_p^3 / 3."""
+        k = ray - 1
+        base, tip = self.phalanx_segments()
+        s_end = float(np.linalg.norm(tip[k] - base[k]))
+        rp = self.phalanx_radius_mm[k]
+        R = self.head_radius_mm[k] + MTP_GAP_MM
+        cap = 2.0 * math.pi / 3.0 * (R**3 - (R**2 - rp**2) ** 1.5)
+        return math.pi * rp**2 * s_end - cap + 2.0 * math.pi * rp**3 / 3.0
 
     def plate_boxes(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Plantar plate boxes under MTP 2-5: ray -> (corner, extent) in mm (before the head
@@ -387,6 +482,8 @@ class Anatomy(Frozen):
                         f"rounding where {name} = {value:g} mm (allowed: skin_thickness_mm "
                         f"<= {value - 1.0:g} mm)"
                     )
+        if self.phalanges:
+            self._check_phalanges()
         for name, rounding, cover in (
             ("medial_rounding_mm", self.medial_rounding_mm, self.medial_cover_mm),
             ("lateral_rounding_mm", self.lateral_rounding_mm, self.lateral_cover_mm),
@@ -401,6 +498,42 @@ class Anatomy(Frozen):
                 f"distal_rounding_mm = {self.distal_rounding_mm:g} mm would cut into the heads "
                 f"(allowed: <= distal_extension_mm = {self.distal_extension_mm:g} mm)"
             )
+
+    def _check_phalanges(self) -> None:
+        """The proximal phalanges sit on their heads, clear each other, and keep at least 2 mm
+        of plantar tissue (plus the skin layer) between them and the unloaded sole."""
+        r, rp = self.head_radii(), np.asarray(self.phalanx_radius_mm)
+        for k in range(5):
+            if rp[k] > r[k] - 0.5:
+                raise AnatomyError(
+                    f"phalanx_radius_mm[{k}] = {rp[k]:g} mm must be at least 0.5 mm smaller "
+                    f"than head_radius_mm[{k}] = {r[k]:g} mm (allowed: <= {r[k] - 0.5:g} mm)"
+                )
+        base, tip = self.phalanx_segments()
+        d = self.toe_axis()
+        start = base + np.sqrt((r + MTP_GAP_MM) ** 2 - rp**2)[:, None] * d  # rim of the base
+        for k in range(4):
+            gap = _segment_distance(start[k], tip[k], start[k + 1], tip[k + 1])
+            if gap < rp[k] + rp[k + 1] + 1.0:
+                raise AnatomyError(
+                    f"proximal phalanges {k + 1} and {k + 2} come within {gap:.2f} mm of each "
+                    f"other's axes (allowed: >= {rp[k] + rp[k + 1] + 1.0:.2f} mm): reduce "
+                    "phalanx_radius_mm"
+                )
+        need = 2.0 + self.skin_thickness_mm
+        cos_t = math.cos(math.radians(self.toe_angle_deg))
+        for k in range(5):
+            for t in np.linspace(0.0, 1.0, 25):
+                p = start[k] + t * (tip[k] - start[k])
+                low = p[2] - rp[k] / cos_t if t < 1.0 else p[2] - rp[k]
+                clearance = low - float(self.plantar_height_mm(p[0], p[1]))
+                if clearance < need:
+                    raise AnatomyError(
+                        f"toe_angle_deg = {self.toe_angle_deg:g} deg puts proximal phalanx "
+                        f"{k + 1} {clearance:.2f} mm above the sole at x = {p[0]:.1f} mm "
+                        f"(allowed: >= {need:g} mm of plantar tissue): raise toe_angle_deg "
+                        "or reduce phalanx_radius_mm"
+                    )
 
     @model_validator(mode="after")
     def _validate(self) -> Anatomy:

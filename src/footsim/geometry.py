@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from footsim import tags
-from footsim.anatomy import Anatomy
+from footsim.anatomy import MTP_GAP_MM, Anatomy
 from footsim.footwear import Footwear
 
 GEOMETRY_VERSION = "3"
@@ -127,6 +127,23 @@ def _bone(occ, centre, axis, r_shaft, r_head, cut_x) -> int:
     return out[0][1]
 
 
+def _phalanx(occ, a: Anatomy, k: int, base: np.ndarray, tip: np.ndarray) -> int:
+    """Proximal phalanx ``k`` (0-based; OCC volume tag): a cylinder with a hemispherical tip
+    whose base is hollowed by the sphere of radius head + :data:`~footsim.anatomy.MTP_GAP_MM`
+    about the head centre ``base`` (a concave base, the joint space even all over)."""
+    rp = a.phalanx_radius_mm[k]
+    R = a.head_radius_mm[k] + MTP_GAP_MM
+    d = a.toe_axis()
+    s0 = math.sqrt(R**2 - rp**2) - 1.0  # start inside the hollowing sphere at every radius
+    start = base + s0 * d
+    cyl = occ.addCylinder(*start, *(tip - start), rp)
+    end = occ.addSphere(*tip, rp)
+    body, _ = occ.fuse([(3, cyl)], [(3, end)])
+    hollow = occ.addSphere(*base, R)
+    out, _ = occ.cut(body, [(3, hollow)])
+    return out[0][1]
+
+
 def _envelope(occ, a: Anatomy, inset: float = 0.0) -> int:
     """Soft-tissue envelope (OCC volume tag); with ``inset`` > 0 (mm) the same body moved
     inwards by ``inset`` on every face but the cut plane (the inside of the skin layer):
@@ -163,9 +180,11 @@ def _envelope(occ, a: Anatomy, inset: float = 0.0) -> int:
         xmin, ymin, zmin, xmax, ymax, zmax = occ.getBoundingBox(1, e)
         if xmax <= x0 + eps:
             continue  # on the cut plane
-        vertical = zmax - zmin > 15.0 and xmax - xmin < 1e-3 and ymax - ymin < 1e-3
-        if zmax > 20.0 and not vertical:
+        lo, hi = gmsh.model.getParametrizationBounds(1, e)
+        mx, _, mz = gmsh.model.getValue(1, e, [0.5 * (lo[0] + hi[0])])
+        if abs(mz - (z_dorsal0 - slope * mx)) < 1e-3:
             continue  # dorsal edges
+        vertical = xmax - xmin < 1e-3 and ymax - ymin < 1e-3
         if vertical:
             if abs(xmin - x1) < 1e-3:
                 edges.append(e)
@@ -200,6 +219,9 @@ def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
         tag = _bone(occ, c[k], ax[k], a.shaft_radius_mm[k], a.head_radius_mm[k], a.cut_x_mm)
         bones.append((3, tag))
         parts[f"MT{k + 1}"] = [(3, tag)]
+    if a.phalanges:
+        for k, (base, tip) in enumerate(zip(*a.phalanx_segments(), strict=True)):
+            parts[f"PHALANX{k + 1}"] = [(3, _phalanx(occ, a, k, base, tip))]
     if a.sesamoids:
         for name, centre in zip(
             ("SESAMOID_MEDIAL", "SESAMOID_LATERAL"), a.sesamoid_centres(), strict=True

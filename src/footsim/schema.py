@@ -23,6 +23,13 @@ class Frozen(BaseModel):
     def _omit_added_defaults(self, handler):
         data = handler(self)
         for name, default in self._added_defaults.items():
-            if name in data and data[name] == default:
+            if name in data and _same(data[name], default):
                 data.pop(name)
         return data
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Equal, with tuples and lists (a JSON dump) compared item by item."""
+    if isinstance(value, list | tuple) and isinstance(default, list | tuple):
+        return list(value) == list(default)
+    return value == default
