@@ -22,6 +22,14 @@ distal plantar edges, and an inclined dorsal face. The plantar tissue thickness 
 parameter; each head's height follows from it. The model ends proximally at the cut plane
 ``x = cut_x_mm`` where the loads are applied through the bones.
 
+Optional parts, each a switch: the two sesamoids under MTH1 (on), the plantar plates of MTP 2-5
+(on), a separate skin layer (off), and the five proximal phalanges (off). A proximal phalanx
+is a cylinder with a rounded tip whose base is hollowed by a sphere :data:`MTP_GAP_MM` larger
+than its head, about the head centre (the MTP joint rotates about it), inclined
+``toe_angle_deg`` above the ground; with phalanges the envelope is prolonged to
+``distal_extension_mm`` past the longest phalanx, one paddle of soft tissue (no web spaces),
+in which the middle and distal phalanges are soft tissue.
+
 Every check that can be made before gmsh runs is made in :meth:`Anatomy.check`: it raises
 :class:`AnatomyError` naming the parameter, its value and the allowed range.
 """
@@ -29,7 +37,7 @@ Every check that can be made before gmsh runs is made in :meth:`Anatomy.check`: 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -69,13 +77,13 @@ class Anatomy(Frozen):
     Per-ray tuples are ordered MT1 (medial) ... MT5 (lateral).
     """
 
-    _added_defaults: ClassVar[dict[str, Any]] = {
-        "skin_thickness_mm": 0.0,
-        "phalanges": False,
-        "phalanx_length_mm": (28.0, 22.0, 20.0, 18.0, 17.0),
-        "phalanx_radius_mm": (5.5, 4.0, 3.8, 3.6, 3.6),
-        "toe_angle_deg": 0.0,
-    }
+    _added_fields: ClassVar[tuple[str, ...]] = (
+        "skin_thickness_mm",
+        "phalanges",
+        "phalanx_length_mm",
+        "phalanx_radius_mm",
+        "toe_angle_deg",
+    )
 
     lengths_mm: tuple[Length, Length, Length, Length, Length] = Field(
         (63.0, 72.0, 69.0, 67.0, 64.0),
@@ -139,8 +147,8 @@ class Anatomy(Frozen):
         18.0,
         ge=5.0,
         le=45.0,
-        description="soft tissue distal to the most distal head (mm): the sulcus and toe "
-        "pulp when the phalanges are not modelled",
+        description="soft tissue distal to the most distal bone (mm): past the heads it is "
+        "the sulcus and toe pulp; with phalanges, past their tips, the rest of the toes",
     )
     medial_rounding_mm: float = Field(
         10.0, ge=1.0, le=25.0, description="radius of the medial plantar edge (mm)"

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -79,10 +79,7 @@ class Insole(_Frozen):
         description="x where the toe spring's bend starts, distal to the MTH2 centre (mm)",
     )
 
-    _added_defaults: ClassVar[dict[str, Any]] = {
-        "toe_spring_deg": 0.0,
-        "toe_break_distal_to_mth2_mm": 0.0,
-    }
+    _added_fields: ClassVar[tuple[str, ...]] = ("toe_spring_deg", "toe_break_distal_to_mth2_mm")
 
     def toe_break_x_mm(self, anatomy: Anatomy) -> float:
         """x (mm) where the bend of the toe spring starts."""
@@ -154,7 +151,7 @@ class MetatarsalPad(_Frozen):
         le=80.0,
         description="absolute apex y (mm); default between MTH2 and MTH3",
     )
-    _added_defaults: ClassVar[dict[str, Any]] = {"shape": "dome"}
+    _added_fields: ClassVar[tuple[str, ...]] = ("shape",)
 
     material: str = Field("pad", description="pad material (a name in footsim.materials.MATERIALS)")
     shape: Literal["dome", "teardrop"] = Field(

@@ -138,7 +138,7 @@ class Scenario(Frozen):
     output: OutputSpec = Field(default_factory=OutputSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
 
-    _added_defaults: ClassVar[dict[str, Any]] = {"solver": SolverSpec().model_dump()}
+    _added_fields: ClassVar[tuple[str, ...]] = ("solver",)
 
     @field_validator("materials")
     @classmethod
