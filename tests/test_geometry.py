@@ -398,3 +398,24 @@ def test_toe_angle_turns_the_phalanges_and_heels_extend_the_mtp_joints():
     np.testing.assert_allclose(flat.mtp_dorsiflexion_deg(), flat.declination_deg)
     heeled = apply_heel(flat, Footwear(heel_height_mm=50.0))
     np.testing.assert_allclose(heeled.mtp_dorsiflexion_deg(), flat.mtp_dorsiflexion_deg() + 10.0)
+
+
+def test_toe_tissue_is_told_apart_from_the_fat_pad():
+    """``near_phalanges``: the joint space and the tissue hugging a proximal phalanx are toe
+    and capsule (left out of the fat pad's peak stresses); the tissue under a head is not."""
+    from footsim.anatomy import MTP_GAP_MM
+
+    a = Anatomy(phalanges=True)
+    c, r, d = a.head_centres()[1], a.head_radii()[1], a.toe_axis()
+    rp = a.phalanx_radius_mm[1]
+    points = np.array(
+        [
+            c + (r + 0.5 * MTP_GAP_MM) * d,  # in the joint space, on the axis
+            c + (r + 6.0) * d + np.array([0.0, 0.0, -(rp + 0.5 * MTP_GAP_MM)]),  # under the shaft
+            c - np.array([0.0, 0.0, r + 2.0]),  # fat pad under the head
+            c + np.array([-4.0, 0.0, -(r + 1.0)]),  # fat pad, proximal
+            c + (r + 6.0) * d + np.array([0.0, 0.0, -(rp + 3.0)]),  # toe sole, below the gap
+        ]
+    )
+    np.testing.assert_array_equal(a.near_phalanges(points), [True, True, False, False, False])
+    assert not Anatomy().near_phalanges(points).any()

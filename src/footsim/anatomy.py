@@ -364,6 +364,28 @@ class Anatomy(Frozen):
         _, tip_centres = self.phalanx_segments()
         return tip_centres + np.asarray(self.phalanx_radius_mm)[:, None] * self.toe_axis()
 
+    def near_phalanges(self, points: np.ndarray) -> np.ndarray:
+        """(n,) True for points (n, 3; mm) in an MTP joint space (closer to a head centre than
+        head radius + :data:`MTP_GAP_MM`, on the phalanx's side) or within
+        :data:`MTP_GAP_MM` of a proximal phalanx (of its axis, from the head centre to the tip,
+        by ``phalanx_radius_mm`` + gap): joint capsule and toe, not plantar fat pad. All
+        False without phalanges."""
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        out = np.zeros(len(points), dtype=bool)
+        if not self.phalanges:
+            return out
+        d = self.toe_axis()
+        radii = np.asarray(self.phalanx_radius_mm) + MTP_GAP_MM
+        for c, r, tip, rp in zip(
+            self.head_centres(), self.head_radii(), self.phalanx_segments()[1], radii, strict=True
+        ):
+            rel = points - c
+            along = rel @ d
+            out |= (np.linalg.norm(rel, axis=1) < r + MTP_GAP_MM) & (along > 0.0)
+            t = np.clip(along, 0.0, float(np.linalg.norm(tip - c)))
+            out |= np.linalg.norm(rel - t[:, None] * d, axis=1) < rp
+        return out
+
     def phalanx_volume_mm3(self, ray: int) -> float:
         """Analytic volume (mm^3) of proximal phalanx ``ray``: cylinder of radius r_p from the
         head centre to the tip centre (axial distance s_end), plus the hemispherical tip, minus

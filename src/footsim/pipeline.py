@@ -133,15 +133,9 @@ def run(
 def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any] | None:
     from footsim import geometry
     from footsim.footwear import apply_heel
-    from footsim.mechanics import SolverOptions
     from footsim.solver import solve_load_case
 
-    options = options or SolverOptions(
-        force_rtol=0.002,
-        max_newton_iterations=15,
-        penalty_factor=scenario.solver.penalty_factor,
-        max_uzawa=scenario.solver.max_uzawa,
-    )
+    options = options or solver_options(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     anatomy = apply_heel(scenario.anatomy, scenario.footwear)
@@ -178,7 +172,15 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
     head_centres = np.asarray(anatomy.head_centres(), dtype=float)
     pad = scenario.footwear.pad
     covers = None if pad is None else functools.partial(pad.covers, anatomy)
-    fields = export(solution, cell_tags, head_centres, out, scenario, pad_covers=covers)
+    fields = export(
+        solution,
+        cell_tags,
+        head_centres,
+        out,
+        scenario,
+        pad_covers=covers,
+        near_phalanges=anatomy.near_phalanges,
+    )
     if fields is None:  # another MPI rank than 0: rank 0 writes the summary
         return None
     rows = fields.pop("regions")
@@ -215,6 +217,22 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         )
         timings["picture"] = time.perf_counter() - t0
     return summary
+
+
+def solver_options(scenario: Scenario, petsc_options: dict[str, Any] | None = None):
+    """The :class:`~footsim.mechanics.SolverOptions` a run of ``scenario`` uses: the force
+    reached within 0.2 %, at most 15 Newton iterations per step, the scenario's ``[solver]``
+    table, and extra PETSc options (e.g. ``{"mat_mumps_icntl_14": 40}``, MUMPS workspace
+    relaxation in %, for a mesh whose factorisation would not fit with the default 200)."""
+    from footsim.mechanics import SolverOptions
+
+    return SolverOptions(
+        force_rtol=0.002,
+        max_newton_iterations=15,
+        penalty_factor=scenario.solver.penalty_factor,
+        max_uzawa=scenario.solver.max_uzawa,
+        petsc_options=dict(petsc_options or {}),
+    )
 
 
 def _build_on_rank0(build: Callable[[], Path]) -> Path:
@@ -311,12 +329,15 @@ def export(
     out: Path,
     scenario: Scenario,
     pad_covers: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    near_phalanges: Callable[[np.ndarray], np.ndarray] | None = None,
 ):
     """Write ``plantar.vtu`` and ``volume.vtu`` (serial) and compute the regional table.
 
     ``pad_covers(x, y)`` is True over the metatarsal pad's footprint (ground-plane mm, e.g.
     :meth:`~footsim.footwear.MetatarsalPad.covers`): plantar points over it, outside the head
-    regions, form the ``pad`` region.
+    regions, form the ``pad`` region. ``near_phalanges(points)`` is True in the MTP joint
+    spaces and around the proximal phalanges (:meth:`~footsim.anatomy.Anatomy.near_phalanges`):
+    soft tissue there is joint capsule and toe, and the fat pad's peak stresses leave it out.
 
     Pressures are Cauchy contact pressures (force per deformed area) at the P1 nodes of the
     plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
@@ -372,6 +393,8 @@ def export(
     # internal stress in the fat pad under each head: soft-tissue cells below the head centre
     centres = grid.cell_centers().points
     soft = tag == int(tags.Volume.SOFT_TISSUE)
+    if near_phalanges is not None:
+        soft &= ~np.asarray(near_phalanges(centres), dtype=bool)
     cell_region = results.assign_regions(centres, head_centres_mm)
     rows = []
     for k, name in enumerate(REGIONS):
