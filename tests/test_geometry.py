@@ -419,3 +419,12 @@ def test_toe_tissue_is_told_apart_from_the_fat_pad():
     )
     np.testing.assert_array_equal(a.near_phalanges(points), [True, True, False, False, False])
     assert not Anatomy().near_phalanges(points).any()
+
+
+def test_long_envelope_builds(tmp_path):
+    """A long envelope (``distal_extension_mm`` 35, reaching 43 mm past the heads, as toes make
+    it): the OCC build failed ("Could not fix wire") while the envelope's edges were told apart
+    by fixed heights. At 40 mm the 10 mm distal fillet still fails in OCC ("Could not compute
+    fillet", a GeometryError naming the parameters)."""
+    built = geometry.build_mesh(Anatomy(distal_extension_mm=35.0), preset="coarse", outdir=tmp_path)
+    assert built.quality["SOFT_TISSUE"]["inverted"] == 0
