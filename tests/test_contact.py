@@ -564,3 +564,16 @@ def test_augmented_lagrangian_that_runs_out_of_updates_is_an_error():
     # the same run, allowed to augment until the pressure is at rest, is a result
     sol = solve_contact(mesh, ct, ft, options=replace(opts, max_uzawa=20), **kw)
     assert sol.reaction_contact_N == pytest.approx(0.05, rel=opts.force_rtol)
+
+
+def test_a_failed_factorisation_is_named_in_the_error():
+    """A linear-solver failure (here MUMPS held to 1 MB of working memory, ICNTL(23)) stops the
+    run with its SNES reason named, not only "load increment fell below min_step_mm"."""
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=4)
+    with pytest.raises(SolverError, match=r"iterations=0; reason=DIVERGED_LINEAR_SOLVE") as err:
+        solve_contact(
+            mesh, ct, ft, target_force_N=0.05, driven_components=(2,),
+            rollers=[(X_SYM, 0), (Y_SYM, 1)],
+            options=SolverOptions(petsc_options={"mat_mumps_icntl_23": 1}),
+        )  # fmt: skip
+    assert err.value.reason == -3 and err.value.load_reached == 0

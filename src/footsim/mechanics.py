@@ -103,7 +103,21 @@ class SolverError(RuntimeError):
             v = getattr(self, k)
             if v is not None:
                 parts.append(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}")
+        if reason is not None and reason < 0:
+            parts.append(f"reason={snes_reason_name(reason)}")
         super().__init__("; ".join(parts))
+
+
+def snes_reason_name(reason: int) -> str:
+    """A PETSc SNES converged reason as its name (-100: a PETSc error inside the solve), with a
+    hint where the cause is usually elsewhere."""
+    if reason == -100:
+        return "PETSc error inside the solve (e.g. a failed factorisation)"
+    R = PETSc.SNES.ConvergedReason
+    name = {getattr(R, n): n for n in dir(R) if n.isupper()}.get(reason, str(reason))
+    if name == "DIVERGED_LINEAR_SOLVE":
+        name += " (the linear solver failed: with MUMPS often memory, see mat_mumps_icntl_14)"
+    return name
 
 
 @dataclass
