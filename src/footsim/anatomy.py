@@ -211,7 +211,7 @@ class Anatomy(Frozen):
         (5.5, 4.0, 3.8, 3.6, 3.6),
         description="proximal phalanx radius (mm; a cylinder with a rounded tip): hallux "
         "~11 mm wide; lesser phalangeal heads 9.7, 9.0, 8.5, 8.7 mm wide for toes 2-5 (Kaur "
-        "et al., J Am Podiatr Med Assoc, radiographs of 150 feet), shafts narrower",
+        "et al., J Am Podiatr Med Assoc, article 21-211, radiographs of 150 feet), shafts narrower",
     )
     toe_angle_deg: float = Field(
         0.0,

@@ -331,7 +331,8 @@ def export(
     pad_covers: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     near_phalanges: Callable[[np.ndarray], np.ndarray] | None = None,
 ):
-    """Write ``plantar.vtu`` and ``volume.vtu`` (serial) and compute the regional table.
+    """Write ``plantar.vtu`` and ``volume.vtu`` and compute the regional table (on rank 0 under
+    MPI, from :func:`gather_fields`; the other ranks get None).
 
     ``pad_covers(x, y)`` is True over the metatarsal pad's footprint (ground-plane mm, e.g.
     :meth:`~footsim.footwear.MetatarsalPad.covers`): plantar points over it, outside the head
