@@ -209,6 +209,7 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     uzawa_iterations: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def newton_iterations(self) -> int:
