@@ -89,6 +89,25 @@ def test_ufl_energy_matches_numpy():
     assert val == pytest.approx(float(foam.psi_stretches(*lam)), rel=1e-10)
 
 
+def test_trace_power_by_newton_identities_equals_the_matrix_power():
+    """``tr(C^k)`` from the invariants (Newton's identities) equals numpy's matrix power for
+    a full (non-diagonal) C, positive and negative k; and the Ogden energy equals the
+    principal-stretch one for an even exponent (no rounding)."""
+    mesh = dolfinx.mesh.create_unit_cube(MPI.COMM_WORLD, 1, 1, 1)
+    Fn = np.array([[1.1, 0.2, -0.1], [0.05, 0.9, 0.15], [-0.1, 0.1, 1.2]])
+    Cn = Fn.T @ Fn
+    C = ufl.as_matrix(Cn.tolist())
+    for k in (-3, -1, 1, 2, 3, 4, 9):
+        val = fem.assemble_scalar(fem.form(materials._trace_power(C, k) * ufl.dx(domain=mesh)))
+        expect = np.trace(np.linalg.matrix_power(Cn if k > 0 else np.linalg.inv(Cn), abs(k)))
+        assert val == pytest.approx(expect, rel=1e-12), k
+    ogden = materials.Ogden(name="ogden18", alpha=18.0)
+    lam = (1.2, 0.9, 0.85)
+    Fm = ufl.as_matrix(np.diag(lam).tolist())
+    val = fem.assemble_scalar(fem.form(ogden.psi_iso(Fm) * ufl.dx(domain=mesh)))
+    assert val == pytest.approx(float(ogden.psi_iso_stretches(*lam)), rel=1e-10)
+
+
 # ------------------------------------------------------------------------------------ locking
 def cantilever_tip(formulation: str, degree: int, nu: float, n=(20, 2, 2)) -> float:
     """Tip deflection (mm) of a clamped 10 x 1 x 1 mm beam (E = 1 MPa) under an end shear
