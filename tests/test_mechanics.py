@@ -89,6 +89,16 @@ def test_ufl_energy_matches_numpy():
     assert val == pytest.approx(float(foam.psi_stretches(*lam)), rel=1e-10)
 
 
+def test_a_process_waits_for_another_ones_compile_long_enough():
+    """dolfinx waits only 10 s by default for a form that another process is compiling; the
+    first compile of a tissue kernel takes longer, and sweep workers start together."""
+    import dolfinx.jit
+
+    from footsim.mechanics import JIT_WAIT_S
+
+    assert dolfinx.jit.get_options()["timeout"] == JIT_WAIT_S >= 600
+
+
 def test_trace_power_by_newton_identities_equals_the_matrix_power():
     """``tr(C^k)`` from the invariants (Newton's identities) equals numpy's matrix power for
     a full (non-diagonal) C, positive and negative k; and the Ogden energy equals the
