@@ -85,6 +85,14 @@ def test_result_folder_is_complete(standing):
     assert summary["status"] == "done"
     assert summary["solution"]["newton_iterations"] > 0
     assert "solve" in summary["timings_s"]
+    # where the solve's time went, and the linear-solver work
+    parts = [k for k in summary["timings_s"] if k.startswith("solve: ")]
+    assert {"solve: jacobian assembly", "solve: linear solves"} <= set(parts)
+    total = sum(summary["timings_s"][k] for k in parts)
+    assert total == pytest.approx(summary["timings_s"]["solve"], rel=1e-9)
+    counts = summary["solution"]["solver_counts"]
+    assert 0 < counts["factorizations"] <= counts["jacobians"]
+    assert summary["figures"]["factorizations"] == counts["factorizations"]
 
 
 def test_second_run_is_taken_from_the_cache(standing):
@@ -117,6 +125,7 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
     def capture(*args, options=None, **kwargs):
         seen["penalty_factor"] = options.penalty_factor
         seen["max_uzawa"] = options.max_uzawa
+        seen["quadrature_degree"] = options.quadrature_degree
         raise footsim.solver.SolverError("captured")
 
     monkeypatch.setattr(footsim.solver, "solve_load_case", capture)
@@ -124,12 +133,12 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
         {
             "name": "stiff",
             "mesh": {"preset": "coarse"},
-            "solver": {"penalty_factor": 100.0, "max_uzawa": 9},
+            "solver": {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2},
         }
     )
     record = pipeline.run(scenario, tmp_path)
     assert record.status == "failed" and "captured" in record.reason
-    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9}
+    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2}
 
 
 @pytest.mark.slow

@@ -61,6 +61,9 @@ def test_out_of_range_names_key_value_and_range(tmp_path):
     path = _toml(tmp_path, "c.toml", "[solver]\npenalty_factor = 0.5\n")
     with pytest.raises(scenarios.ScenarioError, match=r"solver\.penalty_factor = 0\.5.*ge 1"):
         scenarios.load(path)
+    path = _toml(tmp_path, "d.toml", "[solver]\nquadrature_degree = 1\n")
+    with pytest.raises(scenarios.ScenarioError, match=r"solver\.quadrature_degree = 1.*ge 2"):
+        scenarios.load(path)
 
 
 def test_unknown_material_is_rejected(tmp_path):
@@ -96,6 +99,16 @@ def test_hash_follows_the_physics_not_the_name(tmp_path):
     b = scenarios.from_dict({"name": "b", "load": {"case": "standing"}})
     c = scenarios.from_dict({"name": "a", "load": {"case": "standing", "body_mass_kg": 71.0}})
     assert a.content_hash() == b.content_hash() != c.content_hash()
+    # a solver setting that changes the discretisation changes the hash; its default, added
+    # in a later release, leaves the dump (and every earlier hash) as it was
+    q2 = scenarios.from_dict(
+        {"name": "a", "load": {"case": "standing"}, "solver": {"quadrature_degree": 2}}
+    )
+    assert q2.content_hash() != a.content_hash()
+    assert (
+        "quadrature_degree"
+        not in scenarios.from_dict({"solver": {"penalty_factor": 100.0}}).model_dump()["solver"]
+    )
 
 
 def test_body_contact_version_reaches_insole_runs_only(monkeypatch):

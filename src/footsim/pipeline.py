@@ -231,6 +231,7 @@ def solver_options(scenario: Scenario, petsc_options: dict[str, Any] | None = No
         max_newton_iterations=15,
         penalty_factor=scenario.solver.penalty_factor,
         max_uzawa=scenario.solver.max_uzawa,
+        quadrature_degree=scenario.solver.quadrature_degree,
         petsc_options=dict(petsc_options or {}),
     )
 
@@ -313,6 +314,9 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
         "load_steps": sol["load_steps"],
         "num_dofs": sol["num_dofs"],
     }
+    for key in ("factorizations", "krylov_iterations"):  # linear-solver work, if recorded
+        if key in sol.get("solver_counts", {}):
+            out[key] = sol["solver_counts"][key]
     for row in summary["regions"]:
         for col in REGION_COLUMNS[1:]:
             out[f"{row['region']}_{col}"] = row[col]
