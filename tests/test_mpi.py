@@ -122,3 +122,18 @@ def test_footsim_run_under_mpirun_writes_the_serial_result(tmp_path):
         assert (a.n_points, a.n_cells) == (b.n_points, b.n_cells), name
     steps = [sorted((folders[k] / "steps").iterdir()) for k in ("serial", "parallel")]
     assert len(steps[0]) == len(steps[1]) > 1
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
+def test_sweep_under_mpirun_is_refused_once(tmp_path):
+    """``footsim sweep`` spreads runs over workers, not MPI ranks: under ``mpirun`` it stops
+    before running anything, with its reason printed once (by rank 0), not once per rank."""
+    sweep = Path(__file__).parents[1] / "sweeps" / "pad-position.toml"
+    proc = subprocess.run(
+        [MPIRUN, "-n", "2", sys.executable, "-m", "footsim", "sweep", str(sweep),
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=600, env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert proc.stderr.count("footsim sweep runs under one process, not mpirun -n 2") == 1
+    assert not (tmp_path / "out").exists()

@@ -69,8 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("footsim: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one-line reason, non-zero exit
-        from footsim.commands import exit_code_for
+        from footsim.commands import SameOnEveryRank, _mpi_rank, exit_code_for
 
+        if isinstance(exc, SameOnEveryRank) and _mpi_rank() != 0:
+            return exit_code_for(exc)  # rank 0 says it
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"footsim {args.command}: {type(exc).__name__}: {message}", file=sys.stderr)
         return exit_code_for(exc)

@@ -6,6 +6,11 @@ import argparse
 from pathlib import Path
 
 
+class SameOnEveryRank(RuntimeError):
+    """An error that every MPI process raises alike (e.g. a command refused under mpirun):
+    reported once, by rank 0."""
+
+
 def exit_code_for(exc: BaseException) -> int:
     """2 for bad input (scenario/geometry parameters), 3 for a solve that failed, 1 otherwise."""
     from footsim.scenarios import ScenarioError
@@ -80,7 +85,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from footsim import sweeps
 
     if _mpi_size() > 1:
-        raise RuntimeError(
+        raise SameOnEveryRank(
             f"footsim sweep runs under one process, not mpirun -n {_mpi_size()}: spread a "
             "sweep with --workers N or --scheduler ADDRESS (mpirun is for one large model: "
             "footsim run)"
