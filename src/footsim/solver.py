@@ -220,6 +220,9 @@ def solve_contact(
     if target_surface is None:
         contact = ContactSurface(body, facet_tags, contact_surface, ground, options)
         residual = body.residual(contact.residual(body.v))
+        # symmetric: the penalty energy of a rigid obstacle (on a curved height field only
+        # nearly; the LDL^T factors then only precondition a little less well: GMRES still
+        # solves with the true Jacobian)
         solver = NonlinearSolver(residual, body.unknowns(), bcs, options, symmetric=True)
     else:
         contact = BodyContact(
