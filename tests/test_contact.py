@@ -482,6 +482,77 @@ def test_master_normal_follows_a_curved_master():
     assert errors[True].mean() < 0.5 * errors[False].mean()
 
 
+@pytest.mark.parametrize("smooth", [True, False], ids=["smooth-normals", "facet-normals"])
+def test_two_body_tangent_is_the_derivative_of_the_residual(smooth):
+    """The two-body contact Jacobian is the exact derivative of its residual: a curved,
+    distorted master (the hemisphere, pressed into the block top, every node moved at random
+    by 0.02 mm so that points slide across facets, edges and corners) and a central finite
+    difference agree to 1e-7 in three random directions. (Before this release the tangent
+    left out the turn of the interpolated normal as a point slides over a curved master: 11
+    to 35 % off, and Newton stalled on the metatarsal pad at push-off.) The matrix also stays
+    inside the pattern that ``coupling_pattern`` pre-allocates (no insertions)."""
+    import scipy.sparse as sp
+    from petsc4py import PETSc
+
+    from footsim.contact import BodyContact
+    from footsim.mechanics import Hyperelasticity
+
+    R = R_HERTZ
+    mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
+    material = NeoHookean(name="m", E=1.0, nu=0.3)
+    body = Hyperelasticity(
+        mesh, ct, {TISSUE: material, tags.Volume.INSOLE: material},
+        SolverOptions(formulation="displacement"),
+    )  # fmt: skip
+    contact = BodyContact(
+        body, ft, tags.Surface.INSOLE_TOP, tags.Surface.PLANTAR_SKIN, (TISSUE,), kappa=10.0,
+        smooth_normals=smooth,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    u = body.u.x.array.reshape(-1, 3)
+    u[np.unique(body.V.dofmap.list[ct.find(TISSUE)]), 2] = -0.03 * R
+    u += 0.002 * R * rng.standard_normal(u.shape)
+    contact.set_multiplier(np.full_like(contact.get_multiplier(), 0.05))  # MPa
+    n = body.u.x.array.size
+
+    def residual() -> np.ndarray:
+        b = PETSc.Vec().createSeq(n)
+        b.set(0.0)
+        contact.add_residual(b)
+        return b.getArray().copy()
+
+    # the matrix pre-allocated with the coupling pattern and each facet's own node block
+    rows, cols = contact.coupling_pattern()
+    blocks = [contact.s_nodes, contact.m_nodes]
+    for nodes in blocks:
+        d = (3 * nodes[:, :, None] + np.arange(3)).reshape(len(nodes), -1)
+        rows = np.concatenate([rows, np.repeat(d, d.shape[1], axis=1).ravel()])
+        cols = np.concatenate([cols, np.tile(d, (1, d.shape[1])).ravel()])
+    pattern = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    pattern.sum_duplicates()
+    it = PETSc.IntType
+    A = PETSc.Mat().createAIJ(
+        [n, n], csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz))
+    )
+    A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, True)  # an insertion raises
+    contact.add_jacobian(A)
+    active = int((contact._pressure(contact.evaluate()) > 0).sum())
+    assert active > 50
+    u0 = body.u.x.array.copy()
+    eps = 1e-6
+    for _ in range(3):
+        du = rng.standard_normal(n)
+        Jdu = A.createVecLeft()
+        A.mult(PETSc.Vec().createWithArray(du), Jdu)
+        body.u.x.array[:] = u0 + eps * du
+        r_plus = residual()
+        body.u.x.array[:] = u0 - eps * du
+        r_minus = residual()
+        body.u.x.array[:] = u0
+        fd = (r_plus - r_minus) / (2 * eps)
+        assert np.linalg.norm(Jdu.getArray() - fd) < 1e-7 * np.linalg.norm(fd)
+
+
 # ------------------------------------------------------------------------------------ obstacle
 def test_height_field_tilted_plane_equals_rigid_plane_when_flat():
     """A height field h = 0 reproduces the rigid plane; a tilted plane pushes sideways."""

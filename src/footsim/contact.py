@@ -431,7 +431,8 @@ class _Evaluation:
     """Contact kinematics at the slave quadrature points for one displacement state."""
 
     __slots__ = (
-        "valid", "gap", "normal", "master", "bary", "M", "dM", "G", "dn", "gL", "xs", "da_dA",
+        "valid", "gap", "normal", "facet_normal", "corner_normals", "master", "bary", "M", "dM",
+        "xs", "xm", "x_master", "da_dA",
     )  # fmt: skip
 
 
@@ -455,11 +456,12 @@ class BodyContact:
 
     the Gauss-point-to-surface penalty / augmented-Lagrangian method (Wriggers 2006,
     Computational Contact Mechanics, ch. 9; Simo & Laursen 1992), with the same ``kappa``
-    scaling and Uzawa updates as :class:`ContactSurface`.  The tangent is
+    scaling and Uzawa updates as :class:`ContactSurface`.  The tangent is the exact derivative
+    of this residual (:meth:`add_jacobian`; checked against finite differences in the tests):
     ``kappa W c c^T (x) n n^T`` (``c = (N_s, -N_m)``) plus the sliding of the projected point
-    over the master facet and the rotation of its normal (taken as the facet's: the change of
-    the corner normals with the neighbouring facets and the curvature of the quadratic master
-    inside a facet are neglected, so Newton converges slightly slower than quadratically).  The
+    over the master facet, the turn of the interpolated normal as it slides (the curvature of
+    the smoothed master) and the rotation of the corner normals with all the facets around
+    them.  The
     contributions are added to the SNES residual and Jacobian by
     :class:`~footsim.mechanics.NonlinearSolver` (``extra=``), whose matrix is pre-allocated
     with the couplings of slave-master facet pairs within ``search_radius_mm`` (horizontal
@@ -608,20 +610,17 @@ class BodyContact:
         master = cand[rows, j]
         bary = bary.reshape(-1, k, 3)[rows, j]
         Cm = C[master]
-        n = np.cross(Cm[:, 1] - Cm[:, 0], Cm[:, 2] - Cm[:, 0]) * self.m_sign[master][:, None]
-        n /= np.linalg.norm(n, axis=1)[:, None]
+        n_f = np.cross(Cm[:, 1] - Cm[:, 0], Cm[:, 2] - Cm[:, 0]) * self.m_sign[master][:, None]
+        n_f /= np.linalg.norm(n_f, axis=1)[:, None]
+        n = n_f
         if self.smooth_normals:  # the corners' area-weighted normals, interpolated
-            corner_normals = self._corner_normals(C)
-            n = np.einsum("qj,qji->qi", bary, corner_normals[master])
+            corner_normals = self._corner_normals(C)[master]
+            n = np.einsum("qj,qji->qi", bary, corner_normals)
             n /= np.linalg.norm(n, axis=1)[:, None]
         quadratic = self.m_nodes.shape[1] == 6
         M = _p2_triangle_basis(bary) if quadratic else bary
-        dM = (
-            _p2_triangle_basis_derivative(bary)
-            if quadratic
-            else np.broadcast_to(np.eye(3), (len(bary), 3, 3))
-        )
-        xm = np.einsum("qb,qbi->qi", M, x[self.m_nodes[master]])
+        x_master = x[self.m_nodes[master]]  # (nq, 6 or 3, 3)
+        xm = np.einsum("qb,qbi->qi", M, x_master)
         d = xs - xm
         g = np.einsum("qi,qi->q", d, n)
         tangential = np.linalg.norm(d - g[:, None] * n, axis=1)
@@ -631,11 +630,14 @@ class BodyContact:
         off = (tangential > 0.5 * self.h_master) & self.m_rim[master]
         ev.valid = (~off).reshape(nfs, nq)
         ev.gap = np.where(ev.valid.ravel(), g, np.inf).reshape(nfs, nq)
-        ev.normal, ev.master, ev.bary, ev.M, ev.dM, ev.xs = n, master, bary, M, dM, xs
-        ev.G = _barycentric_gradients(Cm)
-        # d g / d L_k = -n . dx_m/dL_k: non-zero when the quadratic master is not flat
-        ev.gL = -np.einsum("qi,qbk,qbi->qk", n, dM, x[self.m_nodes[master]])
-        ev.dn = _normal_derivative(Cm, n)  # rotation of the facet normal with its corners
+        ev.normal, ev.facet_normal, ev.master, ev.bary, ev.M = n, n_f, master, bary, M
+        ev.corner_normals = corner_normals if self.smooth_normals else None
+        ev.dM = (
+            _p2_triangle_basis_derivative(bary)
+            if quadratic
+            else np.broadcast_to(np.eye(3), (len(bary), 3, 3))
+        )
+        ev.xs, ev.xm, ev.x_master = xs, xm, x_master
         Xs = x[self.s_nodes[:, :3]]
         a = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
         ev.da_dA = a / self.area0  # (nfs,) deformed / reference facet area (flat facets)
@@ -680,7 +682,25 @@ class BodyContact:
         b.assemble()
 
     def add_jacobian(self, A) -> None:
-        """Add ``kappa W (c c^T) (x) (n n^T)`` of the active points to the matrix ``A``."""
+        """Add the linearisation of :meth:`add_residual` at the active points to ``A``.
+
+        With ``c = (N_s, -M(L))`` the residual of a point is ``r_a = -W p c_a n``, ``p = lambda -
+        kappa g``, ``g = n . d``, ``d = x_s - x_m``, so
+
+            dr_a = kappa W c_a n dg - W p dc_a n - W p c_a dn,
+            dg = n . (sum_b c_b du_b) + d . dn - n . (sum_b x_b dM_b/dL_k) dL_k,
+            dc_b = -dM_b/dL_k dL_k (master nodes),
+            dn = P_n / |m| (sum_k n_k dL_k + dn_f)  (smooth normals, m = sum_k L_k n_k),
+            dn = dn_f  (facet normals),
+
+        where ``n_k`` are the corner normals, ``dn_f`` the rotation of the facet's own normal
+        with its corners, and ``dL`` the motion of the closest point over the flat facet (:meth:
+        `_projection_derivative`).  The first term of ``dn`` is the curvature of the smoothed
+        master: a point sliding by ``ds`` over a dome of radius ``R`` turns its force by ``ds /
+        R``; it is of the order of ``p / R`` per unit slide, larger than the tissue's own
+        stiffness at push-off pressures, and Newton stagnated without it.  Neglected: a corner
+        normal turns with its neighbouring facets, taken as turning with this facet (``dn_f``),
+        which is exact when the facets around the corner move together."""
         import scipy.sparse as sp
 
         ev = self.evaluate()
@@ -688,43 +708,166 @@ class BodyContact:
         if act.size == 0:
             return
         kW = self.kappa.ravel()[act] * W
-        K = np.einsum("q,qa,qb,qi,qj->qaibj", kW, c, c, n, n)
         na, nn = c.shape
-        # the master force W p M_b(L) n moves with the projection L (the point slides):
-        # dL_k = G_k . (sum_a N_a du_a - sum_j L_j du_Cj)  (corners C_j of the master facet)
         ns = self.Ns.shape[1]
-        d = np.zeros((na, nn))
-        d[:, :ns] = c[:, :ns]
-        d[:, ns : ns + 3] = -ev.bary[act]
-        # dL_k / du_cj (na, 3, nn, 3): x_s = sum_j L_j C_j + g n on the flat facet, so
-        # dL_k = G_k . (dx_s - sum_j L_j dC_j - g dn)  (the last term: the facet turns under a
-        # point at a distance g from it)
-        G, dn = ev.G[act], ev.dn[act]
-        dL = np.einsum("qkj,qc->qkcj", G, d)
-        g = ev.gap.ravel()[act]  # finite: active points are valid
-        dL[:, :, ns : ns + 3, :] -= np.einsum("q,qki,qjil->qkjl", g, G, dn)
+        dL, dn_f = self._projection_derivative(ev, act)  # (na, 3, nn, 3), (na, 3, nn, 3)
+        if self.smooth_normals:  # the corners' normals turn with their facets: below
+            m = np.einsum("qj,qji->qi", ev.bary[act], ev.corner_normals[act])
+            P = (np.eye(3)[None] - np.einsum("qi,qj->qij", n, n)) / np.linalg.norm(m, axis=1)[
+                :, None, None
+            ]
+            Tn = np.einsum("qil,qkl->qik", P, ev.corner_normals[act])  # dn / dL_k
+            dn = np.einsum("qik,qkcj->qicj", Tn, dL)
+        else:
+            dn = dn_f
+        d = ev.xs[act] - ev.xm[act]
+        gL = -np.einsum("qi,qbk,qbi->qk", n, ev.dM[act], ev.x_master[act])
+        dg = np.einsum("qc,qj->qcj", c, n)
+        dg += np.einsum("ql,qlcj->qcj", d, dn) + np.einsum("qk,qkcj->qcj", gL, dL)
+        K = np.einsum("q,qa,qi,qcj->qaicj", kW, c, n, dg)
         K[:, ns:] += np.einsum("q,qi,qbk,qkcj->qbicj", W * p, n, ev.dM[act], dL)
-        # the gap of a non-flat quadratic master changes with the projected point
-        K += np.einsum("q,qa,qi,qk,qkcj->qaicj", kW, c, n, ev.gL[act], dL)
-        # ... and the force turns with the master facet's normal (corners C_j)
-        K[:, :, :, ns : ns + 3, :] -= np.einsum("q,qa,qjik->qaijk", W * p, c, dn)
+        K -= np.einsum("q,qa,qicj->qaicj", W * p, c, dn)
         K = K.reshape(na, 3 * nn, 3 * nn)
         dofs = (3 * nodes[:, :, None] + np.arange(3)).reshape(na, 3 * nn)
         rows = np.repeat(dofs, 3 * nn, axis=1).ravel()
         cols = np.tile(dofs, (1, 3 * nn)).ravel()
         vals = K.ravel()
-        keep = ~(self.bc_mask[rows] | self.bc_mask[cols])
         N = A.getSize()[0]
-        S = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=(N, N))
+        S = sp.csr_matrix((vals, (rows, cols)), shape=(N, N))
+        if self.smooth_normals:
+            # dn = P_n / |m| sum_k L_k dn_k, dn_k = P_k / |m_k| sum_{f at k} dc_f (all the
+            # facets around the corners: a wider stencil, in the pre-allocated pattern)
+            R = np.einsum("q,qa,qi,ql->qail", kW, c, n, d)
+            R -= np.einsum("q,qa,il->qail", W * p, c, np.eye(3))
+            q_col = (3 * np.arange(na)[:, None] + np.arange(3)).reshape(na, 1, 1, 3)
+            Rg = sp.csr_matrix(
+                (R.ravel(), (np.broadcast_to(dofs.reshape(na, nn, 3, 1), R.shape).ravel(),
+                             np.broadcast_to(q_col, R.shape).ravel())),
+                shape=(N, 3 * na),
+            )  # fmt: skip
+            corners = self.m_nodes[ev.master[act], :3]  # (na, 3 k)
+            sel = np.einsum("qk,qli->qlki", ev.bary[act], P)  # (na, 3 l, 3 k, 3 i)
+            sel_rows = np.broadcast_to((3 * np.arange(na)[:, None] + np.arange(3))[:, :, None,
+                                       None], sel.shape)  # fmt: skip
+            sel_cols = np.broadcast_to((3 * corners[:, :, None] + np.arange(3))[:, None], sel.shape)
+            Sel = sp.csr_matrix(
+                (sel.ravel(), (sel_rows.ravel(), sel_cols.ravel())), shape=(3 * na, self.X.size)
+            )
+            T = (Rg @ (Sel @ self._corner_normal_derivative())).tocoo()
+            S = S + sp.csr_matrix((T.data, (T.row, T.col)), shape=(N, N))
+        S = S.tocoo()
+        keep = ~(self.bc_mask[S.row] | self.bc_mask[S.col])
+        S = sp.csr_matrix((S.data[keep], (S.row[keep], S.col[keep])), shape=(N, N))
         S.sum_duplicates()
         A.setValuesCSR(S.indptr.astype(np.int32), S.indices.astype(np.int32), S.data, addv=True)
         A.assemble()
+
+    def _master_ring(self):
+        """Master facet adjacency (sparse, facets x facets): the facets that share a corner
+        with each facet (itself included)."""
+        import scipy.sparse as sp
+
+        if getattr(self, "_ring", None) is None:
+            nf = len(self.m_nodes)
+            inc = sp.csr_matrix(
+                (np.ones(3 * nf), (np.repeat(np.arange(nf), 3), self.m_nodes[:, :3].ravel())),
+                shape=(nf, len(self.X)),
+            )
+            ring = (inc @ inc.T).tocsr()
+            ring.data[:] = 1.0
+            ring.sort_indices()
+            self._ring = ring
+        return self._ring
+
+    def _corner_normal_derivative(self):
+        """``d n_k / d u`` (sparse, 3 N x 3 N; rows: the corner nodes' unit normals ``n_k``,
+        columns: displacement dofs) of :meth:`_corner_normals`: ``n_k = m_k / |m_k|``, ``m_k =
+        sum_{f at k} c_f``, ``c_f = (C_1 - C_0) x (C_2 - C_0)`` (oriented)."""
+        import scipy.sparse as sp
+
+        x = self._nodes_current()
+        corners = self.m_nodes[:, :3]
+        C = x[corners]
+        e1, e2 = C[:, 1] - C[:, 0], C[:, 2] - C[:, 0]
+        cf = np.cross(e1, e2) * self.m_sign[:, None]
+        acc = np.zeros((len(self.X), 3))
+        np.add.at(acc, corners.ravel(), np.repeat(cf, 3, axis=0))
+        norm = np.maximum(np.linalg.norm(acc, axis=1), 1e-300)
+        nk = acc / norm[:, None]
+        Pk = (np.eye(3)[None] - np.einsum("mi,mj->mij", nk, nk)) / norm[:, None, None]
+        S1, S2 = _skew(e1), _skew(e2)
+        D = np.stack([S2 - S1, -S2, S1], axis=1) * self.m_sign[:, None, None, None]  # dc_f/dC_j
+        # block (corner k of f, corner j of f): P_k D_j
+        blocks = np.einsum("fkil,fjlm->fkjim", Pk[corners], D)  # (nfm, 3 k, 3 j, 3, 3)
+        r = np.broadcast_to((3 * corners[:, :, None, None, None] + np.arange(3)[:, None]),
+                            blocks.shape)  # fmt: skip
+        col = np.broadcast_to(3 * corners[:, None, :, None, None] + np.arange(3), blocks.shape)
+        N = 3 * len(self.X)
+        return sp.csr_matrix((blocks.ravel(), (r.ravel(), col.ravel())), shape=(N, N))
+
+    def _projection_derivative(self, ev: _Evaluation, act: np.ndarray):
+        """Derivatives, at the points ``act``, of the barycentric coordinates ``L`` of the
+        closest point on the flat master facet and of the facet's unit normal ``n_f``, with
+        respect to the point's nodes (slave nodes, then the master facet's, as in
+        :meth:`_active`): ``dL`` (na, 3 k, nn, 3) and ``dn_f`` (na, 3 i, nn, 3).
+
+        Closest point inside the facet: ``x_s = sum_j L_j C_j + h n_f``, so ``dL_k = G_k .
+        (dx_s - sum_j L_j dC_j - h dn_f)`` (``G_k``: the barycentric gradients in the facet's
+        plane).  On the edge ``C_i C_j`` (``L = (1 - t, t)`` there), ``t = (x_s - C_i) . e /
+        |e|^2`` with ``e = C_j - C_i``: ``dt = ((dx_s - dC_i) . e + (r - t e) . de) / |e|^2``,
+        ``r = x_s - C_i - t e``.  On a corner ``L`` is fixed."""
+        na = act.size
+        ns = self.Ns.shape[1]
+        nn = ns + self.m_nodes.shape[1]
+        f, q = np.divmod(act, self.W.shape[1])
+        xs = ev.xs[act]
+        Cm = self._nodes_current()[self.m_nodes[ev.master[act], :3]]  # (na, 3, 3)
+        L = ev.bary[act]
+        n_f = ev.facet_normal[act]
+        dn_f = np.zeros((na, 3, nn, 3))
+        dn_f[:, :, ns : ns + 3, :] = _normal_derivative(Cm, n_f).transpose(0, 2, 1, 3)
+        # d(x_s) / du_c (slave nodes), d(y)/du_c = -L_j (corners): the relative motion
+        rel = np.zeros((na, nn))
+        rel[:, :ns] = self.Ns[q]
+        rel[:, ns : ns + 3] = -L
+        dL = np.zeros((na, 3, nn, 3))
+        zero = L == 0.0
+        inside = ~zero.any(axis=1)
+        if inside.any():
+            G = _barycentric_gradients(Cm[inside])  # (m, 3 k, 3 i)
+            y = np.einsum("qj,qji->qi", L[inside], Cm[inside])
+            h = np.einsum("qi,qi->q", xs[inside] - y, n_f[inside])
+            dL[inside] = np.einsum("qki,qc->qkci", G, rel[inside])
+            dL[inside] -= np.einsum("q,qki,qicj->qkcj", h, G, dn_f[inside])
+        edge = zero.sum(axis=1) == 1
+        for k_zero in range(3):
+            sel = np.nonzero(edge & zero[:, k_zero])[0]
+            if sel.size == 0:
+                continue
+            i, j = [k for k in range(3) if k != k_zero]
+            Ci, Cj = Cm[sel, i], Cm[sel, j]
+            e = Cj - Ci
+            ee = np.einsum("qi,qi->q", e, e)
+            t = L[sel, j]
+            r = xs[sel] - Ci - t[:, None] * e
+            dt = np.zeros((sel.size, nn, 3))
+            dt[:, :ns] = self.Ns[q[sel]][:, :, None] * e[:, None, :]
+            dt[:, ns + i] = -e - (r - t[:, None] * e)
+            dt[:, ns + j] = r - t[:, None] * e
+            dt /= ee[:, None, None]
+            dL[sel, j] = dt
+            dL[sel, i] = -dt
+        del f
+        return dL, dn_f
 
     def coupling_pattern(self) -> tuple[np.ndarray, np.ndarray]:
         """Unrolled (row, col) displacement dofs, both orderings, of the slave-master facet
         pairs that may interact in the next solve: slave facets with a quadrature point
         closer than ``pattern_gap_mm`` to the master (current configuration), each with the
-        master facets within ``search_radius_mm`` + half a facet of its projection."""
+        master facets within ``search_radius_mm`` + half a facet of its projection, and
+        (smooth normals) the facets around their corners."""
+        import scipy.sparse as sp
+
         ev = self.evaluate()
         near = ev.valid.ravel() & (ev.gap.ravel() < self.pattern_gap)
         q = np.nonzero(near)[0]
@@ -740,10 +883,22 @@ class BodyContact:
         fm = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs] + [np.zeros(0, int)])
         fs = np.concatenate([fs, fq])  # always the facet projected on
         fm = np.concatenate([fm, ev.master[q]])
+        pairs_mm = np.zeros((0, 2), dtype=np.int64)
+        if self.smooth_normals:  # the corner normals couple the facets around the corners
+            ring = self._master_ring()
+            fm_u = np.unique(fm)
+            sub = ring[fm_u].tocoo()
+            pairs_mm = np.stack([fm_u[sub.row], sub.col], axis=1)
+            near_pairs = sp.csr_matrix(
+                (np.ones(len(fs)), (fs, fm)), shape=(len(self.facets), len(cm))
+            )
+            near_pairs = (near_pairs @ ring).tocoo()
+            fs, fm = near_pairs.row.astype(np.int64), near_pairs.col.astype(np.int64)
         fs, fm = np.divmod(np.unique(fs * len(cm) + fm), len(cm))
-        a = self.s_nodes[fs][:, :, None]
-        b = self.m_nodes[fm][:, None, :]
-        a, b = np.broadcast_arrays(a, b)
+        a = np.concatenate([self.s_nodes[fs][:, :, None], self.m_nodes[pairs_mm[:, 0]][:, :, None]])
+        b = np.concatenate([self.m_nodes[fm][:, None, :], self.m_nodes[pairs_mm[:, 1]][:, None, :]])
+        a = np.broadcast_to(a, (len(a), a.shape[1], b.shape[2]))
+        b = np.broadcast_to(b, a.shape)
         node_pairs = np.unique(np.stack([a.ravel(), b.ravel()], axis=1), axis=0)
         comp = np.arange(3)
         rows = (3 * node_pairs[:, 0, None, None] + comp[:, None]).repeat(3, axis=2).ravel()

@@ -143,12 +143,13 @@ class SolverOptions:
     with two-body contact Newton also stops once the residual norm is below ``load_atol`` times
     the target force (N; 1e-3: an out-of-balance force of 0.1 % of the load, five times
     stricter than Abaqus's default 0.5 % force criterion and five times below the 0.5 %
-    equilibrium check of every result): the contact tangent neglects the change of the
-    master's corner normals (:class:`~footsim.contact.BodyContact`), and a point whose closest
-    master facet changes makes the residual slightly non-smooth, so Newton converges more
-    slowly than quadratically on a curved pad. (With the facet normals of earlier releases the
-    residual jumped at every facet edge and Newton stalled at 0.01 to 0.2 N on the pad
-    scenarios, 153 N: 3 of 16 pad runs failed.)
+    equilibrium check of every result): a point whose closest master facet changes, or that
+    enters or leaves contact, makes the residual slightly non-smooth, so Newton converges more
+    slowly than quadratically on a curved pad (the tangent itself is exact,
+    :class:`~footsim.contact.BodyContact`; before this release it left out the curvature of
+    the smoothed master and Newton stalled on the pad at push-off). (With the facet normals
+    of earlier releases the residual jumped at every facet edge and Newton stalled at 0.01 to
+    0.2 N on the pad scenarios, 153 N: 3 of 16 pad runs failed.)
     Linear solves (``linear_solver`` mumps or superlu_dist): with ``reuse_factorization``
     (default) each Newton step is solved by GMRES to ``krylov_rtol`` (true residual, at most
     ``max_krylov_iterations``), preconditioned by the factors of the latest factorised
