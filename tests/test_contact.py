@@ -482,6 +482,81 @@ def test_master_normal_follows_a_curved_master():
     assert errors[True].mean() < 0.5 * errors[False].mean()
 
 
+def test_two_body_penalty_follows_the_tangent_of_the_stiffening_tissue():
+    """``update_penalty`` raises each point's penalty to ``penalty_factor * E_t(p) / h`` with
+    the compression tangent of the softer side at the point's pressure (where that is over 1.5
+    times the current one), never lowers it, and
+    leaves a penalty given explicitly alone; the contact force then grows at a fixed state."""
+    from footsim.contact import RAISE_FACTOR, BodyContact
+    from footsim.materials import SOFT_TISSUE_OGDEN, compression_curve
+    from footsim.mechanics import Hyperelasticity
+
+    R = R_HERTZ
+    mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
+    stiff = NeoHookean(name="stiff", E=100.0, nu=0.3)  # the block; the ball is the tissue
+    options = SolverOptions(formulation="displacement", penalty_factor=10.0)
+    body = Hyperelasticity(
+        mesh, ct, {TISSUE: SOFT_TISSUE_OGDEN, tags.Volume.INSOLE: stiff}, options
+    )
+    ball = np.unique(body.V.dofmap.list[ct.find(TISSUE)])
+    body.u.x.array.reshape(-1, 3)[ball, 2] = -0.3  # 0.3 mm into the block
+    S = tags.Surface
+    contact = BodyContact(body, ft, S.PLANTAR_SKIN, S.INSOLE_TOP, (tags.Volume.INSOLE,), options)
+    kappa0 = contact.kappa.copy()
+    assert np.allclose(kappa0, 10.0 * SOFT_TISSUE_OGDEN.youngs_modulus / contact._h_s[:, None])
+    p = contact._pressure(contact.evaluate())
+    F0 = contact.force()[2]
+    ratio = contact.update_penalty()
+    s, t = compression_curve(SOFT_TISSUE_OGDEN)
+    target = 10.0 * np.interp(p, s, t) / contact._h_s[:, None] * (p > 0)
+    expected = np.where(target > RAISE_FACTOR * kappa0, target, kappa0)
+    assert np.allclose(contact.kappa, expected)
+    assert ratio == pytest.approx(np.max(expected / kappa0)) and ratio > 2.0
+    assert np.all(contact.kappa[p == 0] == kappa0[p == 0])
+    assert contact.force()[2] > F0
+    # lifted off: no pressure, the penalty stays where it was
+    raised = contact.kappa.copy()
+    body.u.x.array[:] = 0.0
+    body.u.x.array.reshape(-1, 3)[ball, 2] = 0.5
+    assert contact.update_penalty() == 1.0 and np.array_equal(contact.kappa, raised)
+    fixed = BodyContact(
+        body, ft, S.PLANTAR_SKIN, S.INSOLE_TOP, (tags.Volume.INSOLE,), options, kappa=1.0
+    )
+    body.u.x.array.reshape(-1, 3)[ball, 2] = -0.3
+    assert fixed.update_penalty() == 1.0 and np.all(fixed.kappa == 1.0)
+
+
+def test_raised_penalty_converges_to_the_same_state():
+    """Force control with the penalty that follows the stiffening tissue: a hemisphere of the
+    push-off Ogden tissue pressed on a block (2 N on the quarter, ~110 kPa peak: the tissue's
+    tangent several times its initial modulus) raises the penalty during loading, ends in
+    equilibrium under its last penalty (the bones' push equals the contact force; the force
+    on target), and reaches the state of a fixed penalty (augmented to the same tolerances):
+    travel within 0.5 %, peak pressure within 2 %."""
+    from footsim.materials import SOFT_TISSUE_OGDEN
+
+    R = R_HERTZ
+    mesh, ct, ft = hemisphere_on_block_mesh(R, W=R, D=0.5 * R, h_fine=1.0, r_fine=3.0)
+    S = tags.Surface
+    target = 2.0
+    sols = {}
+    for adaptive in (True, False):
+        sols[adaptive] = solve_contact(
+            mesh, ct, ft, target_force_N=target, driven_components=(2,),
+            materials={TISSUE: SOFT_TISSUE_OGDEN, tags.Volume.INSOLE: NeoHookean(name="b", E=1.0)},
+            rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+            target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+            options=SolverOptions(penalty_factor=10.0, adaptive_penalty=adaptive, load_atol=0.0),
+        )  # fmt: skip
+    raised, fixed = sols[True], sols[False]
+    assert raised.record.penalty_raises > 0 and fixed.record.penalty_raises == 0
+    assert raised.penalty > 2 * fixed.penalty
+    assert raised.reaction_dirichlet_N == pytest.approx(raised.reaction_contact_N, rel=1e-9)
+    assert raised.reaction_contact_N == pytest.approx(target, rel=0.002)
+    assert raised.travel_mm == pytest.approx(fixed.travel_mm, rel=0.005)
+    assert raised.peak_pressure_kPa == pytest.approx(fixed.peak_pressure_kPa, rel=0.02)
+
+
 @pytest.mark.parametrize("smooth", [True, False], ids=["smooth-normals", "facet-normals"])
 def test_two_body_tangent_is_the_derivative_of_the_residual(smooth):
     """The two-body contact Jacobian is the exact derivative of its residual: a curved,

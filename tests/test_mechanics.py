@@ -75,6 +75,31 @@ def test_soft_tissue_drucker_stability(name):
     assert s[0] < 0 < s[1]
 
 
+def test_compression_curves_start_at_the_youngs_modulus_and_stiffen():
+    """Uniaxial compression curves (the adaptive contact penalty follows them): the tangent
+    starts at the small-strain Young's modulus (3 mu for the incompressible laws), the stress
+    rises monotonically, a foam's lateral faces are free of stress at its own lateral
+    contraction, and the push-off Ogden tissue is > 100 times stiffer at 1.5 MPa than at rest."""
+    for name in ("soft_tissue", "soft_tissue_ogden", "soft_tissue_neohookean", "eva", "pad"):
+        m = MATERIALS[name]
+        s, t = materials.compression_curve(m)
+        E = 3 * m.shear_modulus if m.split else m.youngs_modulus
+        assert s[0] == pytest.approx(0.0, abs=1e-9) and np.all(np.diff(s) > 0), name
+        assert t[0] == pytest.approx(E, rel=2e-2), name
+    foam = materials.EVA
+    lam = np.array([0.9, 0.6, 0.3])
+    lat, h = lam**-foam.nu, 1e-6
+    dpsi2 = foam.psi_stretches(lam, lat * (1 + h), lat) - foam.psi_stretches(
+        lam, lat * (1 - h), lat
+    )
+    dpsi1 = foam.psi_stretches(lam * (1 + h), lat, lat) - foam.psi_stretches(
+        lam * (1 - h), lat, lat
+    )
+    assert np.all(np.abs(dpsi2) < 1e-6 * np.abs(dpsi1))
+    s, t = materials.compression_curve(materials.SOFT_TISSUE_OGDEN)
+    assert np.interp(1.5, s, t) > 100 * materials.SOFT_TISSUE_OGDEN.youngs_modulus
+
+
 def test_ufl_energy_matches_numpy():
     """The UFL energies equal the numpy ones (principal stretches) on a homogeneous state."""
     mesh = dolfinx.mesh.create_unit_cube(MPI.COMM_WORLD, 1, 1, 1)

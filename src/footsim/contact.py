@@ -46,6 +46,7 @@ import ufl  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
+from footsim.materials import compression_curve  # noqa: E402
 from footsim.mechanics import Hyperelasticity, SolverOptions  # noqa: E402
 
 
@@ -436,6 +437,11 @@ class _Evaluation:
     )  # fmt: skip
 
 
+#: :meth:`BodyContact.update_penalty` raises a point's penalty once its target is this many
+#: times the current one (raises come in jumps, not at every step near the target load).
+RAISE_FACTOR = 1.5
+
+
 class BodyContact:
     """Frictionless contact between two deformable bodies on non-matching meshes (serial).
 
@@ -577,6 +583,11 @@ class BodyContact:
             k_f = np.full(len(self.facets), float(kappa))
         self.kappa = np.repeat(k_f[:, None], len(wts), axis=1)  # (nfs, nq)
         self.kappa_value = float(np.mean(k_f))
+        # penalty that follows the stiffening (update_penalty): compression curves of the
+        # materials on either side, the slave facets' size
+        self._adaptive = kappa is None and self.options.adaptive_penalty
+        self._curves = [compression_curve(body.materials[int(i)]) for i in mats]
+        self._h_s = np.maximum(h_s, 1e-12)
         self.lam_q = np.zeros_like(self.W)
         self.smooth_normals = bool(smooth_normals)
         self.search_radius = float(search_radius_mm)
@@ -910,6 +921,37 @@ class BodyContact:
         """Reset the counter body's displacement to zero (it rests on its supports)."""
         a = u.x.array.reshape(-1, 3)
         a[self.static_nodes] = 0.0
+
+    def tangent_modulus(self, p: np.ndarray) -> np.ndarray:
+        """Uniaxial compression tangent (MPa) of the softest material on either side of the
+        contact at the compressive stress ``p`` (MPa): :func:`~footsim.materials.
+        compression_curve`, clamped to its ends."""
+        return np.min([np.interp(p, s, t) for s, t in self._curves], axis=0)
+
+    def update_penalty(self) -> float:
+        """Raise the penalty of each slave point to ``penalty_factor * E_t(p) / h``, ``E_t``
+        the :meth:`tangent_modulus` at its current contact pressure ``p``, where that is over
+        :data:`RAISE_FACTOR` times its penalty (never lowered).
+
+        The initial penalty is scaled by the small-strain modulus; a tissue that stiffens
+        under load (the push-off Ogden tissue: tangent ~170 times its initial modulus at 1.5
+        MPa) then meets a penalty that has become soft: under a metatarsal pad at push-off the
+        skin sank ~0.9 mm into the pad, and the augmented-Lagrangian updates, which converge
+        at a rate of about ``E_t / (E_t + kappa h)``, could not remove it.  Called by
+        :class:`~footsim.loading.LoadStepper` after each converged loading step (not during
+        a Newton solve: the residual of a solve is fixed).  Returns the largest ratio of new
+        to old penalty (1: unchanged)."""
+        if not self._adaptive:
+            return 1.0
+        p = self._pressure(self.evaluate())
+        target = self.options.penalty_factor * self.tangent_modulus(p) / self._h_s[:, None]
+        target[p <= 0.0] = 0.0  # out of contact: as it was
+        # in jumps (a raise puts the state out of balance: LoadStepper re-solves it)
+        new = np.where(target > RAISE_FACTOR * self.kappa, target, self.kappa)
+        ratio = float(np.max(new / self.kappa))
+        self.kappa = new
+        self.kappa_value = float(np.mean(new))
+        return ratio
 
     def get_multiplier(self) -> np.ndarray:
         return self.lam_q.copy()

@@ -209,6 +209,7 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     uzawa_iterations: int = 0
+    penalty_raises: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -270,6 +271,9 @@ class LoadStepper:
         self.prev: tuple[float, list[np.ndarray]] | None = None  # (d, state) before last step
         self.history: list[tuple[float, float]] = [(0.0, 0.0)]
         self.n_solves = 0
+        self.penalty_version = 0  # raised penalties so far (update_penalty)
+        self._F_version = 0  # penalty version the current state was solved with
+        self._stale = False  # the current state is out of balance under a raised penalty
 
     # ---------------------------------------------------------------------------- helpers
     def force(self) -> float:
@@ -333,6 +337,14 @@ class LoadStepper:
             self._last_fail = rec
             return False
         self.prev = (self.d, state)
+        # a penalty that follows the tissue's stiffening (two-body contact) is raised after
+        # a loading step; the state is then out of balance under the new penalty ("stale"):
+        # the drivers re-solve it before it is final, and drop force brackets from before
+        self._F_version = self.penalty_version
+        update = getattr(self.contact, "update_penalty", None)
+        self._stale = phase == "load" and update is not None and update() > 1.0
+        self.penalty_version += int(self._stale)
+        self.record.penalty_raises += int(self._stale)
         self.d, self.F = d_new, F
         self.history.append((d_new, F))
         self._last_its = rec.iterations
@@ -381,6 +393,12 @@ class LoadStepper:
                 if dd < o.min_step_mm:
                     self._fail("displacement increment fell below min_step_mm", None)
         self._dd = dd
+        self._equilibrate(None)
+
+    def _equilibrate(self, target: float | None) -> None:
+        """Re-solve at the current travel after a raised penalty (see ``_stale``)."""
+        if self._stale and not self._attempt(self.d, "penalty", predictor=False):
+            self._fail("the re-solve under the raised contact penalty failed", target)
 
     def to_force(self, F_target: float, phase: str = "load") -> None:
         """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``."""
@@ -389,13 +407,23 @@ class LoadStepper:
         dd = getattr(self, "_dd", o.initial_step_mm)
         lo: tuple[float, float] | None = None  # bracket (d, F) with F < target
         hi: tuple[float, float] | None = None  # bracket (d, F) with F > target
+        lo_version = hi_version = self.penalty_version
         last_replaced, repeat = "", 0  # regula falsi with bisection safeguard
-        while abs(self.F - F_target) > tol:
+        while abs(self.F - F_target) > tol or self._stale:
             self._check_budget(F_target)
+            if abs(self.F - F_target) <= tol:  # on target, but under a raised penalty
+                self._equilibrate(F_target)
+                continue
             if self.F < F_target:
                 lo = (self.d, self.F)
+                lo_version = self._F_version
             else:
                 hi = (self.d, self.F)
+                hi_version = self._F_version
+            if lo is not None and lo_version != self.penalty_version:
+                lo = None  # found under an earlier penalty: not a bracket any more
+            if hi is not None and hi_version != self.penalty_version:
+                hi = None
             if lo is not None and hi is not None:
                 (d0, f0), (d1, f1) = lo, hi
                 f0s, f1s = f0 - F_target, f1 - F_target

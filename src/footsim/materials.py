@@ -411,6 +411,39 @@ def mode_stress_tangent(material: Material, stretches, mode: str, h: float = 1e-
     return s, ds
 
 
+def compression_curve(material: Material, lo: float = 0.2, n: int = 321):
+    """Uniaxial compression of ``material``: compressive true stress ``|sigma|`` (MPa,
+    increasing from 0) and tangent ``d|sigma| / d|ln lambda|`` (MPa) on stretches 1 .. ``lo``
+    (cut where the stress stops rising).
+
+    Laws with an isochoric/volumetric split are taken incompressible (the isochoric part in
+    the uniaxial mode, :func:`mode_stress_tangent`); :class:`Hyperfoam` contracts laterally by
+    its ``nu`` (stretches ``lambda, lambda^-nu, lambda^-nu``, free of lateral stress for this
+    law), ``sigma = lambda_1 d psi / d lambda_1 / J``.  At small strain the tangent is the
+    Young's modulus (3 mu for the incompressible laws); a stiffening law's tangent grows with
+    the stress (the one-term Ogden tissue: ~alpha |sigma|)."""
+    lam = np.linspace(1.0, lo, n)
+    if isinstance(material, Hyperfoam):
+        h = 1e-6
+
+        def sigma(x):
+            lat = x**-material.nu
+            dpsi = (
+                material.psi_stretches(x * (1 + h), lat, lat)
+                - material.psi_stretches(x * (1 - h), lat, lat)
+            ) / (2 * h * x)
+            return x * dpsi / (x * lat * lat)
+
+        s = sigma(lam)
+        ds = (sigma(lam * (1 + h)) - sigma(lam * (1 - h))) / (2 * h)
+    else:
+        s, ds = mode_stress_tangent(material, lam, "uniaxial")
+    s, ds = -s, ds  # compression: sigma < 0 and d sigma / d ln(lambda) > 0 for lambda < 1
+    rising = np.concatenate([[True], np.diff(s) > 0])
+    stop = int(np.argmin(rising)) if not rising.all() else len(s)
+    return s[:stop], ds[:stop]
+
+
 def drucker_stable_range(material: Material, lo: float = 0.4, hi: float = 1.5, n: int = 221):
     """Check Drucker stability ``d sigma : d eps > 0`` of the isochoric law (Abaqus-style).
 

@@ -169,7 +169,10 @@ class SolverOptions:
     ``tissue_thickness_mm``: 10 mm is a typical unloaded plantar soft-tissue thickness under
     the metatarsal heads, Cavanagh 1999 Foot Ankle Int 20:622 report ~11-14 mm) or the contact
     pressure changes by less than ``pressure_rtol``; a run that meets neither within
-    ``max_uzawa`` updates fails (:class:`SolverError`).
+    ``max_uzawa`` updates fails (:class:`SolverError`).  ``adaptive_penalty`` (two-body
+    contact): after each converged loading step the penalty of each contact point rises to
+    ``penalty_factor * E_t / h``, ``E_t`` the compression tangent of the softer side at the
+    point's pressure (:meth:`footsim.contact.BodyContact.update_penalty`).
     """
 
     formulation: Literal["mixed", "displacement"] = "mixed"
@@ -197,6 +200,7 @@ class SolverOptions:
     penalty_factor: float = 10.0
     augmented_lagrangian: bool = True
     max_uzawa: int = 6
+    adaptive_penalty: bool = True
     penetration_tol_mm: float | None = None
     tissue_thickness_mm: float = 10.0
     pressure_rtol: float = 0.01

@@ -127,6 +127,7 @@ class Solution:
             "load_steps": self.record.load_steps,
             "newton_iterations": self.record.newton_iterations,
             "uzawa_iterations": self.record.uzawa_iterations,
+            "penalty_raises": self.record.penalty_raises,
             "penalty_N_per_mm3": self.penalty,
             "timings_s": dict(self.record.timings),
             "solver_counts": dict(self.record.counts),
