@@ -195,7 +195,7 @@ class StepRecord:
     """One attempted nonlinear solve of the load stepping."""
 
     step: int
-    phase: str  # "load", "bracket", "uzawa"
+    phase: str  # "load", "bracket", "uzawa", "penalty" (re-solve under a raised penalty)
     travel_mm: float
     force_N: float
     newton_iterations: int
