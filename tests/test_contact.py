@@ -399,6 +399,21 @@ def hemisphere_on_block_mesh(R: float, W: float, D: float, h_fine: float, r_fine
         gmsh.finalize()
 
 
+def curved_master_body():
+    """The hemisphere (radius ``R_HERTZ``) on a small block, both of one elastic material
+    (E 1 MPa, nu 0.3; displacement formulation): cell tags, facet tags and the body."""
+    from footsim.mechanics import Hyperelasticity
+
+    R = R_HERTZ
+    mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
+    material = NeoHookean(name="m", E=1.0, nu=0.3)
+    body = Hyperelasticity(
+        mesh, ct, {TISSUE: material, tags.Volume.INSOLE: material},
+        SolverOptions(formulation="displacement"),
+    )  # fmt: skip
+    return ct, ft, body
+
+
 def test_hertz_sphere_on_deformable_block():
     """Hertz through the deformable-contact path: an elastic hemisphere pressed into an elastic
     block of the same material (non-matching meshes, the master surface dents under the
@@ -451,15 +466,9 @@ def test_master_normal_follows_a_curved_master():
     planes the smooth normal is within 2 deg of the sphere's (facet normals: up to ~4 deg)
     and its mean error under half of the facet normals'."""
     from footsim.contact import BodyContact
-    from footsim.mechanics import Hyperelasticity
 
     R = R_HERTZ
-    mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
-    material = NeoHookean(name="m", E=1.0, nu=0.3)
-    body = Hyperelasticity(
-        mesh, ct, {TISSUE: material, tags.Volume.INSOLE: material},
-        SolverOptions(formulation="displacement"),
-    )  # fmt: skip
+    ct, ft, body = curved_master_body()
     delta = 0.02 * R
     ball = np.unique(body.V.dofmap.list[ct.find(TISSUE)])
     body.u.x.array.reshape(-1, 3)[ball, 2] = -delta
@@ -570,15 +579,9 @@ def test_two_body_tangent_is_the_derivative_of_the_residual(smooth):
     from petsc4py import PETSc
 
     from footsim.contact import BodyContact
-    from footsim.mechanics import Hyperelasticity
 
     R = R_HERTZ
-    mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
-    material = NeoHookean(name="m", E=1.0, nu=0.3)
-    body = Hyperelasticity(
-        mesh, ct, {TISSUE: material, tags.Volume.INSOLE: material},
-        SolverOptions(formulation="displacement"),
-    )  # fmt: skip
+    ct, ft, body = curved_master_body()
     contact = BodyContact(
         body, ft, tags.Surface.INSOLE_TOP, tags.Surface.PLANTAR_SKIN, (TISSUE,), kappa=10.0,
         smooth_normals=smooth,
