@@ -830,7 +830,7 @@ class BodyContact:
         na = act.size
         ns = self.Ns.shape[1]
         nn = ns + self.m_nodes.shape[1]
-        f, q = np.divmod(act, self.W.shape[1])
+        q = act % self.W.shape[1]  # quadrature point of each active point on its facet
         xs = ev.xs[act]
         Cm = self._nodes_current()[self.m_nodes[ev.master[act], :3]]  # (na, 3, 3)
         L = ev.bary[act]
@@ -868,7 +868,6 @@ class BodyContact:
             dt /= ee[:, None, None]
             dL[sel, j] = dt
             dL[sel, i] = -dt
-        del f
         return dL, dn_f
 
     def coupling_pattern(self) -> tuple[np.ndarray, np.ndarray]:
