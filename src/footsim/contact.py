@@ -701,17 +701,17 @@ class BodyContact:
             dr_a = kappa W c_a n dg - W p dc_a n - W p c_a dn,
             dg = n . (sum_b c_b du_b) + d . dn - n . (sum_b x_b dM_b/dL_k) dL_k,
             dc_b = -dM_b/dL_k dL_k (master nodes),
-            dn = P_n / |m| (sum_k n_k dL_k + dn_f)  (smooth normals, m = sum_k L_k n_k),
+            dn = P_n / |m| sum_k (n_k dL_k + L_k dn_k)  (smooth normals, m = sum_k L_k n_k),
             dn = dn_f  (facet normals),
 
-        where ``n_k`` are the corner normals, ``dn_f`` the rotation of the facet's own normal
-        with its corners, and ``dL`` the motion of the closest point over the flat facet (:meth:
-        `_projection_derivative`).  The first term of ``dn`` is the curvature of the smoothed
-        master: a point sliding by ``ds`` over a dome of radius ``R`` turns its force by ``ds /
-        R``; it is of the order of ``p / R`` per unit slide, larger than the tissue's own
-        stiffness at push-off pressures, and Newton stagnated without it.  Neglected: a corner
-        normal turns with its neighbouring facets, taken as turning with this facet (``dn_f``),
-        which is exact when the facets around the corner move together."""
+        where ``n_k`` are the corner normals, ``dn_k`` their rotation with all the facets
+        around corner ``k`` (:meth:`_corner_normal_derivative`; a stencil wider than the
+        facet), ``dn_f`` the rotation of the facet's own normal with its corners, and ``dL``
+        the motion of the closest point over the flat facet (:meth:`_projection_derivative`).
+        The ``n_k dL_k`` term is the curvature of the smoothed master: a point sliding by
+        ``ds`` over a dome of radius ``R`` turns its force by ``ds / R``, of the order of ``p /
+        R`` per unit slide, more than the tissue's own stiffness at push-off pressures; Newton
+        stagnated without it.  Exact: checked against central differences in the tests."""
         import scipy.sparse as sp
 
         ev = self.evaluate()
