@@ -212,6 +212,38 @@ def test_reused_factorisations_reach_the_fresh_lu_solution():
         assert a.record.timings[key] > 0.0
 
 
+def test_loose_intermediate_steps_reach_the_same_final_state():
+    """Under force control the intermediate load steps stop at ``step_rtol`` times the target
+    force, and the state on target is re-solved to the full tolerance ("final"): the same
+    state as with every step solved to the full tolerance, in fewer Newton iterations."""
+    mesh, ct, ft = hemisphere_mesh(R_HERTZ, 0.5, 1.5)
+    F = 0.25 * 4 / 3 * E_HERTZ / (1 - 0.45**2) * 1.2**3 / R_HERTZ  # quarter, a ~ 1.2 mm
+    runs = {}
+    for step_rtol in (1e-3, 0.0):
+        opts = SolverOptions(formulation="mixed", initial_step_mm=0.02, step_rtol=step_rtol)
+        runs[step_rtol] = solve_contact(
+            mesh, ct, ft, materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=0.45)},
+            target_force_N=F, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
+            ground=RigidPlane(z=0.0), options=opts,
+        )  # fmt: skip
+    loose, tight = runs[1e-3], runs[0.0]
+    atol = SolverOptions().atol
+    steps = loose.record.steps
+    assert any(s.residual > 10 * atol for s in steps if s.phase == "load")  # loose on the way
+    assert steps[-1].phase == "final" and steps[-1].residual <= atol  # tight at the end
+    assert all(s.residual <= atol for s in tight.record.steps if s.converged)
+    assert loose.newton_iterations < tight.newton_iterations
+    # the same final state: force on target, and the same pressure field
+    for sol in (loose, tight):
+        assert sol.reaction_dirichlet_N == pytest.approx(sol.reaction_contact_N, rel=1e-6)
+        assert sol.reaction_contact_N == pytest.approx(F, rel=0.002)
+    # (both stop within force_rtol of the target, at travels 1e-4 apart here)
+    assert loose.travel_mm == pytest.approx(tight.travel_mm, rel=1e-3)
+    scale = tight.contact_node_pressure.max()
+    diff = np.abs(loose.contact_node_pressure - tight.contact_node_pressure).max() / scale
+    assert diff < 1e-3
+
+
 # ------------------------------------------------------------------------------------ patch
 @pytest.mark.parametrize("formulation", ["mixed", "displacement"])
 def test_patch_uniform_pressure(formulation):
@@ -691,8 +723,8 @@ def test_unenforced_contact_is_an_error_not_a_result(monkeypatch):
     mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
     attempt = loading.LoadStepper._attempt
 
-    def no_uzawa(self, d_new, phase, predictor):
-        return False if phase == "uzawa" else attempt(self, d_new, phase, predictor)
+    def no_uzawa(self, d_new, phase, predictor, **kw):
+        return False if phase == "uzawa" else attempt(self, d_new, phase, predictor, **kw)
 
     monkeypatch.setattr(loading.LoadStepper, "_attempt", no_uzawa)
     opts = SolverOptions(formulation="displacement", penetration_tol_mm=1e-6)

@@ -127,6 +127,14 @@ class ContactSurface:
             (a nodal field, so graded meshes get a graded penalty; see the module docstring).
     """
 
+    #: The penalty stays ``penalty_factor * E / h`` (:class:`~footsim.loading.LoadStepper`
+    #: raises it only for contacts that set this): raised with the tissue's compression
+    #: tangent as for :class:`BodyContact`, against the rigid ground Newton stalled at ~1 N
+    #: on the coarse forefoot at push-off, whether raised after each loading step (4 of 12
+    #: steps failed) or at the augmented-Lagrangian updates (the full-tolerance re-solve
+    #: failed); with the fixed penalty those updates converge (README, "Status").
+    raise_while_loading = False
+
     def __init__(
         self,
         body: Hyperelasticity,
@@ -494,6 +502,10 @@ class BodyContact:
         kappa: uniform penalty (N/mm^3) instead of ``penalty_factor`` E / h.
         smooth_normals: interpolate the corners' normals (default) or use the facet's.
     """
+
+    #: :class:`~footsim.loading.LoadStepper` raises the penalty after every converged loading
+    #: step (:meth:`update_penalty`).
+    raise_while_loading = True
 
     def __init__(
         self,

@@ -274,6 +274,8 @@ class LoadStepper:
         self.penalty_version = 0  # raised penalties so far (update_penalty)
         self._F_version = 0  # penalty version the current state was solved with
         self._stale = False  # the current state is out of balance under a raised penalty
+        self._loose = False  # the current state was solved to the intermediate tolerance
+        self._step_atol: float | None = None  # that tolerance (N; set by to_force)
 
     # ---------------------------------------------------------------------------- helpers
     def force(self) -> float:
@@ -302,7 +304,11 @@ class LoadStepper:
         self.d = 0.0
         self.F = self.force()
 
-    def _attempt(self, d_new: float, phase: str, predictor: bool) -> bool:
+    def _attempt(self, d_new: float, phase: str, predictor: bool, loose: bool = False) -> bool:
+        """Solve at the travel ``d_new`` (mm); ``loose``: to the intermediate tolerance
+        ``step_atol`` (a state that is not final, see :meth:`to_force`).  On failure the
+        previous state is restored and False returned."""
+        loose = loose and self._step_atol is not None
         state = save_state(self.fields)
         if predictor and self.prev is not None and self.prev[0] != self.d:
             ratio = (d_new - self.d) / (self.d - self.prev[0])
@@ -311,7 +317,7 @@ class LoadStepper:
                 f.x.scatter_forward()
         self.block.set(self.w_touch - d_new)
         self.n_solves += 1
-        rec = self.solver.solve()
+        rec = self.solver.solve(atol=self._step_atol if loose else None)
         F = self.force() if rec.converged else float("nan")
         self.record.steps.append(
             StepRecord(
@@ -337,12 +343,13 @@ class LoadStepper:
             self._last_fail = rec
             return False
         self.prev = (self.d, state)
+        self._loose = loose
         # a penalty that follows the tissue's stiffening (two-body contact) is raised after
         # a loading step; the state is then out of balance under the new penalty ("stale"):
         # the drivers re-solve it before it is final, and drop force brackets from before
         self._F_version = self.penalty_version
-        update = getattr(self.contact, "update_penalty", None)
-        self._stale = phase == "load" and update is not None and update() > 1.0
+        raising = phase == "load" and self.contact.raise_while_loading
+        self._stale = raising and self.contact.update_penalty() > 1.0
         self.penalty_version += int(self._stale)
         self.record.penalty_raises += int(self._stale)
         self.d, self.F = d_new, F
@@ -396,22 +403,33 @@ class LoadStepper:
         self._equilibrate(None)
 
     def _equilibrate(self, target: float | None) -> None:
-        """Re-solve at the current travel after a raised penalty (see ``_stale``)."""
-        if self._stale and not self._attempt(self.d, "penalty", predictor=False):
-            self._fail("the re-solve under the raised contact penalty failed", target)
+        """Re-solve at the current travel, to the full tolerance, a state that is out of
+        balance under a raised penalty (``_stale``) or was solved to the intermediate one
+        (``_loose``)."""
+        if not (self._stale or self._loose):
+            return
+        phase = "penalty" if self._stale else "final"
+        if not self._attempt(self.d, phase, predictor=False):
+            what = "under the raised contact penalty" if self._stale else "to full tolerance"
+            self._fail(f"the re-solve {what} failed", target)
 
     def to_force(self, F_target: float, phase: str = "load") -> None:
-        """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``."""
+        """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``.
+
+        The steps on the way are solved to ``step_rtol * F_target`` (N; their states are not
+        reported, and the force they measure is off by less than that), the state on target
+        once more to the full tolerance (:meth:`_equilibrate`) before it is final."""
         o = self.options
         tol = o.force_rtol * F_target
+        self._step_atol = o.step_rtol * abs(F_target) if o.step_rtol > 0 else None
         dd = getattr(self, "_dd", o.initial_step_mm)
         lo: tuple[float, float] | None = None  # bracket (d, F) with F < target
         hi: tuple[float, float] | None = None  # bracket (d, F) with F > target
         lo_version = hi_version = self.penalty_version
         last_replaced, repeat = "", 0  # regula falsi with bisection safeguard
-        while abs(self.F - F_target) > tol or self._stale:
+        while abs(self.F - F_target) > tol or self._stale or self._loose:
             self._check_budget(F_target)
-            if abs(self.F - F_target) <= tol:  # on target, but under a raised penalty
+            if abs(self.F - F_target) <= tol:  # on target: under a raised penalty, or loose
                 self._equilibrate(F_target)
                 continue
             if self.F < F_target:
@@ -442,7 +460,7 @@ class LoadStepper:
                 delta = math.copysign(min(abs(delta), dd), delta)
                 d_new = self.d + delta
                 ph = phase
-            if self._attempt(d_new, ph, predictor=True):
+            if self._attempt(d_new, ph, predictor=True, loose=True):
                 if self._last_its <= o.easy_iterations:
                     dd = min(dd * o.growth, o.max_step_mm)
                 replaced = "lo" if self.F < F_target else "hi"
@@ -503,7 +521,8 @@ class LoadStepper:
                 try:
                     if F_target is not None:
                         self.lift(relax * self.contact.lift_estimate())
-                    if not self._attempt(self.d, "uzawa", predictor=False):
+                    loose = F_target is not None  # to_force re-solves it to full tolerance
+                    if not self._attempt(self.d, "uzawa", predictor=False, loose=loose):
                         raise SolverError("re-solve failed")
                     if F_target is not None:
                         self.to_force(F_target, phase="uzawa")

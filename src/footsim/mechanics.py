@@ -150,6 +150,13 @@ class SolverOptions:
     the smoothed master and Newton stalled on the pad at push-off). (With the facet normals
     of earlier releases the residual jumped at every facet edge and Newton stalled at 0.01 to
     0.2 N on the pad scenarios, 153 N: 3 of 16 pad runs failed.)
+    Intermediate load steps under force control (their states are never reported) stop once
+    the residual norm is below ``step_rtol`` times the target force (N; 1e-3 as ``load_atol``):
+    Newton's first one or two iterations take a step most of the way, the next three or four
+    only settle which surface points touch (the residual creeping from ~1e-1 to ~1e-3 N on the
+    forefoot) before the quadratic end; the state on the target force is then re-solved to
+    ``atol``/``rtol`` before it is final (:class:`~footsim.loading.LoadStepper`). On the
+    coarse forefoot at push-off: README, "Speed". ``step_rtol = 0``: every step to ``atol``.
     Linear solves (``linear_solver`` mumps or superlu_dist): with ``reuse_factorization``
     (default) each Newton step is solved by GMRES to ``krylov_rtol`` (true residual, at most
     ``max_krylov_iterations``), preconditioned by the factors of the latest factorised
@@ -188,6 +195,7 @@ class SolverOptions:
     atol: float = 1e-8
     accept_atol: float = 1e-6
     load_atol: float = 1e-3
+    step_rtol: float = 1e-3
     max_newton_iterations: int = 30
     initial_step_mm: float = 0.25
     min_step_mm: float = 1e-3
@@ -654,11 +662,15 @@ class NonlinearSolver:
         comm = self.unknowns[0].function_space.mesh.comm
         self._fresh_factors = self._fresh_factors or comm.allreduce(fresh, op=MPI.LOR)
 
-    def solve(self) -> NewtonRecord:
+    def solve(self, atol: float | None = None) -> NewtonRecord:
+        """One Newton solve from the current unknowns; ``atol`` (N): a looser absolute
+        tolerance on the residual norm for this solve only (an intermediate load step, see
+        ``SolverOptions.step_rtol``); default ``options.atol``."""
         t0 = time.perf_counter()
         if getattr(self, "_extra", None) is not None:
             self._update_pattern()
         snes = self.problem.solver
+        snes.setTolerances(atol=max(self.options.atol, atol or 0.0))
         try:
             self.problem.solve()
             reason = snes.getConvergedReason()
