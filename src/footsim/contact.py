@@ -22,8 +22,11 @@ under each surface facet, averaged onto the surface vertices with the facet area
 (a nodal field: graded meshes get a graded penalty, independent of the cell numbering and of
 the MPI partition); the resulting
 penetration is ``g ~ p h / (factor E)``, i.e. a strain ``p / (factor E)`` of the first element
-layer.  Tangential tractions are zero; a Coulomb
-friction law would add a tangential term driven by the slip of ``x`` on the obstacle
+layer.  With ``SolverOptions.adaptive_penalty`` (default) the penalty rises with the
+tissue's compression tangent at each surface vertex as the load grows
+(:meth:`ContactSurface.update_penalty`): the penetration then stays a fixed small fraction
+of the tissue's own compression in a stiffening tissue too.  Tangential tractions are zero;
+a Coulomb friction law would add a tangential term driven by the slip of ``x`` on the obstacle
 (``ContactSurface.traction`` is the place).
 
 Post-processing (consistent, so that the integral of the pressure is the reaction): the
@@ -104,6 +107,12 @@ def facet_size(mesh: dolfinx.mesh.Mesh, facets: np.ndarray) -> float:
     return total / max(count, 1)
 
 
+#: :meth:`ContactSurface.update_penalty` and :meth:`BodyContact.update_penalty` raise a
+#: point's penalty once its target is this many times the current one (raises come in
+#: jumps, not at every step near the target load: each puts the state out of balance).
+RAISE_FACTOR = 1.5
+
+
 def penalty_parameter(E: float, h: float, factor: float = 10.0) -> float:
     """Penalty ``kappa = factor * E / h`` (N/mm^3) for tissue modulus ``E`` (MPa) and element
     size ``h`` (mm): a contact pressure ``p`` then compresses the first element layer by a
@@ -126,14 +135,6 @@ class ContactSurface:
             material of the cells adjacent to the surface and the local cell diameter ``h``
             (a nodal field, so graded meshes get a graded penalty; see the module docstring).
     """
-
-    #: The penalty stays ``penalty_factor * E / h`` (:class:`~footsim.loading.LoadStepper`
-    #: raises it only for contacts that set this): raised with the tissue's compression
-    #: tangent as for :class:`BodyContact`, against the rigid ground Newton stalled at ~1 N
-    #: on the coarse forefoot at push-off, whether raised after each loading step (4 of 12
-    #: steps failed) or at the augmented-Lagrangian updates (the full-tolerance re-solve
-    #: failed); with the fixed penalty those updates converge (README, "Status").
-    raise_while_loading = False
 
     def __init__(
         self,
@@ -187,17 +188,18 @@ class ContactSurface:
             for vec in (b, m):
                 vec.scatter_reverse(dolfinx.la.InsertMode.add)
                 vec.scatter_forward()
-            k1 = fem.Function(self.P1)
+            self._kappa1 = fem.Function(self.P1)  # the penalty at the surface vertices
             d = self._p1_dofs
-            k1.x.array[d] = b.array[d] / m.array[d]
-            k1.x.scatter_forward()
-            self.kappa.interpolate(k1)
+            self._kappa1.x.array[d] = b.array[d] / m.array[d]
+            self._kappa1.x.scatter_forward()
+            self._kappa1_initial = self._kappa1.x.array[d].copy()
+            self.kappa.interpolate(self._kappa1)
+            self._curves = [compression_curve(body.materials[int(i)]) for i in mats]
         else:
             self.kappa.x.array[:] = kappa
+        self._adaptive = kappa is None and self.options.adaptive_penalty
         self.kappa.x.scatter_forward()
-        k = self.kappa.x.array[self.dofs[self._owned]]
-        n = mesh.comm.allreduce(k.size, op=MPI.SUM)
-        self.kappa_value = mesh.comm.allreduce(float(k.sum()), op=MPI.SUM) / max(n, 1)
+        self._update_kappa_value()
 
         u = body.u
         X = ufl.SpatialCoordinate(mesh)
@@ -222,6 +224,52 @@ class ContactSurface:
             ufl.conditional(ufl.gt(self.pN, 0.0), 1.0, 0.0) * self.da_dA * self.ds
         )
         self._area0_form = fem.form(1.0 * self.ds)
+
+    # ------------------------------------------------------------------------ penalty
+    def _update_kappa_value(self) -> None:
+        """``kappa_value``: the mean penalty over the surface nodes (N/mm^3)."""
+        comm = self.body.mesh.comm
+        k = self.kappa.x.array[self.dofs[self._owned]]
+        n = comm.allreduce(k.size, op=MPI.SUM)
+        self.kappa_value = comm.allreduce(float(k.sum()), op=MPI.SUM) / max(n, 1)
+
+    def tangent_modulus(self, p: np.ndarray) -> np.ndarray:
+        """Uniaxial compression tangent (MPa) of the softest material under the surface at
+        the compressive stress ``p`` (MPa): :func:`~footsim.materials.compression_curve`,
+        clamped to its ends."""
+        return np.min([np.interp(p, s, t) for s, t in self._curves], axis=0)
+
+    def update_penalty(self) -> float:
+        """Raise the penalty at each surface vertex to ``penalty_factor * E_t(p) / h`` where
+        that is over :data:`RAISE_FACTOR` times its penalty (never lowered): ``E_t`` the
+        :meth:`tangent_modulus` at the vertex's nominal pressure ``p`` (:meth:`pressure_p1`).
+
+        As :meth:`BodyContact.update_penalty`: the push-off Ogden tissue is ~170 times
+        stiffer at 1.5 MPa than at rest, so a penalty scaled by its small-strain modulus lets
+        the skin sink into the ground by a growing share of the tissue's own compression
+        (barefoot push-off, coarse: 0.14 mm left after 6 augmented-Lagrangian updates, which
+        converge at a rate of about ``E_t / (E_t + kappa h)`` and were stopped by the 1 %
+        pressure-change rule; with the raised penalty 0.015 mm and no update). The raised
+        values live on the P1 vertices and are interpolated into the P2 penalty field:
+        raised on the P2 nodes directly, the quadratic interpolation between a raised and an
+        unraised node overshoots to negative penalties inside the facet, and Newton stalled
+        (4 of 12 push-off steps failed).  Called by :class:`~footsim.loading.LoadStepper`
+        after each converged loading step.  Returns the largest ratio of new to old penalty
+        over all processes (1: unchanged)."""
+        if not self._adaptive:
+            return 1.0
+        d = self._p1_dofs
+        p = self.pressure_p1()[1].x.array[d]
+        k = self._kappa1.x.array[d]
+        target = np.where(p > 0.0, self._kappa1_initial * self.tangent_modulus(p) / self.E, 0.0)
+        new = np.where(target > RAISE_FACTOR * k, target, k)
+        local = float(np.max(new / k)) if k.size else 1.0
+        self._kappa1.x.array[d] = new
+        self._kappa1.x.scatter_forward()  # ghosts take their owner's value
+        self.kappa.interpolate(self._kappa1)
+        self.kappa.x.scatter_forward()
+        self._update_kappa_value()
+        return self.body.mesh.comm.allreduce(local, op=MPI.MAX)
 
     # ------------------------------------------------------------------------ residual
     def traction(self):
@@ -445,11 +493,6 @@ class _Evaluation:
     )  # fmt: skip
 
 
-#: :meth:`BodyContact.update_penalty` raises a point's penalty once its target is this many
-#: times the current one (raises come in jumps, not at every step near the target load).
-RAISE_FACTOR = 1.5
-
-
 class BodyContact:
     """Frictionless contact between two deformable bodies on non-matching meshes (serial).
 
@@ -502,10 +545,6 @@ class BodyContact:
         kappa: uniform penalty (N/mm^3) instead of ``penalty_factor`` E / h.
         smooth_normals: interpolate the corners' normals (default) or use the facet's.
     """
-
-    #: :class:`~footsim.loading.LoadStepper` raises the penalty after every converged loading
-    #: step (:meth:`update_penalty`).
-    raise_while_loading = True
 
     def __init__(
         self,

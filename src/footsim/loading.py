@@ -344,12 +344,11 @@ class LoadStepper:
             return False
         self.prev = (self.d, state)
         self._loose = loose
-        # a penalty that follows the tissue's stiffening (two-body contact) is raised after
+        # a penalty that follows the tissue's stiffening is raised after
         # a loading step; the state is then out of balance under the new penalty ("stale"):
         # the drivers re-solve it before it is final, and drop force brackets from before
         self._F_version = self.penalty_version
-        raising = phase == "load" and self.contact.raise_while_loading
-        self._stale = raising and self.contact.update_penalty() > 1.0
+        self._stale = phase == "load" and self.contact.update_penalty() > 1.0
         self.penalty_version += int(self._stale)
         self.record.penalty_raises += int(self._stale)
         self.d, self.F = d_new, F

@@ -176,10 +176,11 @@ class SolverOptions:
     ``tissue_thickness_mm``: 10 mm is a typical unloaded plantar soft-tissue thickness under
     the metatarsal heads, Cavanagh 1999 Foot Ankle Int 20:622 report ~11-14 mm) or the contact
     pressure changes by less than ``pressure_rtol``; a run that meets neither within
-    ``max_uzawa`` updates fails (:class:`SolverError`).  ``adaptive_penalty`` (two-body
-    contact): after each converged loading step the penalty of each contact point rises to
-    ``penalty_factor * E_t / h``, ``E_t`` the compression tangent of the softer side at the
-    point's pressure (:meth:`footsim.contact.BodyContact.update_penalty`).
+    ``max_uzawa`` updates fails (:class:`SolverError`).  ``adaptive_penalty``: after each
+    converged loading step the penalty of each contact point rises to ``penalty_factor * E_t
+    / h``, ``E_t`` the compression tangent of the softer side at the point's pressure
+    (:meth:`footsim.contact.ContactSurface.update_penalty`, rigid ground;
+    :meth:`footsim.contact.BodyContact.update_penalty`, two bodies).
     """
 
     formulation: Literal["mixed", "displacement"] = "mixed"
