@@ -4,12 +4,12 @@ Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset defaul
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
        [--quadrature-degree 2]
 
-Prints machine, dofs, Newton iterations, load steps, factorisations and Krylov iterations,
-wall time per phase (the solve split into residual and Jacobian assembly, two-body contact
-search and terms, linear solves) and peak memory (max RSS of this process, which runs mesh,
-solve and export in-process). ``--no-reuse``: a fresh LU per Newton iteration (the solver
-before reuse of factorisations); ``--quadrature-degree``: cell quadrature (default 4 = 2 x
-the displacement degree).
+Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
+factorisations and Krylov iterations, wall time per phase (the solve split into residual and
+Jacobian assembly, two-body contact search and terms, linear solves) and peak memory (max
+RSS of this process, which runs mesh, solve and export in-process). ``--no-reuse``: a fresh
+LU per Newton iteration (the solver before reuse of factorisations); ``--quadrature-degree``:
+cell quadrature (default 4 = 2 x the displacement degree).
 """
 
 from __future__ import annotations
@@ -79,6 +79,18 @@ def main() -> None:
     )
     counts = record.summary["solution"].get("solver_counts", {})
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    # where the Newton iterations go: per load-stepping phase (load, bracket, final,
+    # penalty, uzawa), failed solves (cut back) separately
+    by_phase: dict[str, list[int]] = {}
+    for step in record.summary["solution"].get("steps", []):
+        entry = by_phase.setdefault(step["phase"], [0, 0, 0])
+        entry[0] += 1
+        entry[1] += step["newton_iterations"]
+        entry[2] += int(not step["converged"])
+    print(
+        "Newton iterations by phase (solves, iterations, failed solves): "
+        + ", ".join(f"{k} {v[0]}/{v[1]}/{v[2]}" for k, v in by_phase.items())
+    )
     print(f"reaction: {fig['reaction_N']:.2f} N (target {fig['force_target_N']:.2f} N)")
     peaks = {k[: -len("_peak_kPa")]: v for k, v in fig.items() if k.endswith("_peak_kPa")}
     print("peak pressure (kPa): " + ", ".join(f"{k} {v:.1f}" for k, v in peaks.items()))
