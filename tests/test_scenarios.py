@@ -122,6 +122,11 @@ def test_body_contact_version_reaches_insole_runs_only(monkeypatch):
     monkeypatch.setattr(scenarios, "BODY_CONTACT_VERSION", "test")
     assert barefoot.content_hash() == before[0]
     assert insole.content_hash() != before[1]
+    # and a change of the foot-ground contact the barefoot ones only
+    after = barefoot.content_hash(), insole.content_hash()
+    monkeypatch.setattr(scenarios, "GROUND_CONTACT_VERSION", "test")
+    assert barefoot.content_hash() != after[0]
+    assert insole.content_hash() == after[1]
 
 
 def test_resolved_scenario_round_trips_through_toml(tmp_path):
