@@ -113,6 +113,13 @@ def facet_size(mesh: dolfinx.mesh.Mesh, facets: np.ndarray) -> float:
 RAISE_FACTOR = 1.5
 
 
+def softest_tangent(curves, p: np.ndarray) -> np.ndarray:
+    """Uniaxial compression tangent (MPa) of the softest of several materials at the
+    compressive stress ``p`` (MPa); ``curves``: their :func:`~footsim.materials.
+    compression_curve` (stress, tangent) pairs, each clamped to its ends."""
+    return np.min([np.interp(p, s, t) for s, t in curves], axis=0)
+
+
 def penalty_parameter(E: float, h: float, factor: float = 10.0) -> float:
     """Penalty ``kappa = factor * E / h`` (N/mm^3) for tissue modulus ``E`` (MPa) and element
     size ``h`` (mm): a contact pressure ``p`` then compresses the first element layer by a
@@ -234,10 +241,8 @@ class ContactSurface:
         self.kappa_value = comm.allreduce(float(k.sum()), op=MPI.SUM) / max(n, 1)
 
     def tangent_modulus(self, p: np.ndarray) -> np.ndarray:
-        """Uniaxial compression tangent (MPa) of the softest material under the surface at
-        the compressive stress ``p`` (MPa): :func:`~footsim.materials.compression_curve`,
-        clamped to its ends."""
-        return np.min([np.interp(p, s, t) for s, t in self._curves], axis=0)
+        """:func:`softest_tangent` of the materials under the surface (MPa)."""
+        return softest_tangent(self._curves, p)
 
     def update_penalty(self) -> float:
         """Raise the penalty at each surface vertex to ``penalty_factor * E_t(p) / h`` where
@@ -973,10 +978,8 @@ class BodyContact:
         a[self.static_nodes] = 0.0
 
     def tangent_modulus(self, p: np.ndarray) -> np.ndarray:
-        """Uniaxial compression tangent (MPa) of the softest material on either side of the
-        contact at the compressive stress ``p`` (MPa): :func:`~footsim.materials.
-        compression_curve`, clamped to its ends."""
-        return np.min([np.interp(p, s, t) for s, t in self._curves], axis=0)
+        """:func:`softest_tangent` of the materials on either side of the contact (MPa)."""
+        return softest_tangent(self._curves, p)
 
     def update_penalty(self) -> float:
         """Raise the penalty of each slave point to ``penalty_factor * E_t(p) / h``, ``E_t``

@@ -151,7 +151,8 @@ class SolverOptions:
     of earlier releases the residual jumped at every facet edge and Newton stalled at 0.01 to
     0.2 N on the pad scenarios, 153 N: 3 of 16 pad runs failed.)
     Intermediate load steps under force control (their states are never reported) stop once
-    the residual norm is below ``step_rtol`` times the target force (N; 1e-3 as ``load_atol``):
+    the residual norm (N) is below ``step_rtol`` (a fraction; 1e-3 as ``load_atol``) times the
+    target force (N):
     Newton's first one or two iterations take a step most of the way, the next three or four
     only settle which surface points touch (the residual creeping from ~1e-1 to ~1e-3 N on the
     forefoot) before the quadratic end; the state on the target force is then re-solved to
