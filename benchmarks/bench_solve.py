@@ -2,7 +2,7 @@
 
 Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset default]
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
-       [--quadrature-degree 2]
+       [--quadrature-degree 2] [--steps]
 
 Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
 factorisations and Krylov iterations, wall time per phase (the solve split into residual and
@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--load", default="push_off", choices=["push_off", "standing"])
     parser.add_argument("--no-reuse", action="store_true", help="fresh LU every Newton step")
     parser.add_argument("--quadrature-degree", type=int, default=None)
+    parser.add_argument(
+        "--steps", action="store_true", help="also print every load-stepping solve"
+    )
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
@@ -91,6 +94,14 @@ def main() -> None:
         "Newton iterations by phase (solves, iterations, failed solves): "
         + ", ".join(f"{k} {v[0]}/{v[1]}/{v[2]}" for k, v in by_phase.items())
     )
+    if args.steps:
+        print("solve  phase      travel (mm)  force (N)  its  |F| (N)    wall (s)  converged")
+        for step in record.summary["solution"].get("steps", []):
+            print(
+                f"{step['step']:5d}  {step['phase']:<9} {step['travel_mm']:11.5f}"
+                f"  {step['force_N']:9.3f}  {step['newton_iterations']:3d}"
+                f"  {step['residual']:.2e}  {step['seconds']:8.1f}  {step['converged']}"
+            )
     print(f"reaction: {fig['reaction_N']:.2f} N (target {fig['force_target_N']:.2f} N)")
     peaks = {k[: -len("_peak_kPa")]: v for k, v in fig.items() if k.endswith("_peak_kPa")}
     print("peak pressure (kPa): " + ", ".join(f"{k} {v:.1f}" for k, v in peaks.items()))
