@@ -34,9 +34,7 @@ def main() -> None:
     parser.add_argument("--load", default="push_off", choices=["push_off", "standing"])
     parser.add_argument("--no-reuse", action="store_true", help="fresh LU every Newton step")
     parser.add_argument("--quadrature-degree", type=int, default=None)
-    parser.add_argument(
-        "--steps", action="store_true", help="also print every load-stepping solve"
-    )
+    parser.add_argument("--steps", action="store_true", help="also print every load-stepping solve")
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)

@@ -5,6 +5,7 @@ Units: mm, N, MPa.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import footsim  # noqa: F401  (must precede dolfinx)
@@ -242,6 +243,48 @@ def test_loose_intermediate_steps_reach_the_same_final_state():
     scale = tight.contact_node_pressure.max()
     diff = np.abs(loose.contact_node_pressure - tight.contact_node_pressure).max() / scale
     assert diff < 1e-3
+
+
+def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_curve():
+    """The force-control predictor: exact on an exponential and on a linear force-travel
+    curve, short of the target (never past it) on convex power laws, capped at the maximum
+    step, and stepping towards the target without a usable pair of states."""
+    from footsim.loading import travel_increment
+
+    def history(force, travels):
+        return [(0.0, 0.0)] + [(d, force(d)) for d in travels]
+
+    exponential = lambda d: 2.0 * math.exp(0.8 * d)  # noqa: E731
+    h = history(exponential, [3.0, 5.0])
+    d_target = math.log(700.0 / 2.0) / 0.8  # 7.32 mm
+    assert 5.0 + travel_increment(h, h[-1][1], 700.0, 5.0) == pytest.approx(d_target, rel=1e-12)
+    # (the linear secant alone would aim 34 % further, to ~8.1 mm, where F ~ 1300 N)
+    # less convex curves (linear, Hertz-like, cubic): short of the target, never past it, and
+    # repeated from the states reached, on target within 0.2 % in a few steps
+    linear = lambda d: 40.0 * d  # noqa: E731
+    hertz = lambda d: 5.0 * d**1.5  # noqa: E731
+    cubic = lambda d: 0.5 * d**3  # noqa: E731
+    for force in (linear, hertz, cubic):
+        h = history(force, [1.0, 2.0])
+        for _ in range(6):
+            d, F = h[-1]
+            d_new = d + travel_increment(h, F, 300.0, 10.0)
+            assert d < d_new and force(d_new) <= 300.0 * (1 + 1e-12)
+            h.append((d_new, force(d_new)))
+            if abs(h[-1][1] - 300.0) <= 0.002 * 300.0:
+                break
+        else:
+            raise AssertionError(f"not on target after 6 steps: {h}")
+    # an overshoot is undone from above towards the target, the step capped
+    h = history(exponential, [3.0, 5.0, 8.0])
+    assert travel_increment(h, h[-1][1], 700.0, 0.25) == -0.25
+    assert 8.0 + travel_increment(h, h[-1][1], 700.0, 5.0) == pytest.approx(d_target, rel=1e-12)
+    # no pair at distinct travels (only the touch state): the maximum step towards the target
+    assert travel_increment([(0.0, 0.0)], 0.0, 100.0, 0.25) == 0.25
+    # a re-solve at fixed travel (penalty raise, Uzawa) is skipped for the slope
+    h = history(linear, [1.0, 2.0]) + [(2.0, 85.0)]
+    expected = math.log(300.0 / 85.0) / math.log(2.0)  # the log-secant of (1, 40), (2, 80)
+    assert travel_increment(h, 85.0, 300.0, 10.0) == pytest.approx(expected, rel=1e-12)
 
 
 # ------------------------------------------------------------------------------------ patch
@@ -593,7 +636,8 @@ def test_raised_penalty_converges_to_the_same_state():
     assert raised.record.penalty_raises > 0 and fixed.record.penalty_raises == 0
     assert raised.penalty > 2 * fixed.penalty
     assert raised.reaction_dirichlet_N == pytest.approx(raised.reaction_contact_N, rel=1e-9)
-    assert raised.reaction_contact_N == pytest.approx(target, rel=0.002)
+    # on target as force control promises (these options: force_rtol = 0.5 %)
+    assert raised.reaction_contact_N == pytest.approx(target, rel=SolverOptions().force_rtol)
     assert raised.travel_mm == pytest.approx(fixed.travel_mm, rel=0.005)
     assert raised.peak_pressure_kPa == pytest.approx(fixed.peak_pressure_kPa, rel=0.02)
 
@@ -626,7 +670,8 @@ def test_ground_penalty_follows_the_stiffening_tissue():
     assert raised.penalty > 1.2 * fixed.penalty  # the mean over the whole surface
     assert raised.record.uzawa_iterations < fixed.record.uzawa_iterations
     assert raised.reaction_dirichlet_N == pytest.approx(raised.reaction_contact_N, rel=1e-9)
-    assert raised.reaction_contact_N == pytest.approx(target, rel=0.002)
+    # on target as force control promises (these options: force_rtol = 0.5 %)
+    assert raised.reaction_contact_N == pytest.approx(target, rel=SolverOptions().force_rtol)
     assert raised.travel_mm == pytest.approx(fixed.travel_mm, rel=0.005)
     assert raised.peak_pressure_kPa == pytest.approx(fixed.peak_pressure_kPa, rel=0.02)
 

@@ -400,11 +400,19 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
             # line search, and the next iteration factorises afresh; a failed factorisation
             # still fails the solve (DIVERGED_LINEAR_SOLVE). The factors only
             # precondition, so MUMPS may compress them: block low-rank (ICNTL(35) = 2, factors
-            # stored compressed; dropping tolerance CNTL(7) = 1e-8) and, for a symmetric
-            # Jacobian, LDL^T: on the default forefoot (251k unknowns) 23 s and 3.3 GB per
-            # factorisation instead of 29 s and 5.4 GB for the full LU (README, "Speed").
+            # stored compressed), the blocks compressed before they are eliminated (ICNTL(36)
+            # = 1, "UCFS": fewer operations) with a dropping tolerance CNTL(7) = 1e-5, and, for
+            # a symmetric Jacobian, LDL^T. One push-off Jacobian of the default forefoot (251k
+            # unknowns, benchmarks/bench_factor.py): 29 s, 2.7 GB and 5 GMRES iterations to
+            # 1e-6 with its own factors, against 40 s, 3.1 GB and 2 iterations with CNTL(7) =
+            # 1e-8 and the blocks compressed after elimination (the previous releases), and
+            # 5.4 GB for the full LU (README, "Speed").
             if options.linear_solver == "mumps":
-                opts |= {"mat_mumps_icntl_35": 2, "mat_mumps_cntl_7": 1e-8}
+                opts |= {
+                    "mat_mumps_icntl_35": 2,
+                    "mat_mumps_icntl_36": 1,
+                    "mat_mumps_cntl_7": 1e-5,
+                }
                 if symmetric:
                     opts["pc_type"] = "cholesky"
             opts |= {

@@ -1,0 +1,158 @@
+"""MUMPS factorisation options on a push-off Jacobian of the forefoot (time, memory, GMRES).
+
+Usage: .venv/bin/python benchmarks/bench_factor.py [--preset default] [--jacobians 3 5]
+       [--options "icntl36=1 cntl7=1e-5" "icntl36=0 cntl7=1e-8" ...]
+
+Runs the shipped barefoot push-off scenario in a child process until its Newton solver has
+assembled the Jacobians numbered ``--jacobians`` (first, later), writes them as PETSc binary
+files, and stops. Then, for each option set (block low-rank, ICNTL(35) = 2, always; ``icntlN=``
+/ ``cntlN=`` set MUMPS's ICNTL(N) / CNTL(N)), factorises the first Jacobian as LDL^T (the
+reuse-mode factorisation of :func:`footsim.mechanics.petsc_options`) and prints the
+factorisation time, the GMRES iterations (right-preconditioned, to 1e-6) and time for a
+random right-hand side with the same Jacobian and with the later one (the factors reused, as
+between refactorisations in a solve), and the peak memory of the process. One option set per
+child process, so that each peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def dump(preset: str, which: list[int], folder: Path) -> None:
+    """Solve the push-off until Jacobian ``max(which)``; write those in ``which``; exit."""
+    import footsim  # noqa: F401  (must precede petsc4py)
+    from footsim import mechanics, pipeline, scenarios
+    from petsc4py import PETSc  # isort: skip
+
+    inner = mechanics.NonlinearSolver._jacobian
+
+    def jacobian(self, snes, x, J, P):
+        inner(self, snes, x, J, P)
+        k = self.counts["jacobians"]
+        if k in which:
+            viewer = PETSc.Viewer().createBinary(str(folder / f"J{k}.bin"), "w")
+            J.view(viewer)
+            viewer.destroy()
+            if k == max(which):  # stop here (an exception would be PETSc's to handle)
+                sys.stdout.flush()
+                os._exit(0)
+
+    mechanics.NonlinearSolver._jacobian = jacobian
+    shipped = Path(__file__).parents[1] / "scenarios" / "barefoot-push-off.toml"
+    scenario = scenarios.load(shipped, {"name": "bench-factor", "mesh": {"preset": preset}})
+    with tempfile.TemporaryDirectory() as tmp:
+        pipeline.run(scenario, Path(tmp), png=False, force=True)
+    raise SystemExit(f"the solve ended before Jacobian {max(which)}")
+
+
+def factorise(first: Path, later: Path, options: str) -> str:
+    """Factorise ``first`` with the MUMPS ``options``; GMRES on ``first`` and ``later``."""
+    import footsim  # noqa: F401  (must precede petsc4py)
+    from petsc4py import PETSc  # isort: skip
+
+    def load(path):
+        A = PETSc.Mat().load(PETSc.Viewer().createBinary(str(path), "r"))
+        A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
+        return A
+
+    A, B = load(first), load(later)
+    ksp = PETSc.KSP().create()
+    ksp.setOperators(A)
+    ksp.setType("gmres")
+    ksp.setPCSide(PETSc.PC.Side.RIGHT)
+    ksp.setTolerances(rtol=1e-6, atol=0.0, max_it=300)
+    ksp.setGMRESRestart(300)
+    pc = ksp.getPC()
+    pc.setType("cholesky")
+    pc.setFactorSolverType("mumps")
+    pc.setFactorSetUpSolverType()
+    F = pc.getFactorMatrix()
+    F.setMumpsIcntl(14, 200)
+    F.setMumpsIcntl(24, 1)
+    F.setMumpsIcntl(35, 2)
+    for item in options.split():
+        key, value = item.split("=")
+        if key.startswith("icntl"):
+            F.setMumpsIcntl(int(key[5:]), int(value))
+        elif key.startswith("cntl"):
+            F.setMumpsCntl(int(key[4:]), float(value))
+        else:
+            raise SystemExit(f"unknown option {item!r} (icntlN=... or cntlN=...)")
+    b = A.createVecLeft()
+    b.setRandom()
+    x = b.duplicate()
+    t0 = time.perf_counter()
+    pc.setUp()
+    t_factor = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ksp.solve(b, x)
+    same = (ksp.getIterationNumber(), time.perf_counter() - t0)
+    ksp.setOperators(B, A)
+    pc.setReusePreconditioner(True)
+    t0 = time.perf_counter()
+    ksp.solve(b, x)
+    drift = (ksp.getIterationNumber(), time.perf_counter() - t0, ksp.getConvergedReason())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return (
+        f"{options:<28} factorisation {t_factor:6.1f} s | same Jacobian: {same[0]:3d} its "
+        f"{same[1]:5.1f} s | later Jacobian: {drift[0]:3d} its {drift[1]:5.1f} s "
+        f"(reason {drift[2]}) | peak {peak:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="default", choices=["coarse", "default", "fine"])
+    parser.add_argument("--jacobians", type=int, nargs=2, default=[3, 5])
+    parser.add_argument(
+        "--options",
+        nargs="+",
+        default=[
+            "icntl36=0 cntl7=1e-8",
+            "icntl36=1 cntl7=1e-6",
+            "icntl36=1 cntl7=1e-5",
+            "icntl36=1 cntl7=1e-4",
+        ],  # fmt: skip
+    )
+    parser.add_argument("--dump", help=argparse.SUPPRESS)  # child process: folder
+    parser.add_argument("--factorise", nargs=3, help=argparse.SUPPRESS)  # child process
+    args = parser.parse_args()
+    if args.dump:
+        dump(args.preset, args.jacobians, Path(args.dump))
+    if args.factorise:
+        print(factorise(Path(args.factorise[0]), Path(args.factorise[1]), args.factorise[2]))
+        return
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, preset {args.preset}, "
+        f"Jacobians {args.jacobians[0]} (factorised) and {args.jacobians[1]} (later)"
+    )
+    me = [sys.executable, __file__, "--preset", args.preset, "--jacobians"]
+    me += [str(k) for k in args.jacobians]
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(me + ["--dump", tmp], check=True)
+        print(f"push-off solved up to Jacobian {max(args.jacobians)} in "
+              f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
+        first, later = (Path(tmp) / f"J{k}.bin" for k in args.jacobians)
+        for options in args.options:
+            out = subprocess.run(
+                me + ["--factorise", str(first), str(later), options],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            print(out.stdout.strip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
