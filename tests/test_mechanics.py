@@ -174,6 +174,87 @@ def cantilever_tip(formulation: str, degree: int, nu: float, n=(20, 2, 2)) -> fl
     return -float(tip[2])
 
 
+def _sagging_bar(opts: SolverOptions):
+    """A neo-Hookean bar (4 x 1 x 1 mm, E = 1 MPa, one element across) clamped at one end and
+    sagging under its weight (2e-3 N/mm^3): a :class:`NonlinearSolver` and its body."""
+    mesh = dolfinx.mesh.create_box(
+        MPI.COMM_WORLD, [[0, 0, 0], [4, 1, 1]], [4, 1, 1], dolfinx.mesh.CellType.tetrahedron
+    )
+    nc = mesh.topology.index_map(3).size_local
+    ct = dolfinx.mesh.meshtags(mesh, 3, np.arange(nc, dtype=np.int32), np.zeros(nc, np.int32))
+    body = Hyperelasticity(mesh, ct, {0: NeoHookean(name="b", E=1.0, nu=0.3)}, opts)
+    clamp = dolfinx.mesh.locate_entities_boundary(mesh, 2, lambda x: np.isclose(x[0], 0.0))
+    bc = fem.dirichletbc(
+        np.zeros(3, dtype=dolfinx.default_scalar_type),
+        fem.locate_dofs_topological(body.V, 2, clamp),
+        body.V,
+    )
+    b = ufl.as_vector((0.0, 0.0, -2e-3))  # body force (N/mm^3): a sag of ~0.7 mm
+    solver = NonlinearSolver(body.residual(-ufl.dot(b, body.v) * ufl.dx), body.unknowns(), [bc],
+                             opts)  # fmt: skip
+    return solver, body
+
+
+def test_critical_point_line_search_does_not_creep():
+    """The default line search (``cp``) converges the sagging bar, whose first full Newton
+    step raises the residual norm fifty-fold before the quadratic end; the backtracking
+    ``bt``, which judges steps by that norm, creeps at ~1-4 % per iteration and does not
+    converge in 15 (the failed push-off steps with toes showed the same creep)."""
+    iterations = {}
+    for linesearch in ("cp", "bt"):
+        opts = SolverOptions(atol=1e-10, rtol=1e-12, max_newton_iterations=15,
+                             linesearch=linesearch)  # fmt: skip
+        solver, body = _sagging_bar(opts)
+        rec = solver.solve()
+        iterations[linesearch] = rec.iterations if rec.converged else None
+    assert SolverOptions().linesearch == "cp"
+    assert iterations["cp"] is not None and iterations["cp"] <= 10
+    assert iterations["bt"] is None
+
+
+def test_stall_test_stops_a_creeping_newton_solve_only():
+    """The stall test of a loose load step (``SolverOptions.stall_iterations``): gives up
+    once the residual norm has fallen by under 10 % in each of 3 iterations (the creep of the
+    toe push-off's failed steps, ~1 % per iteration), not on a slow start before the
+    quadratic end (a successful step of the same run), and otherwise acts as PETSc's default
+    test: a real solve with it takes the same iterations to the same state."""
+    from petsc4py import PETSc
+
+    from footsim.mechanics import STALLED, snes_reason_name
+
+    R = PETSc.SNES.ConvergedReason
+    opts = SolverOptions(atol=1e-10, rtol=1e-12, max_newton_iterations=15)
+    solver, body = _sagging_bar(opts)
+    snes = solver.problem.solver
+    snes.setTolerances(atol=0.75)  # as a loose step of the toe push-off (N)
+
+    def verdicts(norms):
+        return [solver._converged(snes, it, (0.0, 0.0, f)) for it, f in enumerate(norms)]
+
+    creep = [649.9, 1.819, 1.796, 1.777, 1.759, 1.743]  # a failed step (toes, 2.41 mm)
+    assert verdicts(creep)[:4] == [R.ITERATING] * 4 and verdicts(creep)[4] == R.DIVERGED_MAX_IT
+    assert solver._stalled
+    slow_start = [38.73, 5.376, 4.374, 3.541, 2.788, 2.703, 0.2828]  # a successful one
+    assert verdicts(slow_start) == [R.ITERATING] * 6 + [R.CONVERGED_FNORM_ABS]
+    assert verdicts([3.0, 2.9, 2.8, float("nan")])[-1] == R.DIVERGED_FUNCTION_NANORINF
+    halving = verdicts([1e6 * 0.5**k for k in range(16)])  # 30 N after 15 iterations
+    assert halving[:15] == [R.ITERATING] * 15 and halving[15] == R.DIVERGED_MAX_IT
+    assert not solver._stalled
+    assert "STALLED" in snes_reason_name(STALLED)
+    # a real solve: the same iterations and state with the Python test as with PETSc's
+    snes.setTolerances(atol=opts.atol)
+    records, states = [], []
+    for stall in (False, True):
+        body.u.x.array[:] = 0.0
+        records.append(solver.solve(stall=stall))
+        states.append(body.u.x.array.copy())
+    assert records[0].converged and records[1].converged
+    assert records[0].iterations == records[1].iterations >= 3
+    assert records[0].reason == records[1].reason
+    # (equal to the solver tolerance: the second solve starts from the first one's factors)
+    assert np.abs(states[0] - states[1]).max() <= 1e-9 * np.abs(states[0]).max()
+
+
 def _cell_at(mesh, x):
     from dolfinx import geometry
 

@@ -341,10 +341,14 @@ class LoadStepper:
         self.d = 0.0
         self.F = self.force()
 
-    def _attempt(self, d_new: float, phase: str, predictor: bool, loose: bool = False) -> bool:
+    def _attempt(
+        self, d_new: float, phase: str, predictor: bool, loose: bool = False, stall: bool = False
+    ) -> bool:
         """Solve at the travel ``d_new`` (mm); ``loose``: to the intermediate tolerance
-        ``step_atol`` (a state that is not final, see :meth:`to_force`).  On failure the
-        previous state is restored and False returned."""
+        ``step_atol`` (a state that is not final, see :meth:`to_force`); ``stall``: a loose
+        step that the caller cuts back on failure, given up once Newton stalls
+        (``SolverOptions.stall_iterations``).  On failure the previous state is restored and
+        False returned."""
         loose = loose and self._step_atol is not None
         state = save_state(self.fields)
         if predictor and self.prev is not None and self.prev[0] != self.d:
@@ -354,7 +358,7 @@ class LoadStepper:
                 f.x.scatter_forward()
         self.block.set(self.w_touch - d_new)
         self.n_solves += 1
-        rec = self.solver.solve(atol=self._step_atol if loose else None)
+        rec = self.solver.solve(atol=self._step_atol if loose else None, stall=stall and loose)
         F = self.force() if rec.converged else float("nan")
         self.record.steps.append(
             StepRecord(
@@ -482,7 +486,7 @@ class LoadStepper:
             else:
                 d_new = self.d + travel_increment(self.history, self.F, F_target, dd)
                 ph = phase
-            if self._attempt(d_new, ph, predictor=True, loose=True):
+            if self._attempt(d_new, ph, predictor=True, loose=True, stall=True):
                 if self._last_its <= o.easy_iterations:
                     dd = min(dd * o.growth, o.max_step_mm)
                 replaced = "lo" if self.F < F_target else "hi"

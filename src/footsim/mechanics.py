@@ -124,6 +124,8 @@ def snes_reason_name(reason: int) -> str:
     hint where the cause is usually elsewhere."""
     if reason == -100:
         return "PETSc error inside the solve (e.g. a failed factorisation)"
+    if reason == STALLED:
+        return "STALLED (the residual norm fell by under 10 % per iteration, see stall_ratio)"
     R = PETSc.SNES.ConvergedReason
     name = {getattr(R, n): n for n in dir(R) if n.isupper()}.get(reason, str(reason))
     if name == "DIVERGED_LINEAR_SOLVE":
@@ -137,7 +139,15 @@ class SolverOptions:
 
     Newton: ``rtol``/``atol`` on the residual norm (atol in N; the round-off floor of a foot
     model with bone (E 7300 MPa) is ~1e-9 N), ``max_newton_iterations``, ``linesearch`` (PETSc
-    SNES line search: ``bt``, ``l2``, ``basic``, ``cp``); a solve that stagnates (line-search
+    SNES line search: ``cp``, ``bt``, ``l2``, ``basic``). Default ``cp`` ("critical point":
+    the step length where the residual is orthogonal to the Newton direction, the minimum of
+    the energy along it for a residual that is an energy's gradient, as hyperelasticity with
+    frictionless contact): the backtracking ``bt`` judges a step by the residual norm, which a
+    good Newton step on a stiffening material often raises before it falls; ``bt`` then
+    accepts steps of a few per cent and creeps (a neo-Hookean cantilever under its weight:
+    ``basic`` 5 iterations, ``cp`` 8, ``l2`` 13, ``bt`` not in 15; push-off with toes,
+    coarse: 35 Newton iterations and no failed step with ``cp``, 156 with ``bt``, five of
+    whose steps crept and failed). A solve that stagnates (line-search
     failure or iteration limit) with a residual norm below ``accept_atol`` (N) is accepted as
     converged at round-off (lower both for models loaded by micro-newtons).  Under force control
     with two-body contact Newton also stops once the residual norm is below ``load_atol`` times
@@ -158,6 +168,16 @@ class SolverOptions:
     forefoot) before the quadratic end; the state on the target force is then re-solved to
     ``atol``/``rtol`` before it is final (:class:`~footsim.loading.LoadStepper`). On the
     coarse forefoot at push-off: README, "Speed". ``step_rtol = 0``: every step to ``atol``.
+    Such an intermediate step is given up (and cut back) once the residual norm has fallen by
+    less than a factor ``stall_ratio`` in each of ``stall_iterations`` consecutive Newton
+    iterations: a stalled solve (the line search taking steps of a few per cent) that would
+    otherwise spend the whole ``max_newton_iterations`` (as Abaqus cuts an increment back when
+    the residuals fail to fall after a few iterations, Abaqus Analysis User's Guide,
+    "Convergence criteria for nonlinear problems"). Push-off with toes, coarse: five loading
+    steps crept from ~1.8 N by ~1 % per iteration and failed after 15 iterations each, half
+    the run's iterations; the successful ones fell by at least ~20 % per iteration.
+    ``stall_iterations = 0``: no stall test.  Final, penalty and augmented-Lagrangian
+    re-solves are never stopped this way (they cannot be cut back).
     Linear solves (``linear_solver`` mumps or superlu_dist): with ``reuse_factorization``
     (default) each Newton step is solved by GMRES to ``krylov_rtol`` (true residual, at most
     ``max_krylov_iterations``), preconditioned by the factors of the latest factorised
@@ -192,12 +212,14 @@ class SolverOptions:
     reuse_factorization: bool = True
     max_krylov_iterations: int = 50
     krylov_rtol: float = 1e-6
-    linesearch: str = "bt"
+    linesearch: str = "cp"
     rtol: float = 1e-9
     atol: float = 1e-8
     accept_atol: float = 1e-6
     load_atol: float = 1e-3
     step_rtol: float = 1e-3
+    stall_iterations: int = 3
+    stall_ratio: float = 0.9
     max_newton_iterations: int = 30
     initial_step_mm: float = 0.25
     min_step_mm: float = 1e-3
@@ -486,6 +508,9 @@ class NewtonRecord:
     seconds: float
 
 
+STALLED = -101
+"""Reason code of a solve stopped by the stall test (``SolverOptions.stall_iterations``)."""
+
 STAGNATION_REASONS = (
     PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT,
     PETSc.SNES.ConvergedReason.DIVERGED_LINE_SEARCH,
@@ -672,18 +697,49 @@ class NonlinearSolver:
         comm = self.unknowns[0].function_space.mesh.comm
         self._fresh_factors = self._fresh_factors or comm.allreduce(fresh, op=MPI.LOR)
 
-    def solve(self, atol: float | None = None) -> NewtonRecord:
+    def _converged(self, snes, it: int, norms) -> int:
+        """SNES convergence test of a solve that may stall (:meth:`solve`): PETSc's default
+        test (absolute and relative residual norm, NaN, iteration limit; ``stol`` is 0), and
+        the stall test of ``SolverOptions.stall_iterations``."""
+        R = PETSc.SNES.ConvergedReason
+        fnorm = float(norms[2])
+        if it == 0:
+            self._fnorms, self._stalled = [], False
+        self._fnorms.append(fnorm)
+        rtol, atol, _stol, max_it = snes.getTolerances()
+        if not np.isfinite(fnorm):
+            return R.DIVERGED_FUNCTION_NANORINF
+        if fnorm < atol:
+            return R.CONVERGED_FNORM_ABS
+        if it > 0 and fnorm <= rtol * self._fnorms[0]:
+            return R.CONVERGED_FNORM_RELATIVE
+        if it >= max_it:
+            return R.DIVERGED_MAX_IT
+        k, ratio = self.options.stall_iterations, self.options.stall_ratio
+        f = self._fnorms
+        if k > 0 and it > k and all(f[i] > ratio * f[i - 1] for i in range(it - k + 1, it + 1)):
+            self._stalled = True
+            return R.DIVERGED_MAX_IT  # reported as STALLED by solve()
+        return R.ITERATING
+
+    def solve(self, atol: float | None = None, stall: bool = False) -> NewtonRecord:
         """One Newton solve from the current unknowns; ``atol`` (N): a looser absolute
         tolerance on the residual norm for this solve only (an intermediate load step, see
-        ``SolverOptions.step_rtol``); default ``options.atol``."""
+        ``SolverOptions.step_rtol``); default ``options.atol``. ``stall``: give the solve up
+        once the residual stalls (``SolverOptions.stall_iterations``; a step that can be cut
+        back), reason :data:`STALLED`."""
         t0 = time.perf_counter()
         if getattr(self, "_extra", None) is not None:
             self._update_pattern()
         snes = self.problem.solver
         snes.setTolerances(atol=max(self.options.atol, atol or 0.0))
+        snes.setConvergenceTest(self._converged if stall else "default")
+        self._stalled = False
         try:
             self.problem.solve()
             reason = snes.getConvergedReason()
+            if self._stalled:
+                reason = STALLED
             its = snes.getIterationNumber()
             fnorm = snes.getFunctionNorm()
             self.counts["krylov_iterations"] += snes.getLinearSolveIterations()
@@ -694,7 +750,7 @@ class NonlinearSolver:
         # for lack of progress (iteration limit, line search); a NaN residual (an inverted
         # element), a domain error or a failed factorisation is never accepted, whatever norm
         # PETSc reports for it.
-        stagnated = reason in STAGNATION_REASONS and its >= 1 and 0.0 < fnorm
+        stagnated = (reason in STAGNATION_REASONS or reason == STALLED) and its >= 1 and 0.0 < fnorm
         ok = (
             finite
             and np.isfinite(fnorm)
@@ -738,6 +794,7 @@ __all__ = [
     "NewtonRecord",
     "NonlinearSolver",
     "SolverError",
+    "STALLED",
     "SolverOptions",
     "max_principal_green_strain",
     "petsc_options",
