@@ -99,6 +99,7 @@ def main() -> None:
                 f"{step['step']:5d}  {step['phase']:<9} {step['travel_mm']:11.5f}"
                 f"  {step['force_N']:9.3f}  {step['newton_iterations']:3d}"
                 f"  {step['residual']:.2e}  {step['seconds']:8.1f}  {step['converged']}"
+                f"  {step.get('reason', '')}"
             )
     print(f"reaction: {fig['reaction_N']:.2f} N (target {fig['force_target_N']:.2f} N)")
     peaks = {k[: -len("_peak_kPa")]: v for k, v in fig.items() if k.endswith("_peak_kPa")}

@@ -40,6 +40,7 @@ from footsim.mechanics import (  # noqa: E402
     SolverOptions,
     restore_state,
     save_state,
+    snes_reason_name,
 )
 
 #: Standard gravity (m/s^2).
@@ -204,6 +205,7 @@ class StepRecord:
     residual: float
     converged: bool
     seconds: float
+    reason: str = ""  # why a failed solve failed (SNES reason name); "" if converged
 
 
 @dataclass
@@ -370,6 +372,7 @@ class LoadStepper:
                 rec.residual,
                 rec.converged,
                 rec.seconds,
+                "" if rec.converged else snes_reason_name(rec.reason),
             )
         )
         if self.options.verbose:
