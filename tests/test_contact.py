@@ -851,41 +851,6 @@ def test_unenforced_contact_is_an_error_not_a_result(monkeypatch):
     assert info.value.load_reached == pytest.approx(0.05, rel=0.01)
 
 
-def test_a_failed_loading_step_is_retried_with_backtracking_before_a_cut_back(monkeypatch):
-    """A loose loading step that fails with the default critical-point line search is solved
-    once more with ``bt`` from the same predicted state before it is cut back: both attempts
-    are recorded (the first as failed, with its reason), and the run ends on target."""
-    from footsim.mechanics import NewtonRecord, NonlinearSolver
-
-    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
-    solve = NonlinearSolver.solve
-    calls = []
-
-    def failing_cp(self, atol=None, stall=False, linesearch=None):
-        start = self.unknowns[0].x.array.copy()
-        calls.append((stall, linesearch, start))
-        if stall and linesearch is None and sum(c[0] for c in calls) == 3:  # one cp step fails
-            self.unknowns[0].x.array[:] += 1.0  # (a failed solve leaves a wrong state)
-            return NewtonRecord(False, 2, 5.0, -6, 0.0)
-        return solve(self, atol=atol, stall=stall, linesearch=linesearch)
-
-    monkeypatch.setattr(NonlinearSolver, "solve", failing_cp)
-    opts = SolverOptions(formulation="displacement", initial_step_mm=0.002)
-    sol = solve_contact(
-        mesh, ct, ft, target_force_N=0.05, driven_components=(2,),
-        rollers=[(X_SYM, 0), (Y_SYM, 1)], options=opts,
-    )  # fmt: skip
-    k = next(i for i, c in enumerate(calls) if c[1] == "bt")
-    assert calls[k - 1][0] and calls[k - 1][1] is None  # the failed cp attempt, then bt
-    assert np.array_equal(calls[k][2], calls[k - 1][2])  # from the same predicted state
-    steps = sol.record.steps
-    failed = [i for i, st in enumerate(steps) if not st.converged]
-    assert len(failed) == 1 and steps[failed[0]].reason == "DIVERGED_LINE_SEARCH"
-    retry = steps[failed[0] + 1]
-    assert retry.converged and retry.travel_mm == steps[failed[0]].travel_mm
-    assert sol.reaction_contact_N == pytest.approx(0.05, rel=SolverOptions().force_rtol)
-
-
 def test_uzawa_update_lifts_the_body_so_the_force_stays_on_target():
     """After an augmented-Lagrangian update under force control the body is lifted rigidly by
     the mean penetration (LoadStepper.lift): on the uniformly pressed block the penetration is

@@ -358,42 +358,9 @@ class LoadStepper:
             for f, a_now, a_old in zip(self.fields, state, self.prev[1], strict=True):
                 f.x.array[:] = a_now + ratio * (a_now - a_old)
                 f.x.scatter_forward()
-        start = save_state(self.fields) if stall and loose else state
         self.block.set(self.w_touch - d_new)
-        atol = self._step_atol if loose else None
-        rec = self._solve(phase, d_new, atol=atol, stall=stall and loose)
-        if not rec.converged and stall and loose and self.options.linesearch != "bt":
-            # the critical-point line search fails some large steps that backtracking, which
-            # creeps elsewhere, converges: one retry with it before the step is cut back
-            restore_state(self.fields, start)
-            rec = self._solve(phase, d_new, atol=atol, stall=True, linesearch="bt")
-        if not rec.converged:
-            restore_state(self.fields, state)
-            self.block.set(self.w_touch - self.d)
-            self._last_fail = rec
-            return False
-        F = self.record.steps[-1].force_N  # measured by _solve
-        self.prev = (self.d, state)
-        self._loose = loose
-        # a penalty that follows the tissue's stiffening is raised after
-        # a loading step; the state is then out of balance under the new penalty ("stale"):
-        # the drivers re-solve it before it is final, and drop force brackets from before
-        self._F_version = self.penalty_version
-        self._stale = phase == "load" and self.contact.update_penalty() > 1.0
-        self.penalty_version += int(self._stale)
-        self.record.penalty_raises += int(self._stale)
-        self.d, self.F = d_new, F
-        self.history.append((d_new, F))
-        self._last_its = rec.iterations
-        if self.on_step is not None:
-            self.on_step(phase, d_new, F)
-        return True
-
-    def _solve(self, phase: str, d_new: float, **kwargs):
-        """One Newton solve at the travel ``d_new`` (mm) (``kwargs``: of
-        :meth:`NonlinearSolver.solve`), counted and recorded as a load-stepping solve."""
         self.n_solves += 1
-        rec = self.solver.solve(**kwargs)
+        rec = self.solver.solve(atol=self._step_atol if loose else None, stall=stall and loose)
         F = self.force() if rec.converged else float("nan")
         self.record.steps.append(
             StepRecord(
@@ -413,9 +380,27 @@ class LoadStepper:
                 f"  [{phase}] d = {d_new:.5f} mm  F = {F:.4f} N  its = {rec.iterations}  "
                 f"|F| = {rec.residual:.2e}  {rec.seconds:.1f} s  "
                 f"{'ok' if rec.converged else 'FAILED'}"
-                + (f" ({kwargs['linesearch']} line search)" if "linesearch" in kwargs else "")
             )
-        return rec
+        if not rec.converged:
+            restore_state(self.fields, state)
+            self.block.set(self.w_touch - self.d)
+            self._last_fail = rec
+            return False
+        self.prev = (self.d, state)
+        self._loose = loose
+        # a penalty that follows the tissue's stiffening is raised after
+        # a loading step; the state is then out of balance under the new penalty ("stale"):
+        # the drivers re-solve it before it is final, and drop force brackets from before
+        self._F_version = self.penalty_version
+        self._stale = phase == "load" and self.contact.update_penalty() > 1.0
+        self.penalty_version += int(self._stale)
+        self.record.penalty_raises += int(self._stale)
+        self.d, self.F = d_new, F
+        self.history.append((d_new, F))
+        self._last_its = rec.iterations
+        if self.on_step is not None:
+            self.on_step(phase, d_new, F)
+        return True
 
     def _fail(self, msg: str, target: float | None):
         rec = getattr(self, "_last_fail", None)

@@ -147,10 +147,7 @@ class SolverOptions:
     accepts steps of a few per cent and creeps (a neo-Hookean cantilever under its weight:
     ``basic`` 5 iterations, ``cp`` 8, ``l2`` 13, ``bt`` not in 15; push-off with toes,
     coarse: 35 Newton iterations and no failed step with ``cp``, 156 with ``bt``, five of
-    whose steps crept and failed). ``cp`` fails some large loading steps that ``bt``
-    converges (default forefoot at push-off: a 420 N step): a loose loading step that fails
-    with another line search is retried once with ``bt`` from the same predicted state before
-    it is cut back (:class:`~footsim.loading.LoadStepper`). A solve that stagnates (line-search
+    whose steps crept and failed). A solve that stagnates (line-search
     failure or iteration limit) with a residual norm below ``accept_atol`` (N) is accepted as
     converged at round-off (lower both for models loaded by micro-newtons).  Under force control
     with two-body contact Newton also stops once the residual norm is below ``load_atol`` times
@@ -725,22 +722,18 @@ class NonlinearSolver:
             return R.DIVERGED_MAX_IT  # reported as STALLED by solve()
         return R.ITERATING
 
-    def solve(
-        self, atol: float | None = None, stall: bool = False, linesearch: str | None = None
-    ) -> NewtonRecord:
+    def solve(self, atol: float | None = None, stall: bool = False) -> NewtonRecord:
         """One Newton solve from the current unknowns; ``atol`` (N): a looser absolute
         tolerance on the residual norm for this solve only (an intermediate load step, see
         ``SolverOptions.step_rtol``); default ``options.atol``. ``stall``: give the solve up
         once the residual stalls (``SolverOptions.stall_iterations``; a step that can be cut
-        back), reason :data:`STALLED`. ``linesearch``: another SNES line search for this solve
-        only (default ``options.linesearch``)."""
+        back), reason :data:`STALLED`."""
         t0 = time.perf_counter()
         if getattr(self, "_extra", None) is not None:
             self._update_pattern()
         snes = self.problem.solver
         snes.setTolerances(atol=max(self.options.atol, atol or 0.0))
         snes.setConvergenceTest(self._converged if stall else "default")
-        snes.getLineSearch().setType(linesearch or self.options.linesearch)
         self._stalled = False
         try:
             self.problem.solve()
