@@ -175,7 +175,8 @@ class SolverOptions:
     the residuals fail to fall after a few iterations, Abaqus Analysis User's Guide,
     "Convergence criteria for nonlinear problems"). Push-off with toes, coarse: five loading
     steps crept from ~1.8 N by ~1 % per iteration and failed after 15 iterations each, half
-    the run's iterations; the successful ones fell by at least ~20 % per iteration.
+    the run's iterations; the successful ones fell by ~20 % or more in all but single
+    iterations.
     ``stall_iterations = 0``: no stall test.  Final, penalty and augmented-Lagrangian
     re-solves are never stopped this way (they cannot be cut back).
     Linear solves (``linear_solver`` mumps or superlu_dist): with ``reuse_factorization``
