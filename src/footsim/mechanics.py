@@ -187,6 +187,13 @@ class SolverOptions:
     48 and the solve 113 s instead of 187 s, to the same converged state (a Newton step
     solved to 1e-6 keeps the iteration count: each step still cuts the residual by ~1e-6 or
     more). ``reuse_factorization = False``: a fresh LU per Newton iteration (``preonly``).
+    ``linear_solver = "gamg"``: GMRES with PETSc's smoothed-aggregation AMG and the rigid-body
+    near-nullspace, for the ``displacement`` formulation only (compressible bodies; the same
+    cantilever tip as MUMPS, ``tests/test_mechanics.py``). The forefoot's mixed P2-P1 Jacobian
+    defeats it: on a coarse push-off Jacobian neither GAMG on the whole saddle-point matrix
+    nor a Schur-complement field split with the ``selfp`` approximation (even with exact LU
+    of both blocks) reached 1e-6 in 400 GMRES iterations (README, "Speed"); the options
+    refuse that combination.
     Load stepping (:mod:`footsim.loading`): displacement increments of the driven surface start
     at ``initial_step_mm``, grow by ``growth`` after a step that took at most
     ``easy_iterations`` Newton iterations (up to ``max_step_mm``), are multiplied by
@@ -239,6 +246,14 @@ class SolverOptions:
     pressure_rtol: float = 0.01
     verbose: bool = False
     petsc_options: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.linear_solver == "gamg" and self.formulation != "displacement":
+            raise ValueError(
+                f"linear_solver = 'gamg' with formulation = {self.formulation!r}: GAMG "
+                "(smoothed aggregation with the rigid-body near-nullspace) preconditions the "
+                "displacement formulation only; allowed with 'mixed': 'mumps', 'superlu_dist'"
+            )
 
     @property
     def penetration_tol(self) -> float:
@@ -447,27 +462,17 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
                 "ksp_gmres_restart": options.max_krylov_iterations,
                 "ksp_converged_maxits": True,
             }
-    elif options.linear_solver == "gamg":
-        opts |= {"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_max_it": 500}
-        if options.formulation == "displacement":
-            opts |= {
-                "pc_type": "gamg",
-                "pc_gamg_type": "agg",
-                "mg_levels_ksp_type": "chebyshev",
-                "mg_levels_pc_type": "jacobi",
-                "pc_gamg_threshold": 0.02,
-            }
-        else:
-            opts |= {
-                "pc_type": "fieldsplit",
-                "pc_fieldsplit_type": "schur",
-                "pc_fieldsplit_schur_fact_type": "upper",
-                "pc_fieldsplit_schur_precondition": "selfp",
-                "fieldsplit_0_ksp_type": "preonly",
-                "fieldsplit_0_pc_type": "gamg",
-                "fieldsplit_1_ksp_type": "preonly",
-                "fieldsplit_1_pc_type": "jacobi",
-            }
+    elif options.linear_solver == "gamg":  # displacement formulation (see SolverOptions)
+        opts |= {
+            "ksp_type": "gmres",
+            "ksp_rtol": 1e-10,
+            "ksp_max_it": 500,
+            "pc_type": "gamg",
+            "pc_gamg_type": "agg",
+            "mg_levels_ksp_type": "chebyshev",
+            "mg_levels_pc_type": "jacobi",
+            "pc_gamg_threshold": 0.02,
+        }
     else:  # pragma: no cover - validated by Literal
         raise ValueError(options.linear_solver)
     opts |= options.petsc_options
@@ -535,7 +540,6 @@ class NonlinearSolver:
         self.options = options
         self.unknowns = unknowns
         prefix = f"footsim_{next(_prefix_counter)}_"
-        kind = "nest" if (options.linear_solver == "gamg" and len(unknowns) > 1) else None
         F = residual if len(unknowns) > 1 else residual[0]
         u = unknowns if len(unknowns) > 1 else unknowns[0]
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
@@ -544,9 +548,8 @@ class NonlinearSolver:
             bcs=bcs,
             petsc_options_prefix=prefix,
             petsc_options=petsc_options(options, symmetric and extra is None),
-            kind=kind,
         )
-        if options.linear_solver == "gamg" and len(unknowns) == 1:
+        if options.linear_solver == "gamg":
             self.problem.A.setNearNullSpace(rigid_body_modes(unknowns[0].function_space))
         self.timings = {"residual assembly": 0.0, "jacobian assembly": 0.0}
         self.counts = {"jacobians": 0, "factorizations": 0, "krylov_iterations": 0}
