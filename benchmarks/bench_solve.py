@@ -70,8 +70,10 @@ def main() -> None:
         f"reuse factorisations: {not args.no_reuse}, quadrature degree: "
         f"{args.quadrature_degree or 'default'}"
     )
+    steps = record.summary.get("solution", {}).get("steps", [])
     if record.status != "done":
         print(f"FAILED: {record.reason}")
+        print_steps(steps)  # the solves attempted up to the failure
         raise SystemExit(1)
     fig = record.summary["figures"]
     print(
@@ -83,7 +85,7 @@ def main() -> None:
     # where the Newton iterations go: per load-stepping phase (load, bracket, final,
     # penalty, uzawa), failed solves (cut back) separately
     by_phase: dict[str, list[int]] = {}
-    for step in record.summary["solution"].get("steps", []):
+    for step in steps:
         entry = by_phase.setdefault(step["phase"], [0, 0, 0])
         entry[0] += 1
         entry[1] += step["newton_iterations"]
@@ -93,14 +95,7 @@ def main() -> None:
         + ", ".join(f"{k} {v[0]}/{v[1]}/{v[2]}" for k, v in by_phase.items())
     )
     if args.steps:
-        print("solve  phase      travel (mm)  force (N)  its  |F| (N)    wall (s)  converged")
-        for step in record.summary["solution"].get("steps", []):
-            print(
-                f"{step['step']:5d}  {step['phase']:<9} {step['travel_mm']:11.5f}"
-                f"  {step['force_N']:9.3f}  {step['newton_iterations']:3d}"
-                f"  {step['residual']:.2e}  {step['seconds']:8.1f}  {step['converged']}"
-                f"  {step.get('reason', '')}"
-            )
+        print_steps(steps)
     print(f"reaction: {fig['reaction_N']:.2f} N (target {fig['force_target_N']:.2f} N)")
     peaks = {k[: -len("_peak_kPa")]: v for k, v in fig.items() if k.endswith("_peak_kPa")}
     print("peak pressure (kPa): " + ", ".join(f"{k} {v:.1f}" for k, v in peaks.items()))
@@ -108,6 +103,18 @@ def main() -> None:
     for phase, seconds in record.summary["timings_s"].items():
         print(f"  {phase:<36} {seconds:8.2f} s")
     print(f"peak memory (max RSS, summed over {comm.size} process(es)): {peak_mb:.0f} MB")
+
+
+def print_steps(steps: list[dict]) -> None:
+    """One line per attempted solve of the load stepping (``summary.json`` steps)."""
+    print("solve  phase      travel (mm)  force (N)  its  |F| (N)    wall (s)  converged")
+    for step in steps:
+        print(
+            f"{step['step']:5d}  {step['phase']:<9} {step['travel_mm']:11.5f}"
+            f"  {step['force_N']:9.3f}  {step['newton_iterations']:3d}"
+            f"  {step['residual']:.2e}  {step['seconds']:8.1f}  {step['converged']}"
+            f"  {step.get('reason', '')}"
+        )
 
 
 if __name__ == "__main__":

@@ -814,6 +814,10 @@ def test_nonconvergence_raises_solver_error():
     assert err.load_target == 1e4
     assert err.residual is not None
     assert "step=" in str(err) and "load_reached=" in str(err)
+    # the attempted solves travel with the error, the last one the failed one
+    assert len(err.steps) == err.step and err.steps[-1]["step"] == err.step
+    assert not err.steps[-1]["converged"] and err.steps[-1]["reason"]
+    assert any(s["converged"] for s in err.steps)
 
 
 def test_write_solution(tmp_path):

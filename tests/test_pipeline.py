@@ -114,6 +114,8 @@ def test_failed_solve_is_recorded_not_raised(tmp_path):
     summary = json.loads((record.folder / "summary.json").read_text())
     assert summary["status"] == "failed" and "regions" not in summary
     assert not results.is_done(record.folder)
+    steps = summary["solution"]["steps"]  # where it failed: the solves it attempted
+    assert len(steps) == 2 and all(s["force_N"] < 5000.0 for s in steps if s["converged"])
 
 
 def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import footsim  # noqa: F401  (must precede dolfinx)
 
@@ -413,6 +413,7 @@ class LoadStepper:
             residual=None if rec is None else rec.residual,
             iterations=None if rec is None else rec.iterations,
             reason=None if rec is None else rec.reason,
+            steps=[asdict(step) for step in self.record.steps],
         )
 
     def _check_budget(self, target):

@@ -87,7 +87,10 @@ class SolverError(RuntimeError):
     Attributes (``None`` when not applicable): ``step`` (load step index), ``load_reached``
     (last converged vertical reaction, N), ``load_target`` (N), ``displacement`` (last
     converged driver displacement, mm), ``residual`` (residual norm of the failed solve, N),
-    ``iterations`` (Newton iterations of the failed solve), ``reason`` (SNES reason code).
+    ``iterations`` (Newton iterations of the failed solve), ``reason`` (SNES reason code);
+    ``steps``: the load stepping's attempted solves up to the failure (dicts of
+    :class:`footsim.loading.StepRecord`, empty when not applicable), so that a failed run's
+    ``summary.json`` shows where it failed.
     """
 
     def __init__(
@@ -101,7 +104,9 @@ class SolverError(RuntimeError):
         residual: float | None = None,
         iterations: int | None = None,
         reason: int | None = None,
+        steps: list[dict] | None = None,
     ):
+        self.steps = list(steps or [])
         self.step = step
         self.load_reached = load_reached
         self.load_target = load_target

@@ -115,11 +115,16 @@ def run(
             scenario, staging, png=png and scenario.output.pressure_png, options=options
         )
     except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
-        error = (f"{type(exc).__name__}: {exc}".strip().splitlines()[0], traceback.format_exc())
+        error = (
+            f"{type(exc).__name__}: {exc}".strip().splitlines()[0],
+            traceback.format_exc(),
+            getattr(exc, "steps", []),  # SolverError: the solves attempted up to the failure
+        )
     errors = [e for e in comm.gather(error, root=0) or [] if e is not None]
     if root:
         if errors:
             summary = dict(base, status="failed", reason=errors[0][0], traceback=errors[0][1])
+            summary["solution"] = {"steps": errors[0][2]}
         else:
             summary.update(base, status="done", reason="")
         summary["wall_time_s"] = time.perf_counter() - t_start
