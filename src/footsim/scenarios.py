@@ -127,7 +127,8 @@ class SolverSpec(Frozen):
         le=6,
         description="cell quadrature degree (default 4 = twice the P2 displacement degree); 2, "
         "the 4-point rule of Abaqus's C3D10 quadratic tetrahedra, exact for the small-strain "
-        "P2-P1 stiffness, halves the Jacobian assembly time (README: effect on the peaks)",
+        "P2-P1 stiffness, assembles a Jacobian 1.4-2.5 times faster and moves the peaks "
+        "by under 0.4 % (README, Speed)",
     )
 
     _added_fields: ClassVar[tuple[str, ...]] = ("quadrature_degree",)
