@@ -34,6 +34,12 @@ def main() -> None:
     parser.add_argument("--load", default="push_off", choices=["push_off", "standing"])
     parser.add_argument("--no-reuse", action="store_true", help="fresh LU every Newton step")
     parser.add_argument("--quadrature-degree", type=int, default=None)
+    parser.add_argument(
+        "--predictor",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="first-order predictor of each load step (auto: rigid ground only)",
+    )
     parser.add_argument("--steps", action="store_true", help="also print every load-stepping solve")
     args = parser.parse_args()
 
@@ -52,6 +58,7 @@ def main() -> None:
             pipeline.solver_options(scenario),
             reuse_factorization=not args.no_reuse,
             quadrature_degree=args.quadrature_degree,
+            predictor={"auto": None, "on": True, "off": False}[args.predictor],
         )
         record = pipeline.run(scenario, Path(tmp), png=False, force=True, options=options)
         wall = time.perf_counter() - t0

@@ -213,6 +213,30 @@ def test_reused_factorisations_reach_the_fresh_lu_solution():
         assert a.record.timings[key] > 0.0
 
 
+def test_the_predictor_changes_the_path_not_the_solution():
+    """Starting each loading step from the extrapolation of the last two states
+    (``predictor=True``) or from the last state (``False``) reaches the same solution at the
+    same travel, by different Newton paths."""
+    mesh, ct, ft = hemisphere_mesh(R_HERTZ, 1.0, 1.5)
+    runs = {}
+    for predictor in (True, False):
+        opts = SolverOptions(formulation="mixed", initial_step_mm=0.02, rtol=1e-10,
+                             predictor=predictor)  # fmt: skip
+        runs[predictor] = solve_contact(
+            mesh, ct, ft, materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=0.45)},
+            travel_mm=0.1, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
+            ground=RigidPlane(z=0.0), options=opts,
+        )  # fmt: skip
+    on, off = runs[True], runs[False]
+    assert any(s.predicted for s in on.record.steps)
+    assert not any(s.predicted for s in off.record.steps)
+    paths = [[s.residual for s in sol.record.steps] for sol in (on, off)]
+    assert paths[0] != paths[1]
+    u_on, u_off = on.displacement.x.array, off.displacement.x.array
+    assert np.abs(u_on - u_off).max() < 1e-7 * np.abs(u_off).max()
+    assert on.reaction_contact_N == pytest.approx(off.reaction_contact_N, rel=1e-7)
+
+
 def test_loose_intermediate_steps_reach_the_same_final_state():
     """Under force control the intermediate load steps stop at ``step_rtol`` times the target
     force, and the state on target is re-solved to the full tolerance ("final"): the same
@@ -230,6 +254,9 @@ def test_loose_intermediate_steps_reach_the_same_final_state():
     loose, tight = runs[1e-3], runs[0.0]
     atol = SolverOptions().atol
     steps = loose.record.steps
+    # against a rigid obstacle the loading steps start from the extrapolated state
+    assert any(s.predicted for s in steps if s.phase == "load")
+    assert not any(s.predicted for s in steps if s.phase != "load")
     assert any(s.residual > 10 * atol for s in steps if s.phase == "load")  # loose on the way
     assert steps[-1].phase == "final" and steps[-1].residual <= atol  # tight at the end
     assert all(s.residual <= atol for s in tight.record.steps if s.converged)
@@ -385,6 +412,8 @@ def test_two_body_patch_nonmatching():
     assert R == pytest.approx(target, rel=0.005)
     assert sol.reaction_dirichlet_N == pytest.approx(R, rel=1e-6)
     assert np.hypot(*sol.contact_force_N[:2]) < 1e-3 * R
+    # two bodies: every step starts from the last converged state (SolverOptions.predictor)
+    assert len(sol.record.steps) > 2 and not any(s.predicted for s in sol.record.steps)
     X = sol.contact_nodes_reference
     inner = (X[:, 0] < 0.8 * L) & (X[:, 1] < 0.8 * L)
     p, pn = sol.contact_node_pressure[inner], sol.contact_node_pressure_nominal[inner]

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
-from footsim.contact import ContactSurface  # noqa: E402
+from footsim.contact import BodyContact, ContactSurface  # noqa: E402
 from footsim.mechanics import (  # noqa: E402
     NonlinearSolver,
     SolverError,
@@ -206,6 +206,7 @@ class StepRecord:
     converged: bool
     seconds: float
     reason: str = ""  # why a failed solve failed (SNES reason name); "" if converged
+    predicted: bool = False  # started from the extrapolation of the last two states
 
 
 @dataclass
@@ -287,7 +288,7 @@ class LoadStepper:
         self,
         solver: NonlinearSolver,
         block: RigidBlock,
-        contact: ContactSurface,
+        contact: ContactSurface | BodyContact,
         options: SolverOptions,
         record: RunRecord,
         on_step=None,
@@ -303,6 +304,13 @@ class LoadStepper:
         self.contact = contact
         self.options = options
         self.record = record
+        # first-order predictor of each loading step: on by default against a rigid obstacle
+        # only (SolverOptions.predictor)
+        self.predict = (
+            options.predictor
+            if options.predictor is not None
+            else not isinstance(contact, BodyContact)
+        )
         self.fields = list(solver.unknowns)
         self.w_touch = 0.0
         self.d = 0.0  # current travel (mm, downward, from touch)
@@ -353,7 +361,10 @@ class LoadStepper:
         False returned."""
         loose = loose and self._step_atol is not None
         state = save_state(self.fields)
-        if predictor and self.prev is not None and self.prev[0] != self.d:
+        predicted = bool(
+            predictor and self.predict and self.prev is not None and self.prev[0] != self.d
+        )
+        if predicted:
             ratio = (d_new - self.d) / (self.d - self.prev[0])
             for f, a_now, a_old in zip(self.fields, state, self.prev[1], strict=True):
                 f.x.array[:] = a_now + ratio * (a_now - a_old)
@@ -373,6 +384,7 @@ class LoadStepper:
                 rec.converged,
                 rec.seconds,
                 "" if rec.converged else snes_reason_name(rec.reason),
+                predicted,
             )
         )
         if self.options.verbose:
