@@ -304,13 +304,6 @@ class LoadStepper:
         self.contact = contact
         self.options = options
         self.record = record
-        # first-order predictor of each loading step: on by default against a rigid obstacle
-        # only (SolverOptions.predictor)
-        self.predict = (
-            options.predictor
-            if options.predictor is not None
-            else not isinstance(contact, BodyContact)
-        )
         self.fields = list(solver.unknowns)
         self.w_touch = 0.0
         self.d = 0.0  # current travel (mm, downward, from touch)
@@ -362,7 +355,10 @@ class LoadStepper:
         loose = loose and self._step_atol is not None
         state = save_state(self.fields)
         predicted = bool(
-            predictor and self.predict and self.prev is not None and self.prev[0] != self.d
+            predictor
+            and self.options.predictor
+            and self.prev is not None
+            and self.prev[0] != self.d
         )
         if predicted:
             ratio = (d_new - self.d) / (self.d - self.prev[0])

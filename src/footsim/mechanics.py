@@ -205,15 +205,15 @@ class SolverOptions:
     ``cutback`` after a failed step (down to ``min_step_mm``); at most ``max_load_steps`` solves;
     the target force is reached when ``|F - F_target| <= force_rtol * F_target``.
     ``predictor``: each loading step starts from the linear extrapolation of the last two
-    converged states (``True``) or from the last one (``False``); ``None`` (default): the
-    extrapolation against a rigid obstacle, the last state in two-body contact. Default-mesh
-    insole + pad push-off with the extrapolation: 9 of the first 23 solves failed (7 with a
-    non-finite residual after the first Newton step: from the extrapolated state that step
-    inverted 26 soft-tissue cells and a pad cell under the skin in contact, where the same
-    step from the last state converged in one iteration), and the run never got past 9 N.
-    Coarse insole + pad push-off: 62 Newton iterations and 12.7 min without, 106 and 15.3
-    min with it (each sharing the two cores), the peaks within 0.1 %; barefoot (coarse
-    push-off) it hardly matters: 27 iterations without, 26 with.
+    converged states (``True``) or from the last one (``False``, default; earlier releases
+    extrapolated). Default-mesh insole + pad push-off with the extrapolation: 9 of the first
+    23 solves failed (7 with a non-finite residual after the first Newton step: from the
+    extrapolated state that step inverted 26 soft-tissue cells and a pad cell under the skin
+    in contact, where the same step from the last state converged in one iteration), and
+    the run never got past 9 N. Coarse insole + pad push-off: 62 Newton iterations and 12.7
+    min without, 106 and 15.3 min with it (each sharing the two cores), the peaks within 0.1
+    %. Barefoot push-off it did not pay either: default mesh 26 iterations and no failed
+    solve without, 29 and 2 failed with; coarse 27 without, 26 with.
     Contact (:mod:`footsim.contact`): penalty ``kappa = penalty_factor * E / h`` (see
     :func:`footsim.contact.penalty_parameter`); augmented-Lagrangian (Uzawa) updates until the
     maximum penetration is below ``penetration_tol_mm`` (default 1 % of
@@ -251,7 +251,7 @@ class SolverOptions:
     cutback: float = 0.5
     easy_iterations: int = 6
     max_load_steps: int = 80
-    predictor: bool | None = None
+    predictor: bool = False
     force_rtol: float = 0.005
     penalty_factor: float = 10.0
     augmented_lagrangian: bool = True
