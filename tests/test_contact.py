@@ -184,6 +184,15 @@ def test_hertz_refinement():
     assert abs(errs[-1][3]) < abs(errs[0][3])  # contact radius improves
 
 
+def press_hemisphere(mesh, ct, ft, travel_mm: float, options: SolverOptions):
+    """The neo-Hookean Hertz quarter hemisphere pressed ``travel_mm`` (mm) onto the plane."""
+    return solve_contact(
+        mesh, ct, ft, materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=0.45)},
+        travel_mm=travel_mm, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
+        ground=RigidPlane(z=0.0), options=options,
+    )  # fmt: skip
+
+
 def test_reused_factorisations_reach_the_fresh_lu_solution():
     """Newton steps solved by GMRES preconditioned with an earlier Jacobian's factors (the
     default) converge to the solution of a fresh LU per step (to the Newton tolerance), with
@@ -195,11 +204,7 @@ def test_reused_factorisations_reach_the_fresh_lu_solution():
         opts = SolverOptions(
             formulation="mixed", reuse_factorization=reuse, initial_step_mm=0.02, rtol=1e-10
         )
-        runs[reuse] = solve_contact(
-            mesh, ct, ft, materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=0.45)},
-            travel_mm=0.2, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
-            ground=RigidPlane(z=0.0), options=opts,
-        )  # fmt: skip
+        runs[reuse] = press_hemisphere(mesh, ct, ft, 0.2, opts)
     a, b = runs[True], runs[False]
     ca, cb = a.record.counts, b.record.counts
     assert cb["factorizations"] == cb["jacobians"]
@@ -222,11 +227,7 @@ def test_the_predictor_changes_the_path_not_the_solution():
     for predictor in (True, False):
         opts = SolverOptions(formulation="mixed", initial_step_mm=0.02, rtol=1e-10,
                              predictor=predictor)  # fmt: skip
-        runs[predictor] = solve_contact(
-            mesh, ct, ft, materials={TISSUE: NeoHookean(name="hertz", E=E_HERTZ, nu=0.45)},
-            travel_mm=0.1, driven_components=(2,), rollers=[(X_SYM, 0), (Y_SYM, 1)],
-            ground=RigidPlane(z=0.0), options=opts,
-        )  # fmt: skip
+        runs[predictor] = press_hemisphere(mesh, ct, ft, 0.1, opts)
     on, off = runs[True], runs[False]
     assert any(s.predicted for s in on.record.steps)
     assert not any(s.predicted for s in off.record.steps)
