@@ -207,7 +207,7 @@ class SolverOptions:
     ``predictor``: each loading step starts from the linear extrapolation of the last two
     converged states (``True``) or from the last one (``False``, default; earlier releases
     extrapolated). Default-mesh insole + pad push-off with the extrapolation: 9 of the first
-    23 solves failed (7 with a non-finite residual after the first Newton step: from the
+    23 solves failed (7 with a non-finite residual, 6 of them in the first Newton step: from the
     extrapolated state that step inverted 26 soft-tissue cells and a pad cell under the skin
     in contact, where the same step from the last state converged in one iteration), and
     the run never got past 9 N (without it, it reaches 20.8 N and fails there otherwise:
