@@ -129,6 +129,20 @@ def test_body_contact_version_reaches_insole_runs_only(monkeypatch):
     assert insole.content_hash() == after[1]
 
 
+def test_pad_shape_version_reaches_pad_runs_only(monkeypatch):
+    """A change of the pad's shape re-solves the runs with a pad, not the bare insole or
+    barefoot ones."""
+    shipped = Path(__file__).parents[1] / "scenarios"
+    runs = [
+        scenarios.load(shipped / name)
+        for name in ("barefoot-standing.toml", "eva-insole.toml", "pad-5mm-proximal.toml")
+    ]
+    assert [s.footwear.pad is not None for s in runs] == [False, False, True]
+    before = [s.content_hash() for s in runs]
+    monkeypatch.setattr(scenarios, "PAD_SHAPE_VERSION", "test")
+    assert [s.content_hash() == h for s, h in zip(runs, before, strict=True)] == [True, True, False]
+
+
 def test_resolved_scenario_round_trips_through_toml(tmp_path):
     s = scenarios.load(Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml")
     again = scenarios.load(_toml(tmp_path, "pad-5mm-proximal.toml", s.to_toml()))

@@ -41,7 +41,7 @@ from footsim import tags
 from footsim.anatomy import MTP_GAP_MM, Anatomy
 from footsim.footwear import Footwear
 
-GEOMETRY_VERSION = "3"
+GEOMETRY_VERSION = "4"
 """Bumped whenever the construction changes, so cached meshes are rebuilt (bump
 :data:`footsim.scenarios.MODEL_VERSION` with it: cached results depend on the mesh)."""
 
@@ -309,26 +309,24 @@ def _footwear_entities(occ, a: Anatomy, fw: Footwear) -> tuple[dict, float]:
         px, py = p.apex_xy(a)
         prox, dist = p.semi_lengths_mm()
 
-        def ellipsoid(semi):
-            e = occ.addSphere(px, py, 0.0, 1.0)
-            occ.dilate([(3, e)], px, py, 0.0, semi, p.width_mm / 2, p.height_mm)
-            return (3, e)
-
-        if p.shape == "dome":
-            dome = ellipsoid(prox)
-            below = _box_between(occ, -500, 500, -500, 500, -500, 0.0)
-            dome_out, _ = occ.cut([dome], [(3, below)])
-        else:  # teardrop: a short quarter-ellipsoid distal of the apex, a long one proximal
-            halves = []
-            for semi, side in ((dist, 1.0), (prox, -1.0)):
-                # OCC's partial sphere (z >= 0, y >= 0) turned to side * x >= 0: the cuts are
-                # native, and no boolean has to pass through the sphere's poles
-                e = occ.addSphere(0.0, 0.0, 0.0, 1.0, -1, 0.0, math.pi / 2, math.pi)
-                occ.rotate([(3, e)], 0, 0, 0, 0, 0, 1, -side * math.pi / 2)
-                occ.dilate([(3, e)], 0, 0, 0, semi, p.width_mm / 2, p.height_mm)
-                occ.translate([(3, e)], px, py, 0.0)
-                halves.append((3, e))
-            dome_out = occ.fuse(halves[:1], halves[1:])[0]
+        halves = []
+        for semi, side in ((dist, 1.0), (prox, -1.0)):
+            # the half of a unit paraboloid z = 1 - r^2 (r <= 1) with y >= 0 (its profile
+            # is exactly the quadratic Bezier (0, 1), (1/2, 1), (1, 0), revolved by pi about
+            # z), turned to side * x >= 0 and stretched to (semi, width / 2, height)
+            pts = [occ.addPoint(*q) for q in ((0, 0, 1), (0.5, 0, 1), (1, 0, 0), (0, 0, 0))]
+            profile = occ.addBezier(pts[:3])
+            loop = occ.addCurveLoop(
+                [profile, occ.addLine(pts[2], pts[3]), occ.addLine(pts[3], pts[0])]
+            )
+            out = occ.revolve([(2, occ.addPlaneSurface([loop]))], 0, 0, 0, 0, 0, 1, math.pi)
+            occ.remove([(0, pts[1])])  # the Bezier's control point
+            e = next(tag for dim, tag in out if dim == 3)
+            occ.rotate([(3, e)], 0, 0, 0, 0, 0, 1, -side * math.pi / 2)
+            occ.dilate([(3, e)], 0, 0, 0, semi, p.width_mm / 2, p.height_mm)
+            occ.translate([(3, e)], px, py, 0.0)
+            halves.append((3, e))
+        dome_out = occ.fuse(halves[:1], halves[1:])[0]
         frag, fmap = occ.fragment([(3, box)], dome_out)
         parts["INSOLE"] = fmap[0]
         parts["PAD"] = [e for e in frag if e not in fmap[0]]

@@ -47,6 +47,10 @@ MODEL_VERSION = "2"
 #: 1: smooth master normals (interpolated corner normals; was the facet normal).
 BODY_CONTACT_VERSION = "1"
 
+#: Version of the metatarsal pad's shape, part of the hash of scenarios with a pad only.
+#: 2: skived edges, an elliptic paraboloid (geometry version 4; was a half-ellipsoid).
+PAD_SHAPE_VERSION = "2"
+
 #: Version of the foot-ground (rigid obstacle) contact, part of the hash of scenarios without
 #: an insole only. 1: the penalty follows the tissue's compression tangent
 #: (``ContactSurface.update_penalty``; standing peaks ~2 % higher, the push-off MTH1 peak 8 %).
@@ -182,7 +186,7 @@ class Scenario(Frozen):
     def content_hash(self) -> str:
         """Hash of the fully resolved scenario, the footsim version, :data:`MODEL_VERSION` and
         :data:`BODY_CONTACT_VERSION` (with an insole) or :data:`GROUND_CONTACT_VERSION`
-        (without) (16 hex digits)."""
+        (without), and :data:`PAD_SHAPE_VERSION` (with a pad) (16 hex digits)."""
         payload = {
             "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
             "footsim": __version__,
@@ -192,6 +196,8 @@ class Scenario(Frozen):
             payload["body_contact"] = BODY_CONTACT_VERSION
         else:
             payload["ground_contact"] = GROUND_CONTACT_VERSION
+        if self.footwear.pad is not None:
+            payload["pad_shape"] = PAD_SHAPE_VERSION
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
