@@ -210,9 +210,11 @@ class SolverOptions:
     23 solves failed (7 with a non-finite residual, 6 of them in the first Newton step: from the
     extrapolated state that step inverted 26 soft-tissue cells and a pad cell under the skin
     in contact, where the same step from the last state converged in one iteration), and
-    the run never got past 9 N (without it, it reaches 20.8 N and fails there otherwise:
-    README, "Speed"). Coarse insole + pad push-off: 62 Newton iterations and 12.7 min
-    without, 106 and 15.3 min with it (each sharing the two cores), the peaks within 0.8 %.
+    the run never got past 9 N (without it, it reached 20.8 N and failed there on the
+    half-ellipsoid pad's steep flank; with the skived pad of geometry version 4 it converges:
+    README, "Speed"). Coarse insole + pad push-off (half-ellipsoid pad): 62 Newton iterations
+    and 12.7 min without, 106 and 15.3 min with it (each sharing the two cores), the peaks
+    within 0.8 %.
     Barefoot push-off it did not pay either: default mesh 26 iterations and no failed
     solve without, 29 and 2 failed with; coarse 27 without, 26 with.
     Contact (:mod:`footsim.contact`): penalty ``kappa = penalty_factor * E / h`` (see
