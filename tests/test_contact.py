@@ -17,7 +17,7 @@ import dolfinx  # noqa: E402  isort: skip
 import dolfinx.io.gmsh  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
-from footsim import tags  # noqa: E402
+from footsim import geometry, tags  # noqa: E402
 from footsim.contact import HeightField, RigidPlane  # noqa: E402
 from footsim.materials import NeoHookean  # noqa: E402
 from footsim.mechanics import SolverError, SolverOptions  # noqa: E402
@@ -82,7 +82,7 @@ def hemisphere_mesh(R: float, h_fine: float, r_fine: float, h_coarse: float | No
     """Quarter of the lower hemisphere of radius ``R`` (centre (0, 0, R), lowest point at the
     origin), graded to ``h_fine`` within ``r_fine`` of the origin (gmsh OCC)."""
     h_coarse = h_coarse or R / 4
-    gmsh.initialize()
+    geometry.initialize_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
     try:
         gmsh.model.add("hemisphere")
@@ -348,7 +348,7 @@ def two_blocks_mesh(L=10.0, H1=5.0, H2=4.0, h1=2.0, h2=1.3):
     """Quarter blocks [0, L]^2 x [0, H1] (tissue, bottom = contact, top = driven) on
     [0, L]^2 x [-H2, 0] (insole: top = target, bottom = INSOLE_BOTTOM), meshed separately with
     sizes ``h1`` and ``h2`` (non-matching at z = 0); x = 0 / y = 0 symmetry planes."""
-    gmsh.initialize()
+    geometry.initialize_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
     try:
         occ = gmsh.model.occ
@@ -457,7 +457,7 @@ def hemisphere_on_block_mesh(R: float, W: float, D: float, h_fine: float, r_fine
     meshed separately (no shared nodes), both graded to ``h_fine`` within ``r_fine`` of the
     origin; x = 0 / y = 0 symmetry planes."""
     S = tags.Surface
-    gmsh.initialize()
+    geometry.initialize_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
     try:
         occ = gmsh.model.occ

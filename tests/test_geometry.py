@@ -1,6 +1,8 @@
 """The parametric forefoot mesh: tags, volumes, positions, thickness, determinism, bad input."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -123,6 +125,21 @@ def test_quality_floor_met(default_mesh):
         assert row["min_sicn"] >= geometry.QUALITY_FLOOR["min_sicn"], name
 
 
+def test_meshing_leaves_a_broken_pipe_raising():
+    """gmsh's first initialisation resets SIGPIPE to the OS default (terminate); footsim's
+    gmsh sessions put Python's "ignore" back, so a write to a dead pipe after meshing raises
+    BrokenPipeError instead of killing the process (a sweep's driver writing to a crashed
+    worker). In a child process, so that a regression fails this test, not the session."""
+    code = (
+        "import os, footsim.geometry as g\n"
+        "g.initialize_gmsh().finalize()\n"
+        "r, w = os.pipe(); os.close(r)\n"
+        "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('raised')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "raised", (proc.returncode, proc.stderr)
+
+
 def test_footwear_is_a_separate_body(pad_mesh):
     built, fw = pad_mesh
     m = _read(built.folder)
@@ -158,7 +175,7 @@ def test_meshed_pad_has_its_shape(shape, tmp_path):
 
     pad = MetatarsalPad(height_mm=6.0, length_mm=36.0, width_mm=24.0, shape=shape)
     fw = Footwear(insole=Insole(thickness_mm=6.0), pad=pad)
-    gmsh.initialize()
+    geometry.initialize_gmsh()
     try:
         parts, shift = geometry._footwear_entities(gmsh.model.occ, Anatomy(), fw)
         gmsh.model.occ.synchronize()

@@ -210,6 +210,26 @@ def _gmsh():
     return gmsh
 
 
+def initialize_gmsh():
+    """``gmsh.initialize(interruptible=False)``, then SIGPIPE ignored again; returns ``gmsh``.
+
+    gmsh's first initialisation in a process (OpenCASCADE's signal set-up) puts SIGPIPE back
+    to the operating system's default, terminate, behind Python's back (``signal.getsignal``
+    still says ignored).  A later write to a pipe whose reader died (a sweep's parent writing
+    to a crashed pool worker) then killed the whole process instead of raising
+    ``BrokenPipeError``: a test session that had meshed in-process died that way in the
+    sweep tests.  Every footsim gmsh session starts here.
+    """
+    import signal
+    import threading
+
+    gmsh = _gmsh()
+    gmsh.initialize(interruptible=False)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    return gmsh
+
+
 def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
     """Create the foot's OCC volumes; returns input entities per part name."""
     parts: dict[str, list[tuple[int, int]]] = {}
@@ -588,11 +608,10 @@ def build_mesh(
             params,
         )
     outdir.mkdir(parents=True, exist_ok=True)
-    gmsh = _gmsh()
     t0 = time.perf_counter()
     staging = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{digest}.", suffix=".tmp"))
     staging.chmod(0o755)
-    gmsh.initialize(interruptible=False)
+    gmsh = initialize_gmsh()
     try:
         _configure(gmsh)
         shift = _generate(anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset])
@@ -650,8 +669,7 @@ def _write_xdmf(folder: Path) -> None:
 def _read_msh(path: Path, comm):
     from dolfinx.io import gmsh as dgmsh
 
-    gmsh = _gmsh()
-    gmsh.initialize(interruptible=False)
+    gmsh = initialize_gmsh()
     try:
         gmsh.option.setNumber("General.Terminal", 0)
         if comm.rank == 0:
@@ -688,8 +706,7 @@ def to_dolfinx(
     fine, coarse = sizes(preset, size_mm)
     footwear.check(anatomy)
     comm = comm or MPI.COMM_WORLD
-    gmsh = _gmsh()
-    gmsh.initialize(interruptible=False)
+    gmsh = initialize_gmsh()
     try:
         _configure(gmsh)
         if comm.rank == 0:
