@@ -1,15 +1,18 @@
 """MUMPS factorisation options on a push-off Jacobian of the forefoot (time, memory, GMRES).
 
 Usage: .venv/bin/python benchmarks/bench_factor.py [--preset default] [--jacobians 3 5]
-       [--options "icntl36=1 cntl7=1e-5" "icntl36=0 cntl7=1e-8" ...]
+       [--case barefoot|insole-pad] [--options "icntl36=1 cntl7=1e-5" "icntl36=0 cntl7=1e-8" ...]
 
-Runs the shipped barefoot push-off scenario in a child process until its Newton solver has
+Runs the shipped barefoot push-off scenario (``--case insole-pad``: on an EVA insole with the
+default metatarsal pad, as ``bench_solve.py``) in a child process until its Newton solver has
 assembled the Jacobians numbered ``--jacobians`` (first, later), writes them as PETSc binary
 files, and stops. Then, for each option set (block low-rank, ICNTL(35) = 2, always; ``icntlN=``
-/ ``cntlN=`` set MUMPS's ICNTL(N) / CNTL(N)), factorises the first Jacobian as LDL^T (the
-reuse-mode factorisation of :func:`footsim.mechanics.petsc_options`) and prints the
-factorisation time, the GMRES iterations (right-preconditioned, to 1e-6) and time for a
-random right-hand side with the same Jacobian and with the later one (the factors reused, as
+/ ``cntlN=`` set MUMPS's ICNTL(N) / CNTL(N), ``precision=single`` single-precision factors
+with FGMRES, the solver's default where PETSc has them), factorises the first Jacobian as
+LDL^T (barefoot: symmetric) or LU (two-body contact: nonsymmetric), the reuse-mode
+factorisation of :func:`footsim.mechanics.petsc_options`, and prints the factorisation
+time, the Krylov iterations (right-preconditioned, to 1e-6) and time for a random
+right-hand side with the same Jacobian and with the later one (the factors reused, as
 between refactorisations in a solve), and the peak memory of the process. One option set per
 child process, so that each peak memory is its own.
 """
@@ -27,7 +30,7 @@ import time
 from pathlib import Path
 
 
-def dump(preset: str, which: list[int], folder: Path) -> None:
+def dump(preset: str, case: str, which: list[int], folder: Path) -> None:
     """Solve the push-off until Jacobian ``max(which)``; write those in ``which``; exit."""
     import footsim  # noqa: F401  (must precede petsc4py)
     from footsim import mechanics, pipeline, scenarios
@@ -48,45 +51,52 @@ def dump(preset: str, which: list[int], folder: Path) -> None:
 
     mechanics.NonlinearSolver._jacobian = jacobian
     shipped = Path(__file__).parents[1] / "scenarios" / "barefoot-push-off.toml"
-    scenario = scenarios.load(shipped, {"name": "bench-factor", "mesh": {"preset": preset}})
+    overrides: dict = {"name": "bench-factor", "mesh": {"preset": preset}}
+    if case == "insole-pad":
+        overrides["footwear"] = {"insole": {"material": "eva"}, "pad": {}}
+    scenario = scenarios.load(shipped, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         pipeline.run(scenario, Path(tmp), png=False, force=True)
     raise SystemExit(f"the solve ended before Jacobian {max(which)}")
 
 
-def factorise(first: Path, later: Path, options: str) -> str:
+def factorise(first: Path, later: Path, options: str, symmetric: bool) -> str:
     """Factorise ``first`` with the MUMPS ``options``; GMRES on ``first`` and ``later``."""
     import footsim  # noqa: F401  (must precede petsc4py)
     from petsc4py import PETSc  # isort: skip
 
     def load(path):
         A = PETSc.Mat().load(PETSc.Viewer().createBinary(str(path), "r"))
-        A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
+        A.setOption(PETSc.Mat.Option.SYMMETRIC, symmetric)
         return A
 
     A, B = load(first), load(later)
+    items = dict(item.split("=") for item in options.split())
+    precision = items.pop("precision", "double")
     ksp = PETSc.KSP().create()
     ksp.setOperators(A)
-    ksp.setType("gmres")
+    # single-precision factors need FGMRES (see footsim.mechanics.SolverOptions)
+    ksp.setType("fgmres" if precision == "single" else "gmres")
     ksp.setPCSide(PETSc.PC.Side.RIGHT)
     ksp.setTolerances(rtol=1e-6, atol=0.0, max_it=300)
     ksp.setGMRESRestart(300)
     pc = ksp.getPC()
-    pc.setType("cholesky")
+    pc.setType("cholesky" if symmetric else "lu")
     pc.setFactorSolverType("mumps")
+    PETSc.Options()["pc_precision"] = precision
+    pc.setFromOptions()
     pc.setFactorSetUpSolverType()
     F = pc.getFactorMatrix()
     F.setMumpsIcntl(14, 200)
     F.setMumpsIcntl(24, 1)
     F.setMumpsIcntl(35, 2)
-    for item in options.split():
-        key, value = item.split("=")
+    for key, value in items.items():
         if key.startswith("icntl"):
             F.setMumpsIcntl(int(key[5:]), int(value))
         elif key.startswith("cntl"):
             F.setMumpsCntl(int(key[4:]), float(value))
         else:
-            raise SystemExit(f"unknown option {item!r} (icntlN=... or cntlN=...)")
+            raise SystemExit(f"unknown option {key}={value} (icntlN=, cntlN=, precision=)")
     b = A.createVecLeft()
     b.setRandom()
     x = b.duplicate()
@@ -112,6 +122,7 @@ def factorise(first: Path, later: Path, options: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="default", choices=["coarse", "default", "fine"])
+    parser.add_argument("--case", default="barefoot", choices=["barefoot", "insole-pad"])
     parser.add_argument("--jacobians", type=int, nargs=2, default=[3, 5])
     parser.add_argument(
         "--options",
@@ -121,29 +132,37 @@ def main() -> None:
             "icntl36=1 cntl7=1e-6",
             "icntl36=1 cntl7=1e-5",
             "icntl36=1 cntl7=1e-4",
+            "icntl36=1 cntl7=1e-5 precision=single",
         ],  # fmt: skip
     )
+    parser.add_argument("--keep", help="folder for the Jacobians (re-used if they are there)")
     parser.add_argument("--dump", help=argparse.SUPPRESS)  # child process: folder
     parser.add_argument("--factorise", nargs=3, help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
     if args.dump:
-        dump(args.preset, args.jacobians, Path(args.dump))
+        dump(args.preset, args.case, args.jacobians, Path(args.dump))
     if args.factorise:
-        print(factorise(Path(args.factorise[0]), Path(args.factorise[1]), args.factorise[2]))
+        first, later, options = args.factorise
+        print(factorise(Path(first), Path(later), options, args.case == "barefoot"))
         return
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, preset {args.preset}, "
+        f"Python {platform.python_version()}, case {args.case}, preset {args.preset}, "
         f"Jacobians {args.jacobians[0]} (factorised) and {args.jacobians[1]} (later)"
     )
-    me = [sys.executable, __file__, "--preset", args.preset, "--jacobians"]
+    me = [sys.executable, __file__, "--preset", args.preset, "--case", args.case, "--jacobians"]
     me += [str(k) for k in args.jacobians]
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        subprocess.run(me + ["--dump", tmp], check=True)
-        print(f"push-off solved up to Jacobian {max(args.jacobians)} in "
-              f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
-        first, later = (Path(tmp) / f"J{k}.bin" for k in args.jacobians)
+        folder = Path(args.keep) if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        first, later = (folder / f"J{k}.bin" for k in args.jacobians)
+        if first.exists() and later.exists():
+            print(f"Jacobians read from {folder}")
+        else:
+            t0 = time.perf_counter()
+            subprocess.run(me + ["--dump", str(folder)], check=True)
+            print(f"push-off solved up to Jacobian {max(args.jacobians)} in "
+                  f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
         for options in args.options:
             out = subprocess.run(
                 me + ["--factorise", str(first), str(later), options],

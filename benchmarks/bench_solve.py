@@ -90,6 +90,7 @@ def main() -> None:
     )
     counts = record.summary["solution"].get("solver_counts", {})
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    print(f"linear solves: {record.summary['solution'].get('linear_solver', '?')}")
     # where the Newton iterations go: per load-stepping phase (load, bracket, final,
     # penalty, uzawa), failed solves (cut back) separately
     by_phase: dict[str, list[int]] = {}

@@ -20,7 +20,7 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 from footsim import geometry, tags  # noqa: E402
 from footsim.contact import HeightField, RigidPlane  # noqa: E402
 from footsim.materials import NeoHookean  # noqa: E402
-from footsim.mechanics import SolverError, SolverOptions  # noqa: E402
+from footsim.mechanics import SolverError, SolverOptions, mumps_single_precision  # noqa: E402
 from footsim.solver import solve_contact, write_solution  # noqa: E402
 
 X_SYM, Y_SYM = 201, 202  # test-only facet tags of the symmetry planes x = 0 and y = 0
@@ -194,28 +194,46 @@ def press_hemisphere(mesh, ct, ft, travel_mm: float, options: SolverOptions):
 
 
 def test_reused_factorisations_reach_the_fresh_lu_solution():
-    """Newton steps solved by GMRES preconditioned with an earlier Jacobian's factors (the
-    default) converge to the solution of a fresh LU per step (to the Newton tolerance), with
-    fewer factorisations than Jacobians; the fresh-LU mode factorises every Jacobian."""
+    """Newton steps solved by Krylov iterations preconditioned with an earlier Jacobian's
+    factors (the default: single-precision factors and FGMRES where PETSc offers them; and
+    double-precision factors with GMRES) converge to the solution of a fresh LU per step (to
+    the Newton tolerance), with fewer factorisations than Jacobians; the fresh-LU mode
+    factorises every Jacobian."""
     R = R_HERTZ
     mesh, ct, ft = hemisphere_mesh(R, 0.5, 1.5)
     runs = {}
-    for reuse in (True, False):
+    for key, reuse, precision in (("single", True, "single"), ("double", True, "double"),
+                                  ("fresh", False, "double")):  # fmt: skip
         opts = SolverOptions(
-            formulation="mixed", reuse_factorization=reuse, initial_step_mm=0.02, rtol=1e-10
+            formulation="mixed",
+            reuse_factorization=reuse,
+            factor_precision=precision,
+            initial_step_mm=0.02,
+            rtol=1e-10,
         )
-        runs[reuse] = press_hemisphere(mesh, ct, ft, 0.2, opts)
-    a, b = runs[True], runs[False]
-    ca, cb = a.record.counts, b.record.counts
+        runs[key] = press_hemisphere(mesh, ct, ft, 0.2, opts)
+    b = runs["fresh"]
+    cb = b.record.counts
     assert cb["factorizations"] == cb["jacobians"]
-    assert ca["factorizations"] < ca["jacobians"]
-    assert ca["krylov_iterations"] > ca["jacobians"]  # GMRES did iterate
-    ua, ub = a.displacement.x.array, b.displacement.x.array
-    assert np.abs(ua - ub).max() < 1e-7 * np.abs(ub).max()
-    assert a.reaction_contact_N == pytest.approx(b.reaction_contact_N, rel=1e-7)
-    assert a.peak_pressure_kPa == pytest.approx(b.peak_pressure_kPa, rel=1e-6)
-    for key in ("solve: jacobian assembly", "solve: residual assembly", "solve: linear solves"):
-        assert a.record.timings[key] > 0.0
+    assert b.record.linear_solver == "mumps LU of every Jacobian"
+    single = "single" if mumps_single_precision() else "double"
+    assert runs["single"].record.linear_solver == (
+        f"{'FGMRES' if single == 'single' else 'GMRES'} preconditioned by reused "
+        f"{single}-precision block low-rank mumps LDL^T"
+    )
+    assert runs["double"].record.linear_solver.startswith("GMRES preconditioned by reused double")
+    for key in ("single", "double"):
+        a = runs[key]
+        ca = a.record.counts
+        assert ca["factorizations"] < ca["jacobians"], key
+        assert ca["krylov_iterations"] > ca["jacobians"], key  # the Krylov method did iterate
+        ua, ub = a.displacement.x.array, b.displacement.x.array
+        assert np.abs(ua - ub).max() < 1e-7 * np.abs(ub).max(), key
+        assert a.reaction_contact_N == pytest.approx(b.reaction_contact_N, rel=1e-7), key
+        assert a.peak_pressure_kPa == pytest.approx(b.peak_pressure_kPa, rel=1e-6), key
+        for phase in ("solve: jacobian assembly", "solve: residual assembly",
+                      "solve: linear solves"):  # fmt: skip
+            assert a.record.timings[phase] > 0.0
 
 
 def test_the_predictor_changes_the_path_not_the_solution():

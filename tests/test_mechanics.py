@@ -16,6 +16,7 @@ import ufl  # noqa: E402  isort: skip
 import dolfinx  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
+from petsc4py import PETSc  # noqa: E402  isort: skip
 
 from footsim import materials, tags  # noqa: E402
 from footsim.materials import (  # noqa: E402
@@ -286,6 +287,37 @@ def test_no_volumetric_locking():
           f"P1 {p1:.5f} ({p1 / ref - 1:+.2%})")  # fmt: skip
     assert mixed == pytest.approx(ref, rel=0.05)
     assert p1 < 0.5 * ref  # locking of the pure-displacement P1 formulation
+
+
+def test_single_precision_factors_are_asked_for_only_where_petsc_has_them():
+    """:func:`mumps_single_precision` tells single-precision MUMPS factors from double ones:
+    the same probe solve with double factors keeps the 2^-30 that single ones round away.
+    Reuse mode asks for single factors (and FGMRES) exactly when the probe says PETSc has
+    them; ``factor_precision="double"`` and the fresh-LU mode never do."""
+    from footsim.mechanics import mumps_single_precision, petsc_options
+
+    A = PETSc.Mat().createAIJ([1, 1], nnz=1, comm=PETSc.COMM_SELF)
+    A.setValue(0, 0, 1.0)
+    A.assemble()
+    ksp = PETSc.KSP().create(PETSc.COMM_SELF)
+    ksp.setOperators(A)
+    ksp.setType("preonly")
+    ksp.getPC().setType("lu")
+    ksp.getPC().setFactorSolverType("mumps")
+    b = A.createVecLeft()
+    b.set(1.0 + 2.0**-30)
+    x = b.duplicate()
+    ksp.solve(b, x)
+    assert x.getValue(0) == 1.0 + 2.0**-30  # double factors: exact
+
+    single = mumps_single_precision()
+    opts = petsc_options(SolverOptions())
+    assert (opts.get("pc_precision") == "single") == single
+    assert opts["ksp_type"] == ("fgmres" if single else "gmres")
+    for o in (SolverOptions(factor_precision="double"), SolverOptions(reuse_factorization=False)):
+        assert "pc_precision" not in petsc_options(o)
+    if "dolfinx_solver" in sys.modules:  # the PyPI wheel's PETSc has MUMPS in both precisions
+        assert single
 
 
 def test_gamg_solves_the_displacement_formulation_and_refuses_the_mixed_one():

@@ -72,7 +72,13 @@ def _petsc() -> str:
     solvers = petsc_direct_solvers()
     if "mumps" not in solvers:
         raise RuntimeError(f"PETSc {major}.{minor}.{sub} has no MUMPS (direct solvers: {solvers})")
-    return f"{major}.{minor}.{sub}, scalar {scalar}, direct solvers: {', '.join(solvers)}"
+    from footsim.mechanics import mumps_single_precision
+
+    single = "yes" if mumps_single_precision() else "no (double-precision factors)"
+    return (
+        f"{major}.{minor}.{sub}, scalar {scalar}, direct solvers: {', '.join(solvers)}; "
+        f"MUMPS single-precision factors: {single}"
+    )
 
 
 def _gmsh() -> str:

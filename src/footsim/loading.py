@@ -216,6 +216,7 @@ class RunRecord:
     uzawa_iterations: int = 0
     penalty_raises: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    linear_solver: str = ""  # how the Newton steps were solved (mechanics.describe_linear_solver)
 
     @property
     def newton_iterations(self) -> int:

@@ -27,6 +27,7 @@ reported by :class:`SolverError`, never returned.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import signal
 import threading
@@ -192,6 +193,17 @@ class SolverOptions:
     48 and the solve 113 s instead of 187 s, to the same converged state (a Newton step
     solved to 1e-6 keeps the iteration count: each step still cuts the residual by ~1e-6 or
     more). ``reuse_factorization = False``: a fresh LU per Newton iteration (``preonly``).
+    ``factor_precision = "single"`` (default, reuse mode with MUMPS only): those factors are
+    computed and stored in single precision (PETSc's ``-pc_precision single``, where PETSc was
+    built with both MUMPS precisions: :func:`mumps_single_precision`; otherwise double) and
+    the Krylov method is FGMRES, whose iterate stays exact in double precision when the
+    preconditioner is not exactly linear (right-preconditioned GMRES recombines its search
+    directions through the preconditioner once more at the end: with single-precision
+    factors of a push-off Jacobian its "converged" iterate had a true residual of 0.45).
+    One default-mesh insole + pad push-off Jacobian (322k unknowns, LU, ``bench_factor.py``):
+    factorisation 22 s instead of 35-38 s, peak memory 2.8 GB instead of 4.3 GB, the same
+    10 / 76 Krylov iterations on that Jacobian / two Newton steps later, each a third
+    cheaper; the block low-rank dropping at 1e-5 costs more accuracy than single precision.
     ``linear_solver = "gamg"``: GMRES with PETSc's smoothed-aggregation AMG and the rigid-body
     near-nullspace, for the ``displacement`` formulation only (compressible bodies; the same
     cantilever tip as MUMPS, ``tests/test_mechanics.py``). The forefoot's mixed P2-P1 Jacobian
@@ -236,6 +248,7 @@ class SolverOptions:
     facet_quadrature_degree: int | None = None  # contact surface; None: 2 * degree + 1
     linear_solver: Literal["mumps", "superlu_dist", "gamg"] = "mumps"
     reuse_factorization: bool = True
+    factor_precision: Literal["single", "double"] = "single"
     max_krylov_iterations: int = 50
     krylov_rtol: float = 1e-6
     linesearch: str = "cp"
@@ -472,8 +485,15 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
                 }
                 if symmetric:
                     opts["pc_type"] = "cholesky"
+            single = (
+                options.linear_solver == "mumps"
+                and options.factor_precision == "single"
+                and mumps_single_precision()
+            )
+            if single:
+                opts["pc_precision"] = "single"
             opts |= {
-                "ksp_type": "gmres",
+                "ksp_type": "fgmres" if single else "gmres",
                 "ksp_pc_side": "right",
                 "ksp_rtol": options.krylov_rtol,
                 "ksp_atol": 0.0,
@@ -496,6 +516,55 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
         raise ValueError(options.linear_solver)
     opts |= options.petsc_options
     return opts
+
+
+def describe_linear_solver(opts: Mapping) -> str:
+    """One line for the run's summary: how the Newton steps are solved under the PETSc
+    options ``opts`` (of :func:`petsc_options`)."""
+    ksp, pc = opts.get("ksp_type"), opts.get("pc_type")
+    if pc in ("lu", "cholesky"):
+        package = opts.get("pc_factor_mat_solver_type", "petsc")
+        kind = "LDL^T" if pc == "cholesky" else "LU"
+        if ksp == "preonly":
+            return f"{package} {kind} of every Jacobian"
+        precision = opts.get("pc_precision", "double")
+        blr = "block low-rank " if opts.get("mat_mumps_icntl_35") else ""
+        return f"{ksp.upper()} preconditioned by reused {precision}-precision {blr}{package} {kind}"
+    return f"{ksp.upper()} preconditioned by {pc}"
+
+
+@functools.cache
+def mumps_single_precision() -> bool:
+    """Whether this PETSc factorises a double-precision matrix with MUMPS in single precision
+    when asked (``-pc_precision single``; PETSc built with MUMPS in both precisions, as the
+    ``dolfinx-solver-real`` wheel's PETSc 3.25). Found by solving ``x = 1 + 2^-30`` exactly
+    representable in double only: single-precision factors return 1."""
+    A = PETSc.Mat().createAIJ([1, 1], nnz=1, comm=PETSc.COMM_SELF)
+    A.setValue(0, 0, 1.0)
+    A.assemble()
+    ksp = PETSc.KSP().create(PETSc.COMM_SELF)
+    prefix = f"footsim_probe_{next(_prefix_counter)}_"
+    opts = PETSc.Options()
+    keys = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+    keys["pc_precision"] = "single"
+    try:
+        for key, value in keys.items():
+            opts[prefix + key] = value
+        ksp.setOptionsPrefix(prefix)
+        ksp.setOperators(A)
+        ksp.setFromOptions()
+        b = A.createVecLeft()
+        b.set(1.0 + 2.0**-30)
+        x = b.duplicate()
+        ksp.solve(b, x)
+        return bool(x.getValue(0) == 1.0)
+    except PETSc.Error:
+        return False
+    finally:
+        for key in keys:
+            opts.delValue(prefix + key)
+        ksp.destroy()
+        A.destroy()
 
 
 def rigid_body_modes(V: fem.FunctionSpace) -> PETSc.NullSpace:
@@ -561,12 +630,13 @@ class NonlinearSolver:
         prefix = f"footsim_{next(_prefix_counter)}_"
         F = residual if len(unknowns) > 1 else residual[0]
         u = unknowns if len(unknowns) > 1 else unknowns[0]
+        self.petsc_options = petsc_options(options, symmetric and extra is None)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             F,
             u,
             bcs=bcs,
             petsc_options_prefix=prefix,
-            petsc_options=petsc_options(options, symmetric and extra is None),
+            petsc_options=self.petsc_options,
         )
         if options.linear_solver == "gamg":
             self.problem.A.setNearNullSpace(rigid_body_modes(unknowns[0].function_space))
@@ -600,7 +670,9 @@ class NonlinearSolver:
         dolfinx's assembly, on a matrix whose sparsity is dolfinx's plus the couplings
         ``extra.coupling_pattern()`` (rows, cols of dofs coupled across bodies) asked before
         every solve, so that adding them does not reallocate; the matrix is rebuilt when new
-        couplings appear.  Serial, monolithic (non-nest) matrices only."""
+        couplings appear.  Serial, monolithic (non-nest) matrices only. dolfinx's own
+        Jacobian matrix is destroyed once its pattern is read (the SNES holds the rebuilt one;
+        0.35 GB on the default-mesh insole + pad)."""
         import scipy.sparse as sp
 
         problem = self.problem
@@ -613,7 +685,14 @@ class NonlinearSolver:
         n = A.getSize()[0]
         self._extra = extra
         self._pattern = sp.csr_matrix((np.ones(len(ja), dtype=np.int8), ja, ia), shape=(n, n))
-        self._base = A
+        del ia, ja
+        self._layout = {
+            "size": A.getSizes(),
+            "bsize": A.getBlockSizes(),
+            "comm": A.comm,
+            "lgmap": A.getLGMap(),
+            "prefix": A.getOptionsPrefix(),
+        }
         self.matrix = None
         f_inner, j_inner = self._residual_inner, self._jacobian_inner
 
@@ -634,6 +713,7 @@ class NonlinearSolver:
 
         self._residual_inner, self._jacobian_inner = residual, jacobian
         self._update_pattern()
+        A.destroy()  # the SNES holds the rebuilt matrix (destroying twice is a no-op)
 
     def _update_pattern(self) -> None:
         """(Re)build the Jacobian matrix if ``extra`` asks for couplings it does not hold."""
@@ -647,20 +727,24 @@ class NonlinearSolver:
             return
         pattern = ((self._pattern + new) > 0).astype(np.int8).tocsr()
         pattern.sort_indices()
+        if self.matrix is not None:
+            # free the old factors first (a new pattern is factorised afresh)
+            self.problem.solver.getKSP().getPC().reset()
+            self.matrix.destroy()
+            self.matrix = None
         it = PETSc.IntType
+        layout = self._layout
         A = PETSc.Mat().createAIJ(
-            size=self._base.getSizes(),
-            bsize=self._base.getBlockSizes(),
+            size=layout["size"],
+            bsize=layout["bsize"],
             csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz)),
-            comm=self._base.comm,
+            comm=layout["comm"],
         )
-        A.setLGMap(*self._base.getLGMap())
+        A.setLGMap(*layout["lgmap"])
         A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        A.setOptionsPrefix(self._base.getOptionsPrefix())
+        A.setOptionsPrefix(layout["prefix"])
         self.problem.solver.setJacobian(self._jacobian, A, A)
         self._fresh_factors = True
-        if self.matrix is not None:
-            self.matrix.destroy()
         self.matrix = A
         self._pattern = pattern
         self.matrix_rebuilds = getattr(self, "matrix_rebuilds", -1) + 1

@@ -32,6 +32,7 @@ from footsim.mechanics import (  # noqa: E402
     NonlinearSolver,
     SolverError,
     SolverOptions,
+    describe_linear_solver,
 )
 
 
@@ -131,6 +132,7 @@ class Solution:
             "penalty_N_per_mm3": self.penalty,
             "timings_s": dict(self.record.timings),
             "solver_counts": dict(self.record.counts),
+            "linear_solver": self.record.linear_solver,
             "materials": dict(self.materials),
             "steps": [dataclasses.asdict(step) for step in self.record.steps],
         }
@@ -323,6 +325,7 @@ def _record_solver_breakdown(record: RunRecord, solver: NonlinearSolver, seconds
     record.add_time("solve: linear solves", rest)
     for key, n in solver.counts.items():
         record.counts[key] = record.counts.get(key, 0) + n
+    record.linear_solver = describe_linear_solver(solver.petsc_options)
 
 
 def _lowest_point(mesh, facet_tags, tag: int, band_mm: float = 1.0) -> np.ndarray:
