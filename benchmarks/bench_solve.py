@@ -2,7 +2,8 @@
 
 Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset default]
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
-       [--quadrature-degree 2] [--predictor on] [--steps]
+       [--quadrature-degree 2] [--predictor on] [--steps] [--out-of-core]
+       [--factor-precision double]
 
 Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
 factorisations and Krylov iterations, wall time per phase (the solve split into residual and
@@ -42,6 +43,13 @@ def main() -> None:
         help="start each load step from the extrapolation of the last two states (on)",
     )
     parser.add_argument("--steps", action="store_true", help="also print every load-stepping solve")
+    parser.add_argument(
+        "--out-of-core", action="store_true", help="MUMPS factors on disk (SolverOptions)"
+    )
+    parser.add_argument(
+        "--factor-precision", choices=["single", "double"], default="single",
+        help="precision of the reused factors (single where PETSc has it)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
@@ -60,6 +68,8 @@ def main() -> None:
             reuse_factorization=not args.no_reuse,
             quadrature_degree=args.quadrature_degree,
             predictor=args.predictor == "on",
+            out_of_core=args.out_of_core,
+            factor_precision=args.factor_precision,
         )
         record = pipeline.run(scenario, Path(tmp), png=False, force=True, options=options)
         wall = time.perf_counter() - t0
