@@ -737,19 +737,23 @@ class NonlinearSolver:
         missing = (new - new.multiply(self._pattern)).count_nonzero() if new.nnz else 0
         if self.matrix is not None and missing == 0:
             return
-        pattern = ((self._pattern + new) > 0).astype(np.int8).tocsr()
-        pattern.sort_indices()
         if self.matrix is not None:
-            # free the old factors first (a new pattern is factorised afresh)
+            # free the old factors first (a new pattern is factorised afresh): the pattern's
+            # temporaries below would otherwise come on top of them (the default-mesh insole
+            # + pad run's peak memory)
             self.problem.solver.getKSP().getPC().reset()
             self.matrix.destroy()
             self.matrix = None
+        pattern = (self._pattern + new).tocsr()
+        pattern.data.fill(1)
+        pattern.sort_indices()
+        self._pattern = None
         it = PETSc.IntType
         layout = self._layout
         A = PETSc.Mat().createAIJ(
             size=layout["size"],
             bsize=layout["bsize"],
-            csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz)),
+            csr=(np.asarray(pattern.indptr, dtype=it), np.asarray(pattern.indices, dtype=it)),
             comm=layout["comm"],
         )
         A.setLGMap(*layout["lgmap"])
