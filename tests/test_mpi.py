@@ -73,8 +73,9 @@ def _assert_same_fields(serial: dict, parallel: dict) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
 def test_forefoot_on_two_processes_matches_the_serial_solve():
-    """The coarse default forefoot in standing (62k unknowns, ~3 min serial, ~2 min on two
-    processes here)."""
+    """The coarse default forefoot in standing (62k unknowns; a fresh LU per Newton step, so
+    that both take the same load path, see tests/mpi/forefoot.py; 7 min for both here, with
+    another job on the cores)."""
     serial = _run("forefoot.py")
     parallel = _run("forefoot.py", MPIRUN, "-n", "2")
     print(json.dumps({"serial": serial, "parallel": parallel}, indent=1))
