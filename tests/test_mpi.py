@@ -98,6 +98,7 @@ def test_footsim_run_under_mpirun_writes_the_serial_result(tmp_path):
     scenario.write_text(
         'name = "small"\n[load]\ncase = "standing"\nforce_N = 30.0\n'
         '[mesh]\npreset = "coarse"\nsize_mm = 7.0\n[output]\nsteps = true\n'
+        "[solver]\nreuse_factorization = false\n"  # the same load path (tests/mpi/forefoot.py)
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", FOOTSIM_MESH_DIR=str(tmp_path / "meshes"))
     footsim = [sys.executable, "-m", "footsim", "run", str(scenario), "--no-png"]

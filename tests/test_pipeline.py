@@ -128,6 +128,7 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
         seen["penalty_factor"] = options.penalty_factor
         seen["max_uzawa"] = options.max_uzawa
         seen["quadrature_degree"] = options.quadrature_degree
+        seen["reuse_factorization"] = options.reuse_factorization
         raise footsim.solver.SolverError("captured")
 
     monkeypatch.setattr(footsim.solver, "solve_load_case", capture)
@@ -135,12 +136,14 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
         {
             "name": "stiff",
             "mesh": {"preset": "coarse"},
-            "solver": {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2},
+            "solver": {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2,
+                       "reuse_factorization": False},
         }
-    )
+    )  # fmt: skip
     record = pipeline.run(scenario, tmp_path)
     assert record.status == "failed" and "captured" in record.reason
-    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2}
+    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2,
+                    "reuse_factorization": False}  # fmt: skip
 
 
 @pytest.mark.slow

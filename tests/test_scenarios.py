@@ -105,10 +105,12 @@ def test_hash_follows_the_physics_not_the_name(tmp_path):
         {"name": "a", "load": {"case": "standing"}, "solver": {"quadrature_degree": 2}}
     )
     assert q2.content_hash() != a.content_hash()
-    assert (
-        "quadrature_degree"
-        not in scenarios.from_dict({"solver": {"penalty_factor": 100.0}}).model_dump()["solver"]
+    dumped = scenarios.from_dict({"solver": {"penalty_factor": 100.0}}).model_dump()["solver"]
+    assert "quadrature_degree" not in dumped and "reuse_factorization" not in dumped
+    fresh = scenarios.from_dict(
+        {"name": "a", "load": {"case": "standing"}, "solver": {"reuse_factorization": False}}
     )
+    assert fresh.content_hash() != a.content_hash()
 
 
 def test_body_contact_version_reaches_insole_runs_only(monkeypatch):

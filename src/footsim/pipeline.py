@@ -237,6 +237,7 @@ def solver_options(scenario: Scenario, petsc_options: dict[str, Any] | None = No
         penalty_factor=scenario.solver.penalty_factor,
         max_uzawa=scenario.solver.max_uzawa,
         quadrature_degree=scenario.solver.quadrature_degree,
+        reuse_factorization=scenario.solver.reuse_factorization,
         petsc_options=dict(petsc_options or {}),
     )
 
