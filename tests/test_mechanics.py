@@ -137,11 +137,13 @@ def test_trace_power_by_newton_identities_equals_the_matrix_power():
         val = fem.assemble_scalar(fem.form(materials._trace_power(C, k) * ufl.dx(domain=mesh)))
         expect = np.trace(np.linalg.matrix_power(Cn if k > 0 else np.linalg.inv(Cn), abs(k)))
         assert val == pytest.approx(expect, rel=1e-12), k
-    ogden = materials.Ogden(name="ogden18", alpha=18.0)
-    lam = (1.2, 0.9, 0.85)
-    Fm = ufl.as_matrix(np.diag(lam).tolist())
-    val = fem.assemble_scalar(fem.form(ogden.psi_iso(Fm) * ufl.dx(domain=mesh)))
-    assert val == pytest.approx(float(ogden.psi_iso_stretches(*lam)), rel=1e-10)
+    # the Ogden energy of a full F (written in the scaled invariants of C, det C_bar = 1)
+    lam = np.sqrt(np.linalg.eigvalsh(Cn))  # principal stretches
+    Fm = ufl.as_matrix(Fn.tolist())
+    for alpha in (18.0, -4.0, 2.0):
+        ogden = materials.Ogden(name="ogden", alpha=alpha)
+        val = fem.assemble_scalar(fem.form(ogden.psi_iso(Fm) * ufl.dx(domain=mesh)))
+        assert val == pytest.approx(float(ogden.psi_iso_stretches(*lam)), rel=1e-10), alpha
 
 
 # ------------------------------------------------------------------------------------ locking

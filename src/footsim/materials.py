@@ -78,34 +78,50 @@ def _kinematics(F):
     return C, J, C_bar
 
 
+def _invariants(C):
+    """``(I1, I2)`` of a symmetric tensor ``C``."""
+    I1 = ufl.tr(C)
+    return I1, 0.5 * (I1**2 - ufl.tr(C * C))
+
+
 def _iso_invariants(F):
-    """Return ``(I1_bar, I2_bar, J)``."""
-    _, J, C_bar = _kinematics(F)
-    I1b = ufl.tr(C_bar)
-    I2b = 0.5 * (I1b**2 - ufl.tr(C_bar * C_bar))
-    return I1b, I2b, J
+    """Return ``(I1_bar, I2_bar, J)``: the invariants of ``C_bar = J^(-2/3) C``.
+
+    Written as ``I1_bar = J^(-2/3) I1``, ``I2_bar = J^(-4/3) I2`` (the invariants of ``C``
+    scaled) rather than as traces of ``C_bar``: the same values, but UFL's derivatives then
+    scale two scalars instead of the nine entries of ``C_bar``, and the Ogden Jacobian of the
+    coarse forefoot assembles in 1.8 s instead of 2.6 s (same matrix to 13 digits).
+    """
+    C = F.T * F
+    J = ufl.det(F)
+    I1, I2 = _invariants(C)
+    s = J ** (-2.0 / 3.0)
+    return s * I1, s * s * I2, J
+
+
+def _power_sum(I1, I2, I3, k: int):
+    """``p_k = tr(A^k)`` of a symmetric 3x3 tensor ``A`` from its invariants, ``k >= 0``.
+
+    Newton's identities (Cayley-Hamilton): ``p_n = I1 p_(n-1) - I2 p_(n-2) + I3 p_(n-3)``,
+    ``p_0 = 3``, ``p_1 = I1``, ``p_2 = I1^2 - 2 I2``. Exact, like the product of ``k``
+    matrices, but a polynomial in three scalars: for the Ogden soft tissue (``k = 9``) the
+    Jacobian kernel compiles in 18 s instead of 213 s and assembles 4.3 times faster (same
+    matrix to 10 digits; a 12k-cell box, quadrature degree 4).
+    """
+    p = [3.0, I1, I1**2 - 2.0 * I2]
+    for n in range(3, k + 1):
+        p.append(I1 * p[n - 1] - I2 * p[n - 2] + I3 * p[n - 3])
+    return p[k]
 
 
 def _trace_power(C, k: int):
-    """``tr(C^k) = sum_i lambda_i^(2k)`` for an integer ``k`` (negative: powers of C^-1).
-
-    By Newton's identities in the invariants of ``A = C`` (or ``C^-1``): with ``p_n = tr(A^n)``,
-    ``p_n = I1 p_(n-1) - I2 p_(n-2) + I3 p_(n-3)`` (Cayley-Hamilton), ``p_0 = 3``,
-    ``p_1 = I1``, ``p_2 = I1^2 - 2 I2``. Exact, like the product of ``k`` matrices, but a
-    polynomial in three scalars: for the Ogden soft tissue (``k = 9``) the Jacobian kernel
-    compiles in 18 s instead of 213 s and assembles 4.3 times faster (same matrix to 10
-    digits; a 12k-cell box, quadrature degree 4).
-    """
+    """``tr(C^k) = sum_i lambda_i^(2k)`` for an integer ``k`` (negative: powers of C^-1), by
+    :func:`_power_sum`."""
     if k == 0:
         return 3.0
     A = C if k > 0 else ufl.inv(C)
-    I1 = ufl.tr(A)
-    I2 = 0.5 * (I1**2 - ufl.tr(A * A))
-    I3 = ufl.det(A)
-    p = [3.0, I1, I1**2 - 2.0 * I2]
-    for n in range(3, abs(k) + 1):
-        p.append(I1 * p[n - 1] - I2 * p[n - 2] + I3 * p[n - 3])
-    return p[abs(k)]
+    I1, I2 = _invariants(A)
+    return _power_sum(I1, I2, ufl.det(A), abs(k))
 
 
 def _even_k(alpha: float) -> int:
@@ -310,10 +326,14 @@ class Ogden(Material):
         return 2.0 * _even_k(self.alpha)
 
     def psi_iso(self, F):
-        _, _, C_bar = _kinematics(F)
         k = _even_k(self.alpha)
         a = 2.0 * k
-        return 2.0 * self.mu / a**2 * (_trace_power(C_bar, k) - 3.0)
+        if k < 0:
+            _, _, C_bar = _kinematics(F)
+            return 2.0 * self.mu / a**2 * (_trace_power(C_bar, k) - 3.0)
+        # det C_bar = 1 exactly: tr(C_bar^k) is a polynomial in I1_bar and I2_bar alone
+        I1b, I2b, _ = _iso_invariants(F)
+        return 2.0 * self.mu / a**2 * (_power_sum(I1b, I2b, 1.0, k) - 3.0)
 
     def psi_iso_stretches(self, l1, l2, l3):
         J = l1 * l2 * l3
