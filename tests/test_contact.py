@@ -293,6 +293,22 @@ def test_loose_intermediate_steps_reach_the_same_final_state():
     assert diff < 1e-3
 
 
+def test_increment_grows_fast_after_trivial_steps_and_not_straight_after_a_cutback():
+    """The increment limit: doubled after a step of at most two Newton iterations, x1.5 after
+    an easy one, kept after a hard one and on the first success after a cut-back step, and
+    never above max_step_mm."""
+    from footsim.loading import grown_increment
+
+    o = SolverOptions()
+    assert (o.fast_growth, o.fast_iterations, o.growth, o.easy_iterations) == (2.0, 2, 1.5, 6)
+    assert grown_increment(0.5, 2, o) == 1.0
+    assert grown_increment(0.5, 3, o) == 0.75
+    assert grown_increment(0.5, 6, o) == 0.75
+    assert grown_increment(0.5, 7, o) == 0.5
+    assert grown_increment(0.5, 1, o, after_cutback=True) == 0.5
+    assert grown_increment(1.5, 1, o) == o.max_step_mm == 2.0
+
+
 def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_curve():
     """The force-control predictor: exact on an exponential and on a linear force-travel
     curve, short of the target (never past it) on convex power laws, capped at the maximum

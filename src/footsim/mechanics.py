@@ -218,8 +218,10 @@ class SolverOptions:
     of both blocks) reached 1e-6 in 400 GMRES iterations (README, "Speed"); the options
     refuse that combination.
     Load stepping (:mod:`footsim.loading`): displacement increments of the driven surface start
-    at ``initial_step_mm``, grow by ``growth`` after a step that took at most
-    ``easy_iterations`` Newton iterations (up to ``max_step_mm``), are multiplied by
+    at ``initial_step_mm``, grow by ``fast_growth`` after a step that took at most
+    ``fast_iterations`` Newton iterations, by ``growth`` after at most ``easy_iterations``
+    (up to ``max_step_mm``; not on the first success after a failed step,
+    :func:`footsim.loading.grown_increment`), are multiplied by
     ``cutback`` after a failed step (down to ``min_step_mm``); at most ``max_load_steps`` solves;
     the target force is reached when ``|F - F_target| <= force_rtol * F_target``.
     ``predictor``: each loading step starts from the linear extrapolation of the last two
@@ -267,10 +269,12 @@ class SolverOptions:
     stall_iterations: int = 3
     stall_ratio: float = 0.9
     max_newton_iterations: int = 30
-    initial_step_mm: float = 0.25
+    initial_step_mm: float = 0.5
     min_step_mm: float = 1e-3
     max_step_mm: float = 2.0
     growth: float = 1.5
+    fast_growth: float = 2.0
+    fast_iterations: int = 2
     cutback: float = 0.5
     easy_iterations: int = 6
     max_load_steps: int = 80
