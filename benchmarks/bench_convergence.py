@@ -1,14 +1,17 @@
-"""Mesh convergence of the regional peak pressures under the heads (issue #4), barefoot standing.
+"""Mesh convergence of the regional peak pressures under the heads (issue #4), barefoot standing
+or push-off.
 
 Usage: .venv/bin/python benchmarks/bench_convergence.py [--sizes 6.75 4.5 3.0] [-o DIR]
+       [--scenario scenarios/barefoot-push-off.toml]
 
-Runs ``scenarios/barefoot-standing.toml`` with ``[mesh] size_mm`` = each size (element size
-under the heads, mm; the coarse preset's grading, so the sequence is one family refined by a
-constant ratio), or with the presets named by ``--presets``, and prints per mesh the unknowns,
-wall time and the peak pressure (kPa) in each MTH region. For three sizes in a constant ratio r
-it prints Richardson's extrapolation per head: observed order p = ln((P1 - P2)/(P2 - P3)) /
-ln r and P_ext = P3 + (P3 - P2)/(r^p - 1), and the error of each mesh against P_ext; a head
-whose peaks do not change monotonically is reported as not in the asymptotic range.
+Runs ``scenarios/barefoot-standing.toml`` (or ``--scenario``) with ``[mesh] size_mm`` = each
+size (element size under the heads, mm; the coarse preset's grading, so the sequence is one
+family refined by a constant ratio), or with the presets named by ``--presets``, and prints
+per mesh the unknowns, wall time and the peak pressure (kPa) in each MTH region. For three
+sizes in a constant ratio r it prints Richardson's extrapolation per head: observed order
+p = ln((P1 - P2)/(P2 - P3)) / ln r and P_ext = P3 + (P3 - P2)/(r^p - 1), and the error of
+each mesh against P_ext; a head whose peaks do not change monotonically is reported as not
+in the asymptotic range.
 Finished runs are cached in DIR (default ``results/convergence``), so a rerun only prints.
 """
 
@@ -40,6 +43,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="*", default=[6.75, 4.5, 3.0])
     parser.add_argument("--presets", nargs="*", default=None, help="e.g. coarse default fine")
     parser.add_argument("-o", "--output", type=Path, default=Path("results/convergence"))
+    parser.add_argument("--scenario", type=Path, default=SCENARIO, help="default: %(default)s")
     parser.add_argument(
         "--mumps-relaxation",
         type=int,
@@ -56,7 +60,7 @@ def main() -> None:
     )
     peaks = []
     for mesh in meshes:
-        scenario = scenarios.load(SCENARIO, overrides={"mesh": mesh})
+        scenario = scenarios.load(args.scenario, overrides={"mesh": mesh})
         options = pipeline.solver_options(scenario, petsc) if petsc else None
         record = pipeline.run(scenario, args.output, png=False, options=options)
         if record.status != "done":
