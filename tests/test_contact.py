@@ -307,6 +307,31 @@ def test_increment_grows_fast_after_trivial_steps_and_not_straight_after_a_cutba
     assert grown_increment(0.5, 7, o) == 0.5
     assert grown_increment(0.5, 1, o, after_cutback=True) == 0.5
     assert grown_increment(1.5, 1, o) == o.max_step_mm == 2.0
+    # the ceiling set by failed steps caps every rule, including "kept"
+    assert grown_increment(0.5, 2, o, ceiling=0.8) == 0.8
+    assert grown_increment(0.5, 3, o, ceiling=0.6) == 0.6
+    assert grown_increment(0.9, 7, o, ceiling=0.6) == 0.6
+    assert grown_increment(0.9, 1, o, after_cutback=True, ceiling=0.6) == 0.6
+    assert grown_increment(0.5, 2, o, ceiling=5.0) == 1.0
+
+
+def test_a_failed_increment_lowers_the_ceiling_but_not_below_the_initial_step():
+    """After a failed solve no increment exceeds failed_step_ceiling times the failed one; the
+    ceiling only falls, never below initial_step_mm, and 0 switches it off."""
+    import dataclasses
+
+    from footsim.loading import lowered_ceiling
+
+    o = SolverOptions()
+    assert (o.failed_step_ceiling, o.initial_step_mm) == (0.75, 0.5)
+    assert lowered_ceiling(math.inf, 2.0, o) == 1.5
+    assert lowered_ceiling(1.5, 1.0, o) == 0.75
+    assert lowered_ceiling(0.75, 1.9, o) == 0.75  # a larger failure does not raise it
+    assert lowered_ceiling(0.75, 0.2, o) == 0.5  # floor: the initial step
+    off = dataclasses.replace(o, failed_step_ceiling=0.0)
+    assert lowered_ceiling(math.inf, 0.2, off) == math.inf
+    with pytest.raises(ValueError, match=r"failed_step_ceiling = 1\.5 is outside"):
+        SolverOptions(failed_step_ceiling=1.5)
 
 
 def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_curve():

@@ -222,7 +222,10 @@ class SolverOptions:
     ``fast_iterations`` Newton iterations, by ``growth`` after at most ``easy_iterations``
     (up to ``max_step_mm``; not on the first success after a failed step,
     :func:`footsim.loading.grown_increment`), are multiplied by
-    ``cutback`` after a failed step (down to ``min_step_mm``); at most ``max_load_steps`` solves;
+    ``cutback`` after a failed step (down to ``min_step_mm``) and never again exceed
+    ``failed_step_ceiling`` times the smallest increment that failed (a ceiling never below
+    ``initial_step_mm``; :func:`footsim.loading.lowered_ceiling`); at most
+    ``max_load_steps`` solves;
     the target force is reached when ``|F - F_target| <= force_rtol * F_target``.
     ``predictor``: each loading step starts from the linear extrapolation of the last two
     converged states (``True``) or from the last one (``False``, default; earlier releases
@@ -276,6 +279,7 @@ class SolverOptions:
     fast_growth: float = 2.0
     fast_iterations: int = 2
     cutback: float = 0.5
+    failed_step_ceiling: float = 0.75
     easy_iterations: int = 6
     max_load_steps: int = 80
     predictor: bool = False
@@ -296,6 +300,12 @@ class SolverOptions:
                 f"linear_solver = 'gamg' with formulation = {self.formulation!r}: GAMG "
                 "(smoothed aggregation with the rigid-body near-nullspace) preconditions the "
                 "displacement formulation only; allowed with 'mixed': 'mumps', 'superlu_dist'"
+            )
+        if not 0.0 <= self.failed_step_ceiling < 1.0:
+            raise ValueError(
+                f"failed_step_ceiling = {self.failed_step_ceiling:g} is outside the allowed "
+                "0 (no ceiling) .. 1 (exclusive): the fraction of a failed travel increment "
+                "that later increments may not exceed"
             )
 
     @property
