@@ -64,6 +64,18 @@ def test_out_of_range_names_key_value_and_range(tmp_path):
     path = _toml(tmp_path, "d.toml", "[solver]\nquadrature_degree = 1\n")
     with pytest.raises(scenarios.ScenarioError, match=r"solver\.quadrature_degree = 1.*ge 2"):
         scenarios.load(path)
+    path = _toml(tmp_path, "e.toml", "[mesh]\nsesamoid_size_mm = 0.1\n")
+    with pytest.raises(scenarios.ScenarioError, match=r"mesh\.sesamoid_size_mm = 0\.1.*ge 0\.3"):
+        scenarios.load(path)
+    # a check across two sections names both
+    path = _toml(
+        tmp_path, "f.toml", "[mesh]\nsesamoid_size_mm = 1.0\n[anatomy]\nsesamoids = false\n"
+    )
+    with pytest.raises(
+        scenarios.ScenarioError,
+        match=r"mesh\.sesamoid_size_mm = 1 mm refines under the sesamoids, but anatomy\.sesamoids",
+    ):
+        scenarios.load(path)
 
 
 def test_unknown_material_is_rejected(tmp_path):

@@ -51,7 +51,12 @@ def cmd_mesh(args: argparse.Namespace) -> int:
     preset = args.preset or (scenario.mesh.preset if args.scenario is not None else "default")
     anatomy = footwear.apply_heel(scenario.anatomy, scenario.footwear)
     result = geometry.build_mesh(
-        anatomy, scenario.footwear, preset=preset, outdir=Path(args.output)
+        anatomy,
+        scenario.footwear,
+        preset=preset,
+        size_mm=scenario.mesh.size_mm,
+        sesamoid_size_mm=scenario.mesh.sesamoid_size_mm,
+        outdir=Path(args.output),
     )
     print(geometry.quality_report(result))
     png = geometry.quicklook_png(result, Path(result.folder) / "quicklook.png")

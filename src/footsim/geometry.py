@@ -94,15 +94,38 @@ def sizes(preset: str, size_mm: float | None) -> tuple[float, float]:
 
 
 def params_dict(
-    anatomy: Anatomy, footwear: Footwear | None, preset: str, size_mm: float | None
+    anatomy: Anatomy,
+    footwear: Footwear | None,
+    preset: str,
+    size_mm: float | None,
+    sesamoid_size_mm: float | None = None,
 ) -> dict[str, Any]:
-    return {
+    params = {
         "anatomy": anatomy.model_dump(mode="json"),
         "footwear": (footwear or Footwear()).model_dump(mode="json"),
         "preset": preset,
         "size_mm": size_mm,
         "geometry_version": GEOMETRY_VERSION,
     }
+    if sesamoid_size_mm is not None:  # (absent otherwise: earlier meshes keep their key)
+        params["sesamoid_size_mm"] = sesamoid_size_mm
+    return params
+
+
+def check_sesamoid_size(anatomy: Anatomy, sesamoid_size_mm: float | None) -> None:
+    """:class:`GeometryError` unless ``sesamoid_size_mm`` is None or a size in 0.3 .. 15 mm
+    on an anatomy that has the sesamoids."""
+    if sesamoid_size_mm is None:
+        return
+    if not 0.3 <= sesamoid_size_mm <= 15.0:
+        raise GeometryError(
+            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm is outside the allowed 0.3 .. 15 mm"
+        )
+    if not anatomy.sesamoids:
+        raise GeometryError(
+            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm refines under the sesamoids, but "
+            "anatomy.sesamoids is false"
+        )
 
 
 def params_hash(params: dict[str, Any]) -> str:
@@ -423,10 +446,16 @@ def _classify_surfaces(
 
 
 def _build_model(
-    anatomy: Anatomy, footwear: Footwear, fine: float, coarse: float, curvature: int = 0
+    anatomy: Anatomy,
+    footwear: Footwear,
+    fine: float,
+    coarse: float,
+    curvature: int = 0,
+    sesamoid: float | None = None,
 ) -> float:
     """Create the gmsh model (geometry, physical groups, size fields); returns the footwear
-    shift (mm). gmsh must be initialised."""
+    shift (mm). gmsh must be initialised. ``sesamoid``: element size (mm) in the fat between
+    each sesamoid and the sole (default: ``fine``)."""
     gmsh = _gmsh()
     occ = gmsh.model.occ
     gmsh.model.add("forefoot")
@@ -471,12 +500,32 @@ def _build_model(
     )
     f.setNumber(box, "ZMax", float(max(c[:, 2])))
     f.setNumber(box, "Thickness", 3.0 * coarse)
-    f.setAsBackgroundMesh(box)
+    background = box
+    if sesamoid is not None:
+        # the fat between each sesamoid and the sole: at push-off the MTH1 peak sits there and
+        # keeps rising with the size under the heads (README, "Mesh convergence at push-off")
+        rs = anatomy.sesamoid_radius_mm
+        fields = [box]
+        for cs in anatomy.sesamoid_centres():
+            b = f.add("Box")
+            f.setNumber(b, "VIn", sesamoid)
+            f.setNumber(b, "VOut", coarse)
+            f.setNumber(b, "XMin", float(cs[0] - rs))
+            f.setNumber(b, "XMax", float(cs[0] + rs))
+            f.setNumber(b, "YMin", float(cs[1] - rs))
+            f.setNumber(b, "YMax", float(cs[1] + rs))
+            f.setNumber(b, "ZMin", -shift - 1.0)
+            f.setNumber(b, "ZMax", float(cs[2]))
+            f.setNumber(b, "Thickness", 2.0)
+            fields.append(b)
+        background = f.add("Min")
+        f.setNumbers(background, "FieldsList", fields)
+    f.setAsBackgroundMesh(background)
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", curvature)
     gmsh.option.setNumber("Mesh.MeshSizeMax", coarse)
-    gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * fine)
+    gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * min(fine, sesamoid or fine))
     return shift
 
 
@@ -492,11 +541,16 @@ def _configure(gmsh) -> None:
 
 
 def _generate(
-    anatomy: Anatomy, footwear: Footwear, fine: float, coarse: float, curvature: int
+    anatomy: Anatomy,
+    footwear: Footwear,
+    fine: float,
+    coarse: float,
+    curvature: int,
+    sesamoid: float | None = None,
 ) -> float:
     gmsh = _gmsh()
     try:
-        shift = _build_model(anatomy, footwear, fine, coarse, curvature)
+        shift = _build_model(anatomy, footwear, fine, coarse, curvature, sesamoid)
         gmsh.model.mesh.generate(3)
     except Exception as exc:
         raise GeometryError(
@@ -580,6 +634,7 @@ def build_mesh(
     *,
     preset: str = "default",
     size_mm: float | None = None,
+    sesamoid_size_mm: float | None = None,
     outdir: str | Path = "meshes",
 ) -> ForefootMesh:
     """Build (or find in the cache) the mesh for these parameters and save it to ``outdir``.
@@ -590,8 +645,9 @@ def build_mesh(
     anatomy = anatomy or Anatomy()
     footwear = footwear or Footwear()
     fine, coarse = sizes(preset, size_mm)
+    check_sesamoid_size(anatomy, sesamoid_size_mm)
     footwear.check(anatomy)
-    params = params_dict(anatomy, footwear, preset, size_mm)
+    params = params_dict(anatomy, footwear, preset, size_mm, sesamoid_size_mm)
     digest = params_hash(params)
     outdir = Path(outdir)
     folder = outdir / digest
@@ -614,7 +670,9 @@ def build_mesh(
     gmsh = initialize_gmsh()
     try:
         _configure(gmsh)
-        shift = _generate(anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset])
+        shift = _generate(
+            anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset], sesamoid_size_mm
+        )
         cad = cad_volumes(gmsh)
         q = quality(gmsh)
         _check_quality(q)
@@ -695,6 +753,7 @@ def to_dolfinx(
     *,
     preset: str = "default",
     size_mm: float | None = None,
+    sesamoid_size_mm: float | None = None,
     comm=None,
 ):
     """Build the mesh and hand it to dolfinx directly (no file), via ``model_to_mesh``."""
@@ -704,13 +763,14 @@ def to_dolfinx(
     anatomy = anatomy or Anatomy()
     footwear = footwear or Footwear()
     fine, coarse = sizes(preset, size_mm)
+    check_sesamoid_size(anatomy, sesamoid_size_mm)
     footwear.check(anatomy)
     comm = comm or MPI.COMM_WORLD
     gmsh = initialize_gmsh()
     try:
         _configure(gmsh)
         if comm.rank == 0:
-            _generate(anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset])
+            _generate(anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset], sesamoid_size_mm)
         data = dgmsh.model_to_mesh(gmsh.model, comm, 0, gdim=3)
     finally:
         gmsh.finalize()

@@ -151,6 +151,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
                 scenario.footwear,
                 preset=scenario.mesh.preset,
                 size_mm=scenario.mesh.size_mm,
+                sesamoid_size_mm=scenario.mesh.sesamoid_size_mm,
                 outdir=mesh_dir(),
             ).folder
         )
