@@ -19,7 +19,8 @@ it is lowered until nothing of it overlaps the unloaded foot.
 Sizes are graded: ``size_fine`` in the plantar soft tissue under the heads (a box field),
 ``size_coarse`` elsewhere. Presets (mm): ``coarse`` 4.5 / 10 (tests, a few seconds),
 ``default`` 3.0 / 8, ``fine`` 2.0 / 6 (convergence studies); the solver uses quadratic
-displacements on these linear tetrahedra.
+displacements on these linear tetrahedra. ``sesamoid_size_mm`` (optional) refines two more
+boxes, from the sole up to the centre of each sesamoid, where the push-off MTH1 peak sits.
 """
 
 from __future__ import annotations
@@ -503,7 +504,7 @@ def _build_model(
     background = box
     if sesamoid is not None:
         # the fat between each sesamoid and the sole: at push-off the MTH1 peak sits there and
-        # keeps rising with the size under the heads (README, "Mesh convergence at push-off")
+        # keeps rising as the mesh is refined there (README, "Mesh convergence at push-off")
         rs = anatomy.sesamoid_radius_mm
         fields = [box]
         for cs in anatomy.sesamoid_centres():
