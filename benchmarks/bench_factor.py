@@ -73,6 +73,7 @@ def factorise(first: Path, later: Path, options: str, symmetric: bool) -> str:
     A, B = load(first), load(later)
     items = dict(item.split("=") for item in options.split())
     precision = items.pop("precision", "double")
+    factor = items.pop("pc", "cholesky" if symmetric else "lu")
     ksp = PETSc.KSP().create()
     ksp.setOperators(A)
     # single-precision factors need FGMRES (see footsim.mechanics.SolverOptions)
@@ -81,7 +82,7 @@ def factorise(first: Path, later: Path, options: str, symmetric: bool) -> str:
     ksp.setTolerances(rtol=1e-6, atol=0.0, max_it=300)
     ksp.setGMRESRestart(300)
     pc = ksp.getPC()
-    pc.setType("cholesky" if symmetric else "lu")
+    pc.setType(factor)
     pc.setFactorSolverType("mumps")
     PETSc.Options()["pc_precision"] = precision
     pc.setFromOptions()
@@ -96,7 +97,7 @@ def factorise(first: Path, later: Path, options: str, symmetric: bool) -> str:
         elif key.startswith("cntl"):
             F.setMumpsCntl(int(key[4:]), float(value))
         else:
-            raise SystemExit(f"unknown option {key}={value} (icntlN=, cntlN=, precision=)")
+            raise SystemExit(f"unknown option {key}={value} (icntlN=, cntlN=, precision=, pc=)")
     b = A.createVecLeft()
     b.setRandom()
     x = b.duplicate()

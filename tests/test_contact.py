@@ -839,7 +839,7 @@ def test_two_body_tangent_is_the_derivative_of_the_residual(smooth):
     rows, cols = contact.coupling_pattern()
     blocks = [contact.s_nodes, contact.m_nodes]
     for nodes in blocks:
-        d = (3 * nodes[:, :, None] + np.arange(3)).reshape(len(nodes), -1)
+        d = contact.dofs[nodes].reshape(len(nodes), -1)  # equation numbers
         rows = np.concatenate([rows, np.repeat(d, d.shape[1], axis=1).ravel()])
         cols = np.concatenate([cols, np.tile(d, (1, d.shape[1])).ravel()])
     pattern = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))

@@ -395,6 +395,9 @@ def _facet_nodes(V: fem.FunctionSpace, facets: np.ndarray) -> tuple[np.ndarray, 
     mesh.topology.create_connectivity(tdim - 1, tdim)
     f2c = mesh.topology.connectivity(tdim - 1, tdim)
     cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
+    if facets.size == 0:  # (a process may own none)
+        k = 6 if V.element.basix_element.degree == 2 else 3
+        return np.zeros((0, k), dtype=np.int32), cells
     corners = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, tdim - 1, facets, False)]
     targets = [corners]
     if V.element.basix_element.degree == 2:
@@ -499,7 +502,7 @@ class _Evaluation:
 
 
 class BodyContact:
-    """Frictionless contact between two deformable bodies on non-matching meshes (serial).
+    """Frictionless contact between two deformable bodies on non-matching meshes.
 
     The *slave* surface ``tag`` (e.g. the plantar skin) is integrated with a Gauss rule on its
     facets; each slave quadrature point is projected, in the current configuration, onto the
@@ -571,39 +574,77 @@ class BodyContact:
 
         self._KDTree = cKDTree
         mesh = body.mesh
-        if mesh.comm.size > 1:
-            raise NotImplementedError("two-body contact runs in serial only (MPI: not yet)")
+        comm = mesh.comm
+        self.comm = comm
         self.body = body
         self.options = options or body.options
         self.tag, self.target_tag = int(tag), int(target_tag)
         tdim = mesh.topology.dim
         V = body.V
         self.V = V
-        self.X = V.tabulate_dof_coordinates()  # (n_nodes, 3) reference node coordinates
+        # each process takes the contact facets it owns; the surfaces are then gathered on
+        # every process (they are small beside the volume) and numbered compactly
+        n_owned_facets = mesh.topology.index_map(tdim - 1).size_local
         slave = facet_tags.find(self.tag)
         master = facet_tags.find(self.target_tag)
+        slave, master = slave[slave < n_owned_facets], master[master < n_owned_facets]
         for name, f in (("contact", slave), ("target", master)):
-            if f.size == 0:
+            if comm.allreduce(f.size, op=MPI.SUM) == 0:
                 raise ValueError(f"{name} surface has no facets")
         # slave facets that can touch at all (skips e.g. the upper sides of the foot)
         zs = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, tdim - 1, slave, False)]
-        zmin = zs[..., 2].min(axis=1)
-        self.facets = slave[zmin <= zmin.min() + reach_mm]
-        self.master_facets = master
-        self.s_nodes, s_cells = _facet_nodes(V, self.facets)
-        self.m_nodes, m_cells = _facet_nodes(V, self.master_facets)
+        zmin = zs[..., 2].min(axis=1) if slave.size else np.zeros(0)
+        lowest = comm.allreduce(float(zmin.min()) if zmin.size else np.inf, op=MPI.MIN)
+        s_local, s_cells = _facet_nodes(V, slave[zmin <= lowest + reach_mm])
+        m_local, m_cells = _facet_nodes(V, master)
+        X_local = V.tabulate_dof_coordinates()  # (local nodes, 3) reference coordinates
         # outward normal orientation of the master facets (corner order 0, 1, 2)
-        Xm = self.X[self.m_nodes[:, :3]]
+        Xm = X_local[m_local[:, :3]]
         nm = np.cross(Xm[:, 1] - Xm[:, 0], Xm[:, 2] - Xm[:, 0])
         cell_mid = mesh.geometry.x[
             dolfinx.mesh.entities_to_geometry(mesh, tdim, m_cells, False)
         ].mean(axis=1)
-        self.m_sign = np.sign(np.einsum("ij,ij->i", nm, Xm.mean(axis=1) - cell_mid))
+        m_sign = np.sign(np.einsum("ij,ij->i", nm, Xm.mean(axis=1) - cell_mid))
+        mats = np.unique(
+            body.material_tags.values[
+                np.isin(body.material_tags.indices, np.concatenate([s_cells, m_cells]))
+            ]
+        )
+        imap = V.dofmap.index_map
+        l2g = imap.local_to_global(np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32))
+        bc = np.asarray(bc_dofs if bc_dofs is not None else [], dtype=np.int64)
+        bc_keys = 3 * l2g[bc // 3].astype(np.int64) + bc % 3  # global node * 3 + component
+        mine = (l2g[s_local], X_local[s_local], l2g[m_local], X_local[m_local], m_sign, mats,
+                bc_keys)  # fmt: skip
+        parts = comm.allgather(mine) if comm.size > 1 else [mine]
+        s_gid, Xs_nodes, m_gid, Xm_nodes = (np.concatenate([p[k] for p in parts]) for k in range(4))
+        self.m_sign = np.concatenate([p[4] for p in parts])
+        mats = np.unique(np.concatenate([p[5] for p in parts]))
+        bc_keys = np.unique(np.concatenate([p[6] for p in parts]))
+        # compact numbering of the surface nodes (global node numbers, sorted)
+        self.node_gid, inv = np.unique(
+            np.concatenate([s_gid.ravel(), m_gid.ravel()]), return_inverse=True
+        )
+        self.X = np.zeros((len(self.node_gid), 3))  # reference coordinates of those nodes
+        self.X[inv] = np.concatenate([Xs_nodes.reshape(-1, 3), Xm_nodes.reshape(-1, 3)])
+        self.s_nodes = inv[: s_gid.size].reshape(s_gid.shape)
+        self.m_nodes = inv[s_gid.size :].reshape(m_gid.shape)
+        r0, r1 = imap.local_range
+        owned = (self.node_gid >= r0) & (self.node_gid < r1)
+        self._owned_nodes = np.nonzero(owned)[0]  # compact indices owned by this process
+        self._owned_local = (self.node_gid[owned] - r0).astype(np.int32)  # their local nodes
+        self._gather_order = (
+            np.concatenate(comm.allgather(self._owned_nodes)) if comm.size > 1 else None
+        )
+        # equation numbers of the surface dofs (compact node, component); NonlinearSolver
+        # binds them to its matrix layout (:meth:`bind`); before, the serial numbering
+        self.dofs = 3 * self.node_gid[:, None].astype(np.int64) + np.arange(3)
         # rim facets: master facets with an edge on the boundary of the master surface
         corners = np.sort(self.m_nodes[:, :3], axis=1)
         edges = np.concatenate([corners[:, [0, 1]], corners[:, [0, 2]], corners[:, [1, 2]]])
         _, inv, counts = np.unique(edges, axis=0, return_inverse=True, return_counts=True)
         self.m_rim = (counts[inv.ravel()] == 1).reshape(3, -1).any(axis=0)
+        Xm = self.X[self.m_nodes[:, :3]]
         self.h_master = float(
             np.mean(np.linalg.norm(Xm[:, [1, 2, 0]] - Xm, axis=2))
         )  # mean edge (mm)
@@ -619,24 +660,19 @@ class BodyContact:
         area = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
         self.area0 = area
         self.W = 2.0 * area[:, None] * wts[None, :]  # (nfs, nq) reference area weights (mm^2)
-        # counter body nodes (held during pre-positioning) and Dirichlet rows
+        # counter body nodes (held during pre-positioning; this process's own) and Dirichlet
+        # rows (surface dofs)
         cells = np.concatenate([body.cell_tags.find(int(t)) for t in counter_cells])
         self.static_nodes = np.unique(V.dofmap.list[cells])
-        self.bc_mask = np.zeros(3 * len(self.X), dtype=bool)
-        if bc_dofs is not None:
-            self.bc_mask[np.asarray(bc_dofs, dtype=np.int64)] = True
+        keys = (3 * self.node_gid[:, None] + np.arange(3)).ravel()
+        self.bc_mask = np.isin(keys, bc_keys)
         # penalty (N/mm^3): factor * softest E of either side / slave facet size
-        mats = np.unique(
-            body.material_tags.values[
-                np.isin(body.material_tags.indices, np.concatenate([s_cells, m_cells]))
-            ]
-        )
         self.E = min(body.materials[int(i)].youngs_modulus for i in mats)
         h_s = np.mean(np.linalg.norm(Xs[:, [1, 2, 0]] - Xs, axis=2), axis=1)
         if kappa is None:
             k_f = penalty_parameter(self.E, np.maximum(h_s, 1e-12), self.options.penalty_factor)
         else:
-            k_f = np.full(len(self.facets), float(kappa))
+            k_f = np.full(len(self.s_nodes), float(kappa))
         self.kappa = np.repeat(k_f[:, None], len(wts), axis=1)  # (nfs, nq)
         self.kappa_value = float(np.mean(k_f))
         # penalty that follows the stiffening (update_penalty): compression curves of the
@@ -649,14 +685,44 @@ class BodyContact:
         self.search_radius = float(search_radius_mm)
         self.pattern_gap = float(pattern_gap_mm)
         self.h_slave = float(np.mean(h_s))
-        # P1 post-processing space (corners of the slave facets)
+        # P1 post-processing space: its dofs of this process at the slave facets' corners
         self.P1 = fem.functionspace(mesh, ("Lagrange", 1))
-        self.s_p1, _ = _facet_nodes(self.P1, self.facets)
-        self._p1_dofs = np.unique(self.s_p1)
+        self._corner_nodes = np.unique(self.s_nodes[:, :3])
+        on_skin = fem.locate_dofs_topological(self.P1, tdim - 1, facet_tags.find(self.tag))
+        x1 = self.P1.tabulate_dof_coordinates()[on_skin]
+        dist, k = cKDTree(self.X[self._corner_nodes]).query(x1)
+        scale = max(float(np.ptp(self.X)), 1.0)
+        at = dist <= 1e-8 * scale  # (not the facets beyond the reach)
+        self._p1_dofs = np.sort(on_skin[at]).astype(np.int32)  # local P1 dofs (owned, ghost)
+        self._p1_nodes = self._corner_nodes[k[at][np.argsort(on_skin[at])]]  # compact nodes
 
     # ------------------------------------------------------------------------ kinematics
+    def bind(self, lgmap) -> None:
+        """Number the surface dofs as the rows of a (monolithic) matrix whose local-to-global
+        map is ``lgmap`` (a PETSc LGMap over this process's local unrolled dofs, displacement
+        first, as dolfinx lays out a blocked system); collective."""
+        from petsc4py import PETSc
+
+        local = (3 * self._owned_local[:, None] + np.arange(3)).ravel().astype(PETSc.IntType)
+        mine = np.asarray(lgmap.apply(local), dtype=np.int64).reshape(-1, 3)
+        if self.comm.size == 1:
+            self.dofs[self._owned_nodes] = mine
+        else:
+            self.dofs[self._gather_order] = np.concatenate(self.comm.allgather(mine))
+
+    def _displacement(self) -> np.ndarray:
+        """Displacement (mm) of the surface nodes, (n, 3): each process's owned nodes,
+        gathered on all processes."""
+        mine = self.body.u.x.array.reshape(-1, 3)[self._owned_local]
+        u = np.empty_like(self.X)
+        if self.comm.size == 1:
+            u[self._owned_nodes] = mine
+        else:
+            u[self._gather_order] = np.concatenate(self.comm.allgather(mine))
+        return u
+
     def _nodes_current(self) -> np.ndarray:
-        return self.X + self.body.u.x.array.reshape(-1, 3)
+        return self.X + self._displacement()
 
     def evaluate(self) -> _Evaluation:
         """Projection of every slave quadrature point onto the master surface (current
@@ -736,16 +802,18 @@ class BodyContact:
     # ------------------------------------------------------------------------ SNES hooks
     def add_residual(self, b) -> None:
         """Add ``-int p_N n . (v_s - v_m) dA`` to the residual vector ``b`` (PETSc)."""
+        from petsc4py import PETSc
+
         ev = self.evaluate()
         act, p, W, n, nodes, c, _ = self._active(ev)
-        if act.size == 0:
-            return
         vals = -(W * p)[:, None, None] * c[:, :, None] * n[:, None, :]  # (na, nodes, 3)
         dofs = (3 * nodes[:, :, None] + np.arange(3)).ravel()
         r = np.bincount(dofs, weights=vals.ravel(), minlength=3 * len(self.X))
         r[self.bc_mask] = 0.0
-        idx = np.nonzero(r)[0].astype(np.int32)
-        b.setValues(idx, r[idx], addv=True)
+        rows = self.dofs.ravel()
+        lo, hi = b.getOwnershipRange()
+        idx = np.nonzero((r != 0.0) & (rows >= lo) & (rows < hi))[0]  # this process's rows
+        b.setValues(rows[idx].astype(PETSc.IntType), r[idx], addv=True)
         b.assemble()
 
     def add_jacobian(self, A) -> None:
@@ -773,6 +841,7 @@ class BodyContact:
         ev = self.evaluate()
         act, p, W, n, nodes, c, ev = self._active(ev)
         if act.size == 0:
+            A.assemble()  # collective
             return
         kW = self.kappa.ravel()[act] * W
         na, nn = c.shape
@@ -799,7 +868,7 @@ class BodyContact:
         rows = np.repeat(dofs, 3 * nn, axis=1).ravel()
         cols = np.tile(dofs, (1, 3 * nn)).ravel()
         vals = K.ravel()
-        N = A.getSize()[0]
+        N = 3 * len(self.X)  # the surface dofs (compact numbering)
         S = sp.csr_matrix((vals, (rows, cols)), shape=(N, N))
         if self.smooth_normals:
             # dn = P_n / |m| sum_k L_k dn_k, dn_k = P_k / |m_k| sum_{f at k} dc_f (all the
@@ -822,11 +891,21 @@ class BodyContact:
             )
             T = (Rg @ (Sel @ self._corner_normal_derivative())).tocoo()
             S = S + sp.csr_matrix((T.data, (T.row, T.col)), shape=(N, N))
+        from petsc4py import PETSc
+
         S = S.tocoo()
+        g = self.dofs.ravel()
+        lo, hi = A.getOwnershipRange()
         keep = ~(self.bc_mask[S.row] | self.bc_mask[S.col])
+        keep &= (g[S.row] >= lo) & (g[S.row] < hi)  # this process's rows
         S = sp.csr_matrix((S.data[keep], (S.row[keep], S.col[keep])), shape=(N, N))
         S.sum_duplicates()
-        A.setValuesCSR(S.indptr.astype(np.int32), S.indices.astype(np.int32), S.data, addv=True)
+        rows = np.nonzero(np.diff(S.indptr))[0]
+        it = PETSc.IntType
+        A.setValuesIJV(
+            np.concatenate([[0], np.cumsum(np.diff(S.indptr)[rows])]).astype(it),
+            g[S.indices].astype(it), S.data, addv=True, rowmap=g[rows].astype(it),
+        )  # fmt: skip
         A.assemble()
 
     def _master_ring(self):
@@ -956,7 +1035,7 @@ class BodyContact:
             sub = ring[fm_u].tocoo()
             pairs_mm = np.stack([fm_u[sub.row], sub.col], axis=1)
             near_pairs = sp.csr_matrix(
-                (np.ones(len(fs)), (fs, fm)), shape=(len(self.facets), len(cm))
+                (np.ones(len(fs)), (fs, fm)), shape=(len(self.s_nodes), len(cm))
             )
             near_pairs = (near_pairs @ ring).tocoo()
             fs, fm = near_pairs.row.astype(np.int64), near_pairs.col.astype(np.int64)
@@ -969,7 +1048,8 @@ class BodyContact:
         comp = np.arange(3)
         rows = (3 * node_pairs[:, 0, None, None] + comp[:, None]).repeat(3, axis=2).ravel()
         cols = (3 * node_pairs[:, 1, None, None] + comp[None, :]).repeat(3, axis=1).ravel()
-        return np.concatenate([rows, cols]), np.concatenate([cols, rows])
+        g = self.dofs.ravel()
+        return g[np.concatenate([rows, cols])], g[np.concatenate([cols, rows])]
 
     # ------------------------------------------------------------------------ stepping API
     def hold_static(self, u: fem.Function) -> None:
@@ -1055,18 +1135,18 @@ class BodyContact:
         ``sum_i p_i a_i`` is the normal contact force."""
         ev = self.evaluate()
         pN = self._pressure(ev)  # (nfs, nq)
-        n_p1 = self.P1.dofmap.index_map.size_local
+        n = len(self.X)
         w = self.W[:, :, None] * self.Lq[None, :, :]  # (nfs, nq, 3)
-        idx = np.broadcast_to(self.s_p1[:, None, :], w.shape).ravel()
-        b = np.bincount(idx, weights=(w * pN[:, :, None]).ravel(), minlength=n_p1)
-        m0 = np.bincount(idx, weights=w.ravel(), minlength=n_p1)
-        m = np.bincount(idx, weights=(w * ev.da_dA[:, None, None]).ravel(), minlength=n_p1)
+        idx = np.broadcast_to(self.s_nodes[:, None, :3], w.shape).ravel()  # corner nodes
+        b = np.bincount(idx, weights=(w * pN[:, :, None]).ravel(), minlength=n)
+        m0 = np.bincount(idx, weights=w.ravel(), minlength=n)
+        m = np.bincount(idx, weights=(w * ev.da_dA[:, None, None]).ravel(), minlength=n)
         pc = fem.Function(self.P1, name="contact_pressure")
         pn = fem.Function(self.P1, name="contact_pressure_nominal")
-        d = self._p1_dofs
-        pc.x.array[d] = b[d] / m[d]
-        pn.x.array[d] = b[d] / m0[d]
-        return pc, pn, m[d].copy(), m0[d].copy()
+        d, k = self._p1_dofs, self._p1_nodes  # this process's P1 dofs, their surface nodes
+        pc.x.array[d] = b[k] / m[k]
+        pn.x.array[d] = b[k] / m0[k]
+        return pc, pn, m[k].copy(), m0[k].copy()
 
 
 __all__ = [

@@ -580,6 +580,11 @@ class LoadStepper:
         self.prev = None
         self.block.set(self.w_touch - self.d)
 
+    def _owned_pressure(self) -> np.ndarray:
+        """The contact pressure's P1 values at this process's owned dofs (MPa)."""
+        pc = self.contact.pressure_p1()[0]
+        return pc.x.array[: pc.function_space.dofmap.index_map.size_local]
+
     def augmented_lagrangian(self, F_target: float | None, d_target: float | None) -> None:
         """Uzawa updates until the maximum penetration is below ``penetration_tol`` or an
         update changes the contact pressure by less than ``pressure_rtol``.
@@ -600,7 +605,7 @@ class LoadStepper:
         o = self.options
         if not o.augmented_lagrangian:
             return
-        p_old = self.contact.pressure_p1()[0].x.array.copy()
+        p_old = self._owned_pressure().copy()
         relax, change = 1.0, float("nan")
         for _ in range(o.max_uzawa):
             if self.contact.max_penetration() <= o.penetration_tol:
@@ -635,8 +640,10 @@ class LoadStepper:
                     f"{o.penetration_tol:.3g} mm, penetration_tol_mm)",
                     F_target,
                 )
-            p_new = self.contact.pressure_p1()[0].x.array
-            change = np.linalg.norm(p_new - p_old) / max(np.linalg.norm(p_new), 1e-300) / relax
+            p_new = self._owned_pressure()
+            comm = self.block.V.mesh.comm  # one decision on all processes
+            sq = comm.allreduce(np.array([np.sum((p_new - p_old) ** 2), np.sum(p_new**2)]))
+            change = np.sqrt(sq[0]) / max(np.sqrt(sq[1]), 1e-300) / relax
             p_old = p_new.copy()
             if change < o.pressure_rtol:
                 return

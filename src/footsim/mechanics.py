@@ -437,10 +437,10 @@ class Hyperelasticity:
         sig = fem.Function(W, name="cauchy_stress")
         for i in range(len(self.materials)):
             cells = self.material_tags.find(i)
-            if cells.size == 0:
-                continue
+            # compiled on every process (collective), also one without cells of it
             expr = fem.Expression(self.cauchy(i), W.element.interpolation_points)
-            sig.interpolate(expr, cells0=cells)
+            if cells.size:
+                sig.interpolate(expr, cells0=cells)
         sig.x.scatter_forward()
         return sig
 
@@ -698,23 +698,28 @@ class NonlinearSolver:
         dolfinx's assembly, on a matrix whose sparsity is dolfinx's plus the couplings
         ``extra.coupling_pattern()`` (rows, cols of dofs coupled across bodies) asked before
         every solve, so that adding them does not reallocate; the matrix is rebuilt when new
-        couplings appear.  Serial, monolithic (non-nest) matrices only. dolfinx's own
+        couplings appear (collectively: under MPI each process holds the pattern of its own
+        rows, with global columns).  Monolithic (non-nest) AIJ matrices only. dolfinx's own
         Jacobian matrix is destroyed once its pattern is read (the SNES holds the rebuilt one;
         0.35 GB on the default-mesh insole + pad)."""
         import scipy.sparse as sp
 
         problem = self.problem
         A = problem.A
-        if A.getType() != PETSc.Mat.Type.SEQAIJ:
-            raise NotImplementedError("extra contributions need a serial AIJ matrix (MUMPS)")
+        if A.getType() not in (PETSc.Mat.Type.SEQAIJ, PETSc.Mat.Type.MPIAIJ):
+            raise NotImplementedError("extra contributions need a monolithic AIJ matrix")
         dolfinx.fem.petsc.assemble_matrix(A, problem.J, bcs=bcs, diag=1.0)
         A.assemble()
-        ia, ja, _ = A.getValuesCSR()
-        n = A.getSize()[0]
+        ia, ja, _ = A.getValuesCSR()  # this process's rows, global columns
+        lo, hi = A.getOwnershipRange()
+        shape = (hi - lo, A.getSize()[1])
+        if hasattr(extra, "bind"):
+            extra.bind(A.getLGMap()[0])
         self._extra = extra
-        self._pattern = sp.csr_matrix((np.ones(len(ja), dtype=np.int8), ja, ia), shape=(n, n))
+        self._pattern = sp.csr_matrix((np.ones(len(ja), dtype=np.int8), ja, ia), shape=shape)
         del ia, ja
         self._layout = {
+            "rows": (lo, hi),
             "size": A.getSizes(),
             "bsize": A.getBlockSizes(),
             "comm": A.comm,
@@ -747,10 +752,16 @@ class NonlinearSolver:
         """(Re)build the Jacobian matrix if ``extra`` asks for couplings it does not hold."""
         import scipy.sparse as sp
 
-        n = self._pattern.shape[0]
-        rows, cols = self._extra.coupling_pattern()
-        new = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+        rows, cols = self._extra.coupling_pattern()  # global dofs
+        lo, hi = self._layout["rows"]
+        mine = (rows >= lo) & (rows < hi)
+        new = sp.csr_matrix(
+            (np.ones(int(mine.sum()), dtype=np.int8), (rows[mine] - lo, cols[mine])),
+            shape=self._pattern.shape,
+        )
         missing = (new - new.multiply(self._pattern)).count_nonzero() if new.nnz else 0
+        comm = self.unknowns[0].function_space.mesh.comm
+        missing = comm.allreduce(missing, op=MPI.SUM)  # a rebuild is collective
         if self.matrix is not None and missing == 0:
             return
         if self.matrix is not None:

@@ -1,0 +1,61 @@
+"""Run by tests/test_mpi.py (serially and under ``mpirun -n 2``): two-body contact, a quarter
+hemisphere of nearly incompressible tissue (mixed P2-P1) pressed by force control into a
+softer block on non-matching meshes (``footsim.contact.BodyContact``: the projection onto the
+curved, denting master surface, its smooth normals and their exact tangent), with
+augmented-Lagrangian updates; prints one JSON line of global results on rank 0, with the
+fields gathered by ``footsim.pipeline.gather_fields``.
+
+A fresh LU per Newton step, so that both runs take the same load path (see forefoot.py)."""
+
+import json
+import sys
+from pathlib import Path
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from footsim import tags  # noqa: E402
+from footsim.materials import NeoHookean  # noqa: E402
+from footsim.mechanics import SolverOptions  # noqa: E402
+from footsim.pipeline import gather_fields  # noqa: E402
+from footsim.solver import solve_contact  # noqa: E402
+from test_contact import R_HERTZ, TISSUE, X_SYM, Y_SYM, hemisphere_on_block_mesh  # noqa: E402
+
+comm = MPI.COMM_WORLD
+R = R_HERTZ
+mesh, ct, ft = hemisphere_on_block_mesh(R, W=R, D=0.5 * R, h_fine=1.5, r_fine=3.0)
+S = tags.Surface
+sol = solve_contact(
+    mesh, ct, ft, target_force_N=0.5, driven_components=(2,),
+    materials={TISSUE: NeoHookean(name="tissue", E=0.1, nu=0.49),
+               tags.Volume.INSOLE: NeoHookean(name="foam", E=0.05, nu=0.3)},
+    rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+    target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+    options=SolverOptions(reuse_factorization=False, penetration_tol_mm=2e-3, load_atol=0.0),
+)  # fmt: skip
+fields = gather_fields(sol, ct)  # collective; None on ranks other than 0
+p = sol.contact_node_pressure
+out = {
+    "size": comm.size,
+    "reaction_contact_N": sol.reaction_contact_N,
+    "reaction_dirichlet_N": sol.reaction_dirichlet_N,
+    "peak_pressure_MPa": comm.allreduce(float(p.max()) if p.size else 0.0, op=MPI.MAX),
+    "contact_area_mm2": sol.contact_area_mm2,
+    "max_penetration_mm": sol.max_penetration_mm,
+    "travel_mm": sol.travel_mm,
+    "num_dofs": sol.num_dofs,
+    "newton_iterations": sol.record.newton_iterations,
+    "uzawa_iterations": sol.record.uzawa_iterations,
+}
+if comm.rank == 0:
+    cells = fields["topology"].reshape(-1, 5)[:, 1:]
+    out["fields"] = {
+        "nodal": {k: fields[k].tolist() for k in ("x", "displacement_mm", "pressure_kPa",
+                  "node_area_mm2", "on_surface")},
+        "cell_centres": fields["x"][cells].mean(axis=1).tolist(),
+        "cells": {k: fields[k].tolist() for k in ("tag", "von_mises_kPa", "max_shear_kPa",
+                  "strain_pct")},
+    }  # fmt: skip
+    print("RESULT " + json.dumps(out), flush=True)
