@@ -8,7 +8,8 @@ default metatarsal pad, as ``bench_solve.py``) in a child process until its Newt
 assembled the Jacobians numbered ``--jacobians`` (first, later), writes them as PETSc binary
 files, and stops. Then, for each option set (block low-rank, ICNTL(35) = 2, always; ``icntlN=``
 / ``cntlN=`` set MUMPS's ICNTL(N) / CNTL(N), ``precision=single`` single-precision factors
-with FGMRES, the solver's default where PETSc has them), factorises the first Jacobian as
+with FGMRES, the solver's default where PETSc has them; ``pc=cholesky`` or ``pc=lu`` the
+factorisation), factorises the first Jacobian as
 LDL^T (barefoot: symmetric) or LU (two-body contact: nonsymmetric), the reuse-mode
 factorisation of :func:`footsim.mechanics.petsc_options`, and prints the factorisation
 time, the Krylov iterations (right-preconditioned, to 1e-6) and time for a random

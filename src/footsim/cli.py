@@ -16,7 +16,7 @@ EPILOG_RUN = """examples:
   footsim run scenarios/barefoot-push-off.toml
   footsim run scenarios/pad-5mm-proximal.toml -o results/ --no-png
   mpirun -n 2 footsim run scenarios/barefoot-push-off.toml   # one model on 2 processes
-                                                # (rigid ground; foot-insole contact is serial)
+  mpirun -n 2 footsim run scenarios/eva-insole-push-off.toml  # (also on an insole)
 """
 EPILOG_MESH = """examples:
   footsim mesh                                  # default anatomy, default preset

@@ -537,6 +537,15 @@ class BodyContact:
     would add a tangential
     traction driven by the slip of ``x_m`` at each point.
 
+    Under MPI each process contributes the contact facets it owns; both surfaces (reference
+    coordinates, node numbers, orientation) are gathered once on every process and numbered
+    compactly (``node_gid``: global node numbers; ``dofs``: their equation numbers, set by
+    :meth:`bind`), the surface displacements are gathered at every evaluation, every process
+    runs the same projection, and each adds the residual and Jacobian rows it owns.  The
+    surfaces are small beside the volume (default-mesh insole + pad: 11k surface nodes
+    against 322k unknowns), so the repeated search costs little; on one process this is the
+    serial algorithm, number for number.
+
     Args:
         body: the :class:`~footsim.mechanics.Hyperelasticity` of both bodies (one mesh whose
             bodies share no nodes).
@@ -544,7 +553,8 @@ class BodyContact:
         counter_cells: cell tags of the master body: its nodes are held at their current
             displacement during the rigid pre-positioning of the slave body.
         options: solver options (penalty factor, facet quadrature degree).
-        bc_dofs: unrolled displacement dofs with Dirichlet conditions (no contact rows).
+        bc_dofs: unrolled displacement dofs with Dirichlet conditions (no contact rows; this
+            process's local numbering).
         reach_mm: slave facets more than this above the lowest slave point (reference
             configuration) are never in contact (mm).
         search_radius_mm: reach of the pre-allocated coupling around each projection (mm).
