@@ -7,7 +7,6 @@ fields gathered by ``footsim.pipeline.gather_fields``.
 
 A fresh LU per Newton step, so that both runs take the same load path (see forefoot.py)."""
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import footsim  # noqa: F401  (must precede dolfinx)
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from mpi_report import fields_json, print_result  # noqa: E402
+
 from footsim import tags  # noqa: E402
 from footsim.materials import NeoHookean  # noqa: E402
 from footsim.mechanics import SolverOptions  # noqa: E402
@@ -50,12 +51,4 @@ out = {
     "uzawa_iterations": sol.record.uzawa_iterations,
 }
 if comm.rank == 0:
-    cells = fields["topology"].reshape(-1, 5)[:, 1:]
-    out["fields"] = {
-        "nodal": {k: fields[k].tolist() for k in ("x", "displacement_mm", "pressure_kPa",
-                  "node_area_mm2", "on_surface")},
-        "cell_centres": fields["x"][cells].mean(axis=1).tolist(),
-        "cells": {k: fields[k].tolist() for k in ("tag", "von_mises_kPa", "max_shear_kPa",
-                  "strain_pct")},
-    }  # fmt: skip
-    print("RESULT " + json.dumps(out), flush=True)
+    print_result(out | {"fields": fields_json(fields)})
