@@ -3,6 +3,26 @@ lists, and the one ``RESULT`` line that tests/test_mpi.py reads."""
 
 import json
 
+from mpi4py import MPI
+
+
+def solution_json(sol, comm) -> dict:
+    """Global figures of a :class:`footsim.solver.Solution` (peak nodal pressure in MPa),
+    the same on every process; collective."""
+    p = sol.contact_node_pressure
+    return {
+        "size": comm.size,
+        "reaction_contact_N": sol.reaction_contact_N,
+        "reaction_dirichlet_N": sol.reaction_dirichlet_N,
+        "peak_pressure_MPa": comm.allreduce(float(p.max()) if p.size else 0.0, op=MPI.MAX),
+        "contact_area_mm2": sol.contact_area_mm2,
+        "max_penetration_mm": sol.max_penetration_mm,
+        "travel_mm": sol.travel_mm,
+        "num_dofs": sol.num_dofs,
+        "newton_iterations": sol.record.newton_iterations,
+        "uzawa_iterations": sol.record.uzawa_iterations,
+    }
+
 
 def fields_json(fields: dict) -> dict:
     """Nodal and cell fields of :func:`footsim.pipeline.gather_fields` (rank 0) as lists,

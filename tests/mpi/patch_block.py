@@ -11,7 +11,7 @@ import footsim  # noqa: F401  (must precede dolfinx)
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from mpi_report import fields_json, print_result  # noqa: E402
+from mpi_report import fields_json, print_result, solution_json  # noqa: E402
 
 from footsim.contact import HeightField  # noqa: E402
 from footsim.mechanics import SolverOptions  # noqa: E402
@@ -27,16 +27,6 @@ sol = solve_contact(
     options=SolverOptions(penetration_tol_mm=1e-3, pressure_rtol=1e-4, max_uzawa=20),
 )  # fmt: skip
 fields = gather_fields(sol, ct)  # collective; None on ranks other than 0
-p = sol.contact_node_pressure
-out = {
-    "size": comm.size,
-    "reaction_contact_N": sol.reaction_contact_N,
-    "reaction_dirichlet_N": sol.reaction_dirichlet_N,
-    "peak_pressure_MPa": comm.allreduce(float(p.max()) if p.size else 0.0, op=MPI.MAX),
-    "contact_area_mm2": sol.contact_area_mm2,
-    "max_penetration_mm": sol.max_penetration_mm,
-    "num_dofs": sol.num_dofs,
-    "uzawa_iterations": sol.record.uzawa_iterations,
-}
+out = solution_json(sol, comm)  # collective
 if comm.rank == 0:
     print_result(out | {"fields": fields_json(fields)})
