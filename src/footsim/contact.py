@@ -646,9 +646,10 @@ class BodyContact:
         self._gather_order = (
             np.concatenate(comm.allgather(self._owned_nodes)) if comm.size > 1 else None
         )
-        # equation numbers of the surface dofs (compact node, component); NonlinearSolver
-        # binds them to its matrix layout (:meth:`bind`); before, the serial numbering
-        self.dofs = 3 * self.node_gid[:, None].astype(np.int64) + np.arange(3)
+        # the surface dofs' global keys (node * 3 + component), which are also their
+        # equation numbers until NonlinearSolver binds them to its matrix (:meth:`bind`)
+        keys = 3 * self.node_gid[:, None].astype(np.int64) + np.arange(3)
+        self.dofs = keys.copy()
         # rim facets: master facets with an edge on the boundary of the master surface
         corners = np.sort(self.m_nodes[:, :3], axis=1)
         edges = np.concatenate([corners[:, [0, 1]], corners[:, [0, 2]], corners[:, [1, 2]]])
@@ -674,8 +675,7 @@ class BodyContact:
         # rows (surface dofs)
         cells = np.concatenate([body.cell_tags.find(int(t)) for t in counter_cells])
         self.static_nodes = np.unique(V.dofmap.list[cells])
-        keys = (3 * self.node_gid[:, None] + np.arange(3)).ravel()
-        self.bc_mask = np.isin(keys, bc_keys)
+        self.bc_mask = np.isin(keys.ravel(), bc_keys)
         # penalty (N/mm^3): factor * softest E of either side / slave facet size
         self.E = min(body.materials[int(i)].youngs_modulus for i in mats)
         h_s = np.mean(np.linalg.norm(Xs[:, [1, 2, 0]] - Xs, axis=2), axis=1)
