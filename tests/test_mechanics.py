@@ -261,6 +261,82 @@ def test_stall_test_stops_a_creeping_newton_solve_only():
     assert np.abs(states[0] - states[1]).max() <= 1e-9 * np.abs(states[0]).max()
 
 
+class _Spring:
+    """A linear spring of stiffness ``k`` (N/mm) between the displacement dofs ``a`` and ``b``
+    of ``u``: an ``extra`` of :class:`NonlinearSolver` as :class:`~footsim.contact.BodyContact`
+    is, asking before every solve for the couplings of the dof pairs ``pairs`` (serial: the
+    matrix's indices are ``u``'s dofs)."""
+
+    def __init__(self, u, a: int, b: int, k: float = 0.05):
+        self.u, self.a, self.b, self.k = u, a, b, k
+        self.pairs = [(a, b)]
+
+    def coupling_pattern(self):
+        p = np.array(self.pairs, dtype=np.int64)
+        return np.concatenate([p[:, 0], p[:, 1]]), np.concatenate([p[:, 1], p[:, 0]])
+
+    def add_residual(self, F) -> None:
+        u = self.u.x.array
+        f = self.k * (u[self.a] - u[self.b])
+        F.setValues([self.a, self.b], [f, -f], addv=True)
+        F.assemble()
+
+    def add_jacobian(self, A) -> None:
+        k = self.k
+        A.setValues([self.a, self.b], [self.a, self.b], [[k, -k], [-k, k]], addv=True)
+        A.assemble()
+
+
+def test_coupled_matrix_is_rebuilt_only_for_couplings_it_lacks():
+    """The Jacobian of a solver with extra couplings (two-body contact) holds every coupling
+    asked for (no allocation while assembling) and is rebuilt only when a coupling it lacks
+    is asked for: not for one already asked, nor for one the finite elements hold."""
+    if MPI.COMM_WORLD.size > 1:
+        pytest.skip("serial: the spring's dofs are the matrix's indices")
+    opts = SolverOptions(formulation="displacement", atol=1e-10, rtol=1e-12)
+    _, body = _sagging_bar(opts)
+    x = body.V.tabulate_dof_coordinates()
+
+    def dof(point):  # z dof of the node at ``point``
+        return 3 * int(np.argmin(np.linalg.norm(x - np.array(point), axis=1))) + 2
+
+    tip, mid, near, root = dof([4, 0, 0]), dof([2, 0, 0]), dof([3, 0, 0]), dof([1, 1, 1])
+    spring = _Spring(body.u, tip, mid)
+    b = ufl.as_vector((0.0, 0.0, -2e-3))
+    clamp = dolfinx.mesh.locate_entities_boundary(
+        body.V.mesh, 2, lambda x: np.isclose(x[0], 0.0)
+    )
+    bc = fem.dirichletbc(
+        np.zeros(3, dtype=dolfinx.default_scalar_type),
+        fem.locate_dofs_topological(body.V, 2, clamp),
+        body.V,
+    )
+    solver = NonlinearSolver(body.residual(-ufl.dot(b, body.v) * ufl.dx), body.unknowns(), [bc],
+                             opts, extra=spring)  # fmt: skip
+
+    def solve():
+        body.u.x.array[:] = 0.0
+        rec = solver.solve()
+        assert rec.converged
+        assert solver.matrix.getInfo()["mallocs"] == 0  # every coupling was pre-allocated
+        return solver.matrix.handle, solver.matrix_rebuilds
+
+    first = solve()
+    stretch = body.u.x.array[tip] - body.u.x.array[mid]
+    spring.k = 0.0
+    assert solve() == first  # the same couplings: the same matrix
+    loose = body.u.x.array[tip] - body.u.x.array[mid]
+    assert abs(stretch) < 0.9 * abs(loose)  # the spring did act (through the extra terms)
+    spring.pairs.append((tip, near))  # the finite elements couple them: no rebuild
+    assert solve() == first
+    spring.pairs.append((tip, root))  # new: the matrix is rebuilt once
+    spring.a, spring.b, spring.k = tip, root, 0.05
+    handle, rebuilds = solve()
+    assert rebuilds == first[1] + 1
+    spring.pairs = [(tip, mid)]  # asked before: held
+    assert solve() == (handle, rebuilds)
+
+
 def _cell_at(mesh, x):
     from dolfinx import geometry
 
