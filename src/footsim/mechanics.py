@@ -878,13 +878,29 @@ class NonlinearSolver:
         restart length frees them (``KSPReset_GMRES`` / ``KSPReset_FGMRES``, not the
         preconditioner) and the solve allocates them again as it needs them."""
         ksp.getPC().setReusePreconditioner(self._reuse)
-        if not self._reuse and ksp.getType() in (PETSc.KSP.Type.FGMRES, PETSc.KSP.Type.GMRES):
-            restart = int(self.petsc_options["ksp_gmres_restart"])
-            ksp.setGMRESRestart(restart + 1)
-            ksp.setGMRESRestart(restart)
         if not self._reuse:
+            self._release_krylov_basis(ksp)
             release_free_heap()
         self._t_linear = time.perf_counter()
+
+    def _release_krylov_basis(self, ksp) -> None:
+        """Free (F)GMRES's basis vectors (changing its restart length resets its workspace,
+        not the preconditioner)."""
+        if ksp.getType() in (PETSc.KSP.Type.FGMRES, PETSc.KSP.Type.GMRES):
+            restart = int(self.petsc_options.get("ksp_gmres_restart", 30))
+            ksp.setGMRESRestart(restart + 1)
+            ksp.setGMRESRestart(restart)
+
+    def release(self) -> None:
+        """Free the factors and the Krylov basis and give the free heap back (after the last
+        solve: the post-processing needs neither, and on the default-mesh insole + pad the
+        factors alone hold ~1.5 GB). The solver stays usable: its next solve factorises
+        afresh."""
+        ksp = self.problem.solver.getKSP()
+        ksp.getPC().reset()
+        self._release_krylov_basis(ksp)
+        self._fresh_factors = True
+        release_free_heap()
 
     def _postsolve(self, ksp, _b, _x) -> None:
         """KSP post-solve hook: when to factorise afresh.  A cycle is one factorisation and
