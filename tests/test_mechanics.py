@@ -303,9 +303,7 @@ def test_coupled_matrix_is_rebuilt_only_for_couplings_it_lacks():
     tip, mid, near, root = dof([4, 0, 0]), dof([2, 0, 0]), dof([3, 0, 0]), dof([1, 1, 1])
     spring = _Spring(body.u, tip, mid)
     b = ufl.as_vector((0.0, 0.0, -2e-3))
-    clamp = dolfinx.mesh.locate_entities_boundary(
-        body.V.mesh, 2, lambda x: np.isclose(x[0], 0.0)
-    )
+    clamp = dolfinx.mesh.locate_entities_boundary(body.V.mesh, 2, lambda x: np.isclose(x[0], 0.0))
     bc = fem.dirichletbc(
         np.zeros(3, dtype=dolfinx.default_scalar_type),
         fem.locate_dofs_topological(body.V, 2, clamp),

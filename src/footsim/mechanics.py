@@ -78,6 +78,7 @@ def _restore_python_signal_handling() -> None:
 
 _restore_python_signal_handling()
 
+
 @functools.cache
 def _malloc_trim():
     """glibc's ``malloc_trim``, or None (another C library)."""
@@ -840,7 +841,7 @@ class NonlinearSolver:
         order = np.argsort(rows, kind="stable")
         rows, cols = rows[order], cols[order]
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        for a, b in zip(starts, np.r_[starts[1:], len(rows)]):
+        for a, b in zip(starts, np.r_[starts[1:], len(rows)], strict=True):
             held, _ = self.matrix.getRow(int(rows[a]))
             absent += int((~np.isin(cols[a:b], held)).sum())
         return absent
