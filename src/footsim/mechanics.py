@@ -915,7 +915,10 @@ class NonlinearSolver:
         + 2)`` vectors with FGMRES: 0.26 GB on the default-mesh insole + pad, 322k unknowns)
         and they would sit beside the factorisation, the run's memory peak; changing the
         restart length frees them (``KSPReset_GMRES`` / ``KSPReset_FGMRES``, not the
-        preconditioner) and the solve allocates them again as it needs them."""
+        preconditioner) and the solve allocates them again as it needs them. With
+        ``factor_zero_free`` the old factors and their copy are freed and the new factors are
+        computed from a zero-free copy of this Jacobian (:func:`zero_free_copy`); then the
+        heap's free pages go back to the system (:func:`release_free_heap`)."""
         ksp.getPC().setReusePreconditioner(self._reuse)
         if not self._reuse:
             self._release_krylov_basis(ksp)
@@ -923,13 +926,13 @@ class NonlinearSolver:
                 J = ksp.getOperators()[0]
                 ksp.getPC().reset()  # the old factors go first (and with them the old copy)
                 self._drop_factor_matrix()
-                release_free_heap()
                 self._factor_matrix = zero_free_copy(J)
                 ksp.setOperators(J, self._factor_matrix)
             release_free_heap()
         self._t_linear = time.perf_counter()
 
     def _drop_factor_matrix(self) -> None:
+        """Destroy the zero-free copy the current factors were computed from (if any)."""
         if self._factor_matrix is not None:
             self._factor_matrix.destroy()
             self._factor_matrix = None
