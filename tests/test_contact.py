@@ -484,6 +484,15 @@ def test_two_body_patch_nonmatching():
     # lumped recovery: sum p_i a_i = int p_N dA (the normal force; normals vertical to 1e-4)
     pa = np.sum(sol.contact_node_pressure * sol.contact_node_area)
     assert pa == pytest.approx(np.linalg.norm(sol.contact_force_N), rel=1e-4)
+    # the insole side (its own, finer mesh) carries the same uniform pressure and, summed,
+    # the same normal force (Newton's third law)
+    t = sol.target_surface
+    assert np.sum(t.pressure_MPa * t.area_mm2) == pytest.approx(pa, rel=1e-12)
+    inner_t = (t.points_mm[:, 0] < 0.8 * L) & (t.points_mm[:, 1] < 0.8 * L)
+    pt = t.pressure_MPa[inner_t]
+    assert np.ptp(pt) / pt.mean() < 0.02
+    assert pt.mean() == pytest.approx(p.mean(), rel=0.02)
+    assert np.allclose(t.points_mm[:, 2], 0.0) and len(t.triangles) > 2 * len(p)
     # the upper block's uniform compression: the slave surface went down, the lower one too
     assert sol.max_penetration_mm < 0.01 * 5.0
 
@@ -610,7 +619,10 @@ def test_hertz_sphere_on_deformable_block():
     i0 = np.argmin(np.linalg.norm(sol.contact_nodes_reference, axis=1))
     p0 = sol.contact_node_pressure[i0]
     a = np.sqrt(4 * sol.contact_area_mm2 / np.pi)
-    errs = {"force": F / F_H - 1, "p0": p0 / p0_H - 1}
+    # the block's side of the contact (its own mesh): the same Hertz pressure at the centre
+    t = sol.target_surface
+    p0_block = t.pressure_MPa[np.argmin(np.linalg.norm(t.points_mm, axis=1))]
+    errs = {"force": F / F_H - 1, "p0": p0 / p0_H - 1, "p0 block": p0_block / p0_H - 1}
     print({k: f"{v:+.2%}" for k, v in errs.items()}, f"a {a / a_H - 1:+.2%}")
     for k, e in errs.items():
         assert abs(e) < 0.05, (k, e)
@@ -618,6 +630,8 @@ def test_hertz_sphere_on_deformable_block():
     # an element size at the rim (measured: -5.6 % of a at h = a/3)
     assert abs(a - a_H) < h
     assert sol.reaction_dirichlet_N == pytest.approx(sol.reaction_contact_N, rel=1e-6)
+    pa = np.sum(sol.contact_node_pressure * sol.contact_node_area)
+    assert np.sum(t.pressure_MPa * t.area_mm2) == pytest.approx(pa, rel=1e-12)
     # the block dents: its top under the sphere went down by about half the approach
     assert sol.max_penetration_mm < 0.01 * d
 

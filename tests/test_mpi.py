@@ -60,6 +60,13 @@ def test_two_body_contact_on_two_processes_matches_the_serial_solve():
         assert parallel[key] == pytest.approx(serial[key], rel=1e-6), key
     assert serial["reaction_contact_N"] == pytest.approx(0.5, rel=0.005)
     _assert_same_fields(serial["fields"], parallel["fields"])
+    # the block's top and the pressure it carries, node by node
+    s = _sorted(serial["target"]["x"], serial["target"])
+    p = _sorted(parallel["target"]["x"], parallel["target"])
+    np.testing.assert_allclose(p["points"], s["points"], atol=1e-12)
+    assert s["pressure_MPa"].max() > 0
+    for key in ("pressure_MPa", "area_mm2"):
+        np.testing.assert_allclose(p[key], s[key], rtol=0, atol=1e-6 * s[key].max(), err_msg=key)
 
 
 def _sorted(points: list, data: dict) -> dict:

@@ -256,6 +256,55 @@ def test_report_is_self_contained(standing, tmp_path):
     assert "MTH2" in text and text.rstrip().endswith("</html>")
 
 
+def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
+    """Two-body export (two blocks, the upper pressed on the lower across a non-matching flat
+    interface, as in the contact patch test): ``insole_top.vtu`` holds the lower block's
+    top with a uniform pressure equal to the skin's, carrying the same force, and the
+    insole's pressure map draws from it."""
+    import pyvista as pv
+
+    from footsim import plotting, tags
+    from footsim.materials import NeoHookean
+    from footsim.mechanics import SolverOptions
+    from footsim.solver import solve_contact
+    from test_contact import TISSUE, X_SYM, Y_SYM, two_blocks_mesh
+
+    L = 10.0
+    mesh, ct, ft = two_blocks_mesh(L=L, h1=2.5, h2=1.6)
+    tissue = NeoHookean(name="tissue", E=0.1, nu=0.45)
+    S = tags.Surface
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=2.0, driven_components=(2,),
+        materials={TISSUE: tissue, tags.Volume.INSOLE: tissue},
+        rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
+        target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+        options=SolverOptions(formulation="mixed", penetration_tol_mm=5e-3, load_atol=0.0),
+    )  # fmt: skip
+    heads = np.array([[2.0 * k, 5.0, 1.0] for k in range(1, 6)])  # head regions on the patch
+    fields = pipeline.export(sol, ct, heads, tmp_path, scenarios.from_dict({}))
+    skin = pv.read(tmp_path / "plantar.vtu")
+    top = pv.read(tmp_path / "insole_top.vtu")
+    assert fields["insole_top"].n_points == top.n_points > skin.n_points  # its own, finer mesh
+    assert np.allclose(top.points[:, 2], 0.0)
+    force = {
+        name: float(np.sum(m.point_data["pressure_kPa"] * m.point_data["node_area_mm2"])) / 1000
+        for name, m in (("skin", skin), ("insole", top))
+    }
+    assert force["insole"] == pytest.approx(force["skin"], rel=1e-9)
+    assert force["skin"] == pytest.approx(sol.reaction_contact_N, rel=1e-4)
+    inner = (top.points[:, 0] < 0.8 * L) & (top.points[:, 1] < 0.8 * L)
+    p = top.point_data["pressure_kPa"][inner]
+    assert np.ptp(p) / p.mean() < 0.02
+    # Cauchy: the force over the deformed area (the tissue spreads at ~20 % strain)
+    deformed = float(np.sum(skin.point_data["node_area_mm2"]))
+    assert p.mean() == pytest.approx(1000.0 * sol.reaction_contact_N / deformed, rel=0.02)
+    summary = {"head_centres_mm": heads.tolist(), "head_radii_mm": [1.0] * 5}
+    res = results.Result(tmp_path, summary, None, skin, None, top)
+    plotting.pressure_map(res, tmp_path / "insole.png", surface="insole")
+    assert (tmp_path / "insole.png").stat().st_size > 10_000
+    assert sol.summary()["target_peak_pressure_kPa"] == pytest.approx(p.max(), rel=0.05)
+
+
 @pytest.mark.slow
 def test_standing_on_an_insole_with_a_pad(tmp_path):
     """Two-body contact on the real forefoot (~10-15 min): the shipped pad scenario converges,
@@ -277,3 +326,9 @@ def test_standing_on_an_insole_with_a_pad(tmp_path):
     # apex 5 mm proximal most of the 40 mm dome lies inside the head regions: 4.8 % of the
     # load on the teaching mesh, 2.4 % (apex 0) to 9 % (apex 10) on the coarse one
     assert res.regions.loc["pad", "force_N"] > 0.02 * fig["reaction_N"]
+    # the insole and pad top carries the skin's normal force, node for node its own mesh
+    top = res.insole_top
+    p_top = np.asarray(top.point_data["pressure_kPa"]) / 1000.0
+    a_top = np.asarray(top.point_data["node_area_mm2"])
+    assert float(np.sum(p_top * a_top)) == pytest.approx(float(np.sum(p * a)), rel=1e-9)
+    assert fig["insole_peak_pressure_kPa"] == pytest.approx(1000.0 * p_top.max())

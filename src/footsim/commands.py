@@ -188,6 +188,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
         out = plotting.sweep_plot(folder, args.output or folder / "sweep.png", x=args.x)
     elif args.view == "pressure":
         out = plotting.pressure_map(folder, args.output or folder / "pressure.png")
+    elif args.view == "insole":
+        out = plotting.pressure_map(
+            folder, args.output or folder / "insole-pressure.png", surface="insole"
+        )
     elif args.view == "section":
         out = plotting.section(
             folder,
@@ -317,9 +321,10 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument(
         "--view",
         default="pressure",
-        choices=["pressure", "sensor", "section", "deformed", "animation"],
-        help="pressure map, a pressure-measuring device's map, a stress cut-away, 3-D, or a "
-        "GIF of the pressure through the load steps",
+        choices=["pressure", "insole", "sensor", "section", "deformed", "animation"],
+        help="pressure map, the pressure on the insole and pad top (runs with footwear), a "
+        "pressure-measuring device's map, a stress cut-away, 3-D, or a GIF of the pressure "
+        "through the load steps",
     )
     p.add_argument("--ray", type=int, default=2, choices=[1, 2, 3, 4, 5], help="section ray")
     p.add_argument("--plane", default="sagittal", choices=["sagittal", "frontal"])

@@ -1139,11 +1139,9 @@ class BodyContact:
     def surface_area(self) -> float:
         return float(self.area0.sum())
 
-    def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
-        """As :meth:`ContactSurface.pressure_p1`, on the slave surface: lumped projection of
-        the quadrature-point pressure with the P1 (barycentric) weights, so that
-        ``sum_i p_i a_i`` is the normal contact force."""
-        ev = self.evaluate()
+    def _slave_corner_sums(self, ev: _Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lumped P1 sums at the slave facets' corners (compact node numbering): the normal
+        force ``b`` (N), the deformed area ``m`` and the reference area ``m0`` (mm^2)."""
         pN = self._pressure(ev)  # (nfs, nq)
         n = len(self.X)
         w = self.W[:, :, None] * self.Lq[None, :, :]  # (nfs, nq, 3)
@@ -1151,12 +1149,83 @@ class BodyContact:
         b = np.bincount(idx, weights=(w * pN[:, :, None]).ravel(), minlength=n)
         m0 = np.bincount(idx, weights=w.ravel(), minlength=n)
         m = np.bincount(idx, weights=(w * ev.da_dA[:, None, None]).ravel(), minlength=n)
+        return b, m, m0
+
+    def _slave_corner_pressure(self, ev: _Evaluation) -> np.ndarray:
+        """The recovered Cauchy pressure (MPa) at the slave corners (compact numbering; 0 at
+        the other surface nodes)."""
+        b, m, _ = self._slave_corner_sums(ev)
+        return np.divide(b, m, out=np.zeros_like(b), where=m > 0)
+
+    def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
+        """As :meth:`ContactSurface.pressure_p1`, on the slave surface: lumped projection of
+        the quadrature-point pressure with the P1 (barycentric) weights, so that
+        ``sum_i p_i a_i`` is the normal contact force."""
+        b, m, m0 = self._slave_corner_sums(self.evaluate())
         pc = fem.Function(self.P1, name="contact_pressure")
         pn = fem.Function(self.P1, name="contact_pressure_nominal")
         d, k = self._p1_dofs, self._p1_nodes  # this process's P1 dofs, their surface nodes
         pc.x.array[d] = b[k] / m[k]
         pn.x.array[d] = b[k] / m0[k]
         return pc, pn, m[k].copy(), m0[k].copy()
+
+    def target_pressure(self) -> TargetSurface:
+        """The contact pressure on the master (target) surface, e.g. the insole and pad top.
+
+        The slave's recovered (P1, Cauchy) pressure :meth:`pressure_p1`, interpolated at each
+        slave quadrature point, acts over the point's deformed area ``W da/dA`` at its
+        projection on the master; force and area are shared among the corners of the master
+        facet with the projection's barycentric coordinates ``L`` (the master's P1 weights),
+        and a corner's pressure is its force over its area:
+
+            p_i = sum_q W_q (da/dA)_q p_q L_i,q / sum_q W_q (da/dA)_q L_i,q,
+
+        over the slave points that press (``p_q > 0``) or lie within a slave facet's size of
+        the master (so that the pressure falls off at the edge of the contact as on the
+        skin; the skin farther away, e.g. between the toes, is not averaged in).  A uniform
+        pressure comes out uniform whatever the two meshes, and ``sum_i p_i a_i`` (``a_i``
+        the denominators: the deformed skin area bearing on each corner) equals the skin's
+        ``sum_j p_j a_j`` to round-off (Newton's third law).  The point pressures ``p_N``
+        themselves scatter along a non-matching interface (+-8 % on a flat patch; the
+        nodal recovery averages that out), hence the recovered field.  Every process
+        returns the whole surface (the projection is replicated)."""
+        ev = self.evaluate()
+        p_s = self._slave_corner_pressure(ev)  # (nodes,) Cauchy pressure, MPa
+        p_q = np.einsum("qa,fa->fq", self.Lq, p_s[self.s_nodes[:, :3]]).ravel()
+        area = (self.W * ev.da_dA[:, None]).ravel()  # deformed area of each slave point (mm^2)
+        near = (p_q > 0) | (ev.gap.ravel() < self.h_slave)
+        corners = self.m_nodes[:, :3]
+        nodes, tri = np.unique(corners, return_inverse=True)
+        tri = tri.reshape(corners.shape)
+        n = len(nodes)
+        at = tri[ev.master[near]].ravel()  # the corners each slave point projects between
+        w = area[near, None] * ev.bary[near]
+        b = np.bincount(at, weights=(p_q[near, None] * w).ravel(), minlength=n)
+        m = np.bincount(at, weights=w.ravel(), minlength=n)
+        u = self._displacement()
+        return TargetSurface(
+            points_mm=self.X[nodes].copy(),
+            triangles=tri.astype(np.int64),
+            displacement_mm=u[nodes].copy(),
+            pressure_MPa=np.divide(b, m, out=np.zeros(n), where=m > 0),
+            area_mm2=m,
+        )
+
+
+@dataclass(frozen=True)
+class TargetSurface:
+    """The target (master) surface of a two-body contact with its contact pressure, on its
+    P1 (corner) nodes: ``points_mm`` (reference coordinates, (n, 3)), ``triangles`` ((m, 3)
+    node indices), ``displacement_mm`` ((n, 3)), ``pressure_MPa`` (Cauchy: force per
+    deformed area), ``area_mm2`` (the deformed slave area bearing on each node, see
+    :meth:`BodyContact.target_pressure`; ``sum(pressure * area)`` is the normal contact
+    force, N)."""
+
+    points_mm: np.ndarray
+    triangles: np.ndarray
+    displacement_mm: np.ndarray
+    pressure_MPa: np.ndarray
+    area_mm2: np.ndarray
 
 
 __all__ = [
@@ -1165,6 +1234,7 @@ __all__ = [
     "HeightField",
     "Obstacle",
     "RigidPlane",
+    "TargetSurface",
     "facet_size",
     "penalty_parameter",
 ]

@@ -321,6 +321,8 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
         "load_steps": sol["load_steps"],
         "num_dofs": sol["num_dofs"],
     }
+    if "target_peak_pressure_kPa" in sol:  # footwear: the peak on the insole and pad top
+        out["insole_peak_pressure_kPa"] = sol["target_peak_pressure_kPa"]
     for key in ("factorizations", "krylov_iterations"):  # linear-solver work, if recorded
         if key in sol.get("solver_counts", {}):
             out[key] = sol["solver_counts"][key]
@@ -342,8 +344,9 @@ def export(
     pad_covers: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     near_phalanges: Callable[[np.ndarray], np.ndarray] | None = None,
 ):
-    """Write ``plantar.vtu`` and ``volume.vtu`` and compute the regional table (on rank 0 under
-    MPI, from :func:`gather_fields`; the other ranks get None).
+    """Write ``plantar.vtu``, ``volume.vtu`` and, on footwear, ``insole_top.vtu`` (the insole
+    and pad top with the contact pressure it carries), and compute the regional table (on
+    rank 0 under MPI, from :func:`gather_fields`; the other ranks get None).
 
     ``pad_covers(x, y)`` is True over the metatarsal pad's footprint (ground-plane mm, e.g.
     :meth:`~footsim.footwear.MetatarsalPad.covers`): plantar points over it, outside the head
@@ -452,8 +455,23 @@ def export(
     if scenario.output.fields:
         grid.save(out / "volume.vtu")
     plantar.cast_to_unstructured_grid().save(out / "plantar.vtu")
+    insole_top = None
+    if solution.target_surface is not None:  # footwear: the insole and pad top it presses on
+        t = solution.target_surface
+        cells = np.hstack([np.full((len(t.triangles), 1), 3), t.triangles]).ravel()
+        insole_top = pv.PolyData(t.points_mm, cells)
+        insole_top.point_data["pressure_kPa"] = 1000.0 * t.pressure_MPa
+        insole_top.point_data["displacement_mm"] = t.displacement_mm
+        insole_top.point_data["node_area_mm2"] = t.area_mm2
+        insole_top.cast_to_unstructured_grid().save(out / "insole_top.vtu")
     _write_regions_csv(rows, out / "regions.csv")
-    return {"plantar": plantar, "volume": grid, "regions": rows, "plates": plates}
+    return {
+        "plantar": plantar,
+        "volume": grid,
+        "insole_top": insole_top,
+        "regions": rows,
+        "plates": plates,
+    }
 
 
 def gather_fields(solution, cell_tags) -> dict[str, Any] | None:

@@ -120,6 +120,8 @@ def pressure_map(
     """
     import pyvista as pv
 
+    if surface not in ("plantar", "insole"):
+        raise ValueError(f"surface must be 'plantar' or 'insole', not {surface!r}")
     res = _result(result)
     mesh = res.plantar if surface == "plantar" else res.insole_top
     if mesh is None:
@@ -143,12 +145,20 @@ def pressure_map(
     )
     heads = np.asarray(res.summary.get("head_centres_mm", []), dtype=float)
     radii = np.asarray(res.summary.get("head_radii_mm", []), dtype=float)
-    table = res.regions
+    if surface == "plantar":  # the regional table's peaks
+        table = res.regions
+        names = [f"MTH{k + 1}" for k in range(len(heads))]
+        head_peaks = [
+            float(table.loc[n, "peak_kPa"]) if n in table.index else np.nan for n in names
+        ]
+    else:  # the insole's own peaks in the heads' regions (reference positions, ground plane)
+        region = results.assign_regions(np.asarray(mesh.points), heads) if len(heads) else []
+        head_peaks = [float(p[region == k].max(initial=0.0)) for k in range(len(heads))]
     labels, label_points = [], []
     _head_outlines(pl, res.summary)
     for k, (c, r) in enumerate(zip(heads, radii, strict=True)):
         name = f"MTH{k + 1}"
-        value = float(table.loc[name, "peak_kPa"]) if name in table.index else float("nan")
+        value = head_peaks[k]
         labels.append(f"{name}\n{value:.0f} kPa")
         label_points.append([c[0] - 1.6 * r - 6.0, c[1], -1.0])
     if labels:
@@ -165,7 +175,9 @@ def pressure_map(
         )
     name = title or res.summary.get("name", "")
     total = res.summary.get("figures", {}).get("reaction_N")
-    heading = f"{name}: plantar pressure"
+    heading = f"{name}: " + (
+        "plantar pressure" if surface == "plantar" else "pressure on the insole and pad top"
+    )
     if total is not None:
         heading += f" ({total:.0f} N, peak {peak:.0f} kPa)"
     pl.add_text(heading, position="upper_left", font_size=14, color="black")

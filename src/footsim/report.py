@@ -69,6 +69,13 @@ def run_report(folder: Path, out: Path) -> Path:
             ("Plantar pressure", plotting.pressure_map(res, tmp / "p.png")),
             ("Platform sensor view (5 mm sensors)", plotting.sensor_view(res, tmp / "s.png")),
         ]
+        if res.insole_top is not None:
+            pictures.append(
+                (
+                    "Pressure on the insole and pad top",
+                    plotting.pressure_map(res, tmp / "i.png", surface="insole"),
+                )
+            )
         if res.volume is not None:
             pictures.append(
                 (

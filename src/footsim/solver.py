@@ -24,7 +24,13 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 from footsim import tags  # noqa: E402
-from footsim.contact import BodyContact, ContactSurface, Obstacle, RigidPlane  # noqa: E402
+from footsim.contact import (  # noqa: E402
+    BodyContact,
+    ContactSurface,
+    Obstacle,
+    RigidPlane,
+    TargetSurface,
+)
 from footsim.loading import LoadCase, LoadStepper, RigidBlock, RunRecord  # noqa: E402
 from footsim.materials import Material, resolve  # noqa: E402
 from footsim.mechanics import (  # noqa: E402
@@ -67,7 +73,9 @@ class Solution:
     ``contact_area_mm2``; ``max_penetration_mm``; ``travel_mm`` (downward travel of the bones
     after first touch), ``heel_rise_deg``; ``record`` (steps, Newton iterations, timings per
     phase); ``num_dofs``; ``steps`` (a :class:`LoadStepSnapshot` per converged load step when
-    asked for, else empty).
+    asked for, else empty); ``target_surface`` (two-body contact: the
+    :class:`~footsim.contact.TargetSurface` pressed on, e.g. the insole and pad top, with its
+    contact pressure; else None).
     """
 
     displacement: fem.Function
@@ -95,6 +103,7 @@ class Solution:
     num_dofs: int
     materials: dict[int, str] = field(default_factory=dict)
     steps: list[LoadStepSnapshot] = field(default_factory=list)
+    target_surface: TargetSurface | None = None
 
     @property
     def peak_pressure_kPa(self) -> float:
@@ -113,7 +122,7 @@ class Solution:
         def peak(f: fem.Function) -> float:
             return 1000.0 * comm.allreduce(float(f.x.array.max(initial=0.0)), op=MPI.MAX)
 
-        return {
+        out = {
             "target_force_N": self.target_force_N,
             "reaction_dirichlet_N": self.reaction_dirichlet_N,
             "reaction_contact_N": self.reaction_contact_N,
@@ -136,6 +145,11 @@ class Solution:
             "materials": dict(self.materials),
             "steps": [dataclasses.asdict(step) for step in self.record.steps],
         }
+        if self.target_surface is not None:  # replicated on every process
+            t = self.target_surface
+            out["target_peak_pressure_kPa"] = 1000.0 * float(t.pressure_MPa.max(initial=0.0))
+            out["target_contact_force_N"] = float(np.sum(t.pressure_MPa * t.area_mm2))
+        return out
 
 
 def solve_contact(
@@ -308,6 +322,7 @@ def solve_contact(
         ),
         materials={t: m.name for t, m in mats.items()},
         steps=steps,
+        target_surface=contact.target_pressure() if target_surface is not None else None,
     )
     record.add_time("post-processing", time.perf_counter() - t0)
     return sol

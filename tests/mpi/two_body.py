@@ -38,5 +38,8 @@ sol = solve_contact(
 )  # fmt: skip
 fields = gather_fields(sol, ct)  # collective; None on ranks other than 0
 out = solution_json(sol, comm)  # collective
+t = sol.target_surface  # the block's top with its pressure: the same on every process
+target = {"x": t.points_mm.tolist(), "pressure_MPa": t.pressure_MPa.tolist(),
+          "area_mm2": t.area_mm2.tolist()}  # fmt: skip
 if comm.rank == 0:
-    print_result(out | {"fields": fields_json(fields)})
+    print_result(out | {"fields": fields_json(fields), "target": target})
