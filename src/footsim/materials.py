@@ -45,6 +45,12 @@ References
 * Petre M, Erdemir A, Panoskaltsis VP, Spirka TA, Cavanagh PR (2013) Optimization of
   nonlinear hyperelastic coefficients for foot tissues using a magnetic resonance imaging
   deformation experiment. J Biomech Eng 135:061001.
+* Qiu GY, Pence TJ (1997) Remarks on the behavior of simple directionally reinforced
+  incompressible nonlinearly elastic solids. J Elasticity 49:1-30.
+* Holzapfel GA, Gasser TC, Ogden RW (2000) A new constitutive framework for arterial wall
+  mechanics and a comparative study of material models. J Elasticity 61:1-48.
+* Weiss JA, Maker BN, Govindjee S (1996) Finite element implementation of incompressible,
+  transversely isotropic hyperelasticity. Comput Methods Appl Mech Eng 135:107-128.
 * Storakers B (1986) On material representation and constitutive branching in finite
   compressible elasticity. J Mech Phys Solids 34:125-145 (the Abaqus HYPERFOAM law).
 * Ogden RW (1972) Large deformation isotropic elasticity - on the correlation of theory and
@@ -247,6 +253,48 @@ class NeoHookean(Material):
     def psi_iso_stretches(self, l1, l2, l3):
         I1b, _ = _np_iso_invariants(l1, l2, l3)
         return self.shear_modulus / 2.0 * (I1b - 3.0)
+
+
+@dataclass(frozen=True)
+class FibreReinforced(NeoHookean):
+    """Compressible neo-Hookean matrix reinforced by one family of fibres that bear tension
+    only (a transversely isotropic solid, e.g. the plantar plate's longitudinal collagen).
+
+    ``psi = psi_NH(F) + E_fibre / 8 <I4 - 1>_+^2``, ``I4 = a0 . C a0`` the squared stretch of
+    the fibres (reference direction ``fibre_direction``, normalised), ``<x>_+ = max(x, 0)``:
+    the quadratic "standard reinforcing model" (Qiu & Pence 1997, J Elasticity 49:1; the
+    tension-only switch as in Holzapfel, Gasser & Ogden 2000, J Elasticity 61:1). The fibre
+    second Piola-Kirchhoff stress is ``E_fibre / 2 (I4 - 1) a0 (x) a0``, i.e. ``E_fibre`` times
+    the fibres' Green-Lagrange strain: at small strain the fibres add ``E_fibre`` to the
+    Young's modulus along ``a0`` and nothing across it or in compression.  The small-strain
+    constants (``shear_modulus``, ``bulk_modulus``, the contact penalty's compression curve)
+    are the matrix's.
+    """
+
+    E_fibre: float = 260.0  # MPa
+    fibre_direction: tuple[float, float, float] = (1.0, 0.0, 0.0)
+
+    def fibre_stretch_squared(self, F):
+        """``I4 = a0 . C a0`` (UFL)."""
+        a0 = np.asarray(self.fibre_direction, dtype=float)
+        a0 = ufl.as_vector((a0 / np.linalg.norm(a0)).tolist())
+        return ufl.dot(a0, (F.T * F) * a0)
+
+    def psi_fibre(self, F):
+        """The fibres' strain-energy density ``E_fibre / 8 <I4 - 1>_+^2`` (MPa, UFL)."""
+        I4 = self.fibre_stretch_squared(F)
+        stretched = ufl.conditional(ufl.gt(I4, 1.0), I4 - 1.0, 0.0)
+        return self.E_fibre / 8.0 * stretched**2
+
+    def psi(self, F):
+        if self.split:  # psi_iso (with the fibres) + U(J)
+            return super().psi(F)
+        return super().psi(F) + self.psi_fibre(F)
+
+    def psi_iso(self, F):
+        """The matrix's isochoric energy plus the fibres' (of the full ``I4``, as in the
+        uncoupled fibre laws of Weiss et al. 1996 and FEBio), for ``nu >= 0.45``."""
+        return super().psi_iso(F) + self.psi_fibre(F)
 
 
 @dataclass(frozen=True)
@@ -529,6 +577,17 @@ SKIN = NeoHookean(name="skin", E=12.8, nu=0.45)
 #: as an isotropic solid in mixed tension/compression must be. ASSUMPTION - vary it.
 PLANTAR_PLATE = NeoHookean(name="plantar_plate", E=10.0, nu=0.4)
 
+#: Plantar plate with its longitudinal collagen: the isotropic plate above as the matrix and
+#: one tension-only fibre family along ``x`` (the plates run proximal-distal under the heads,
+#: along the rays' direction in the sole's plane: the plate boxes of
+#: :meth:`~footsim.anatomy.Anatomy.plate_boxes` are built along ``x``) with the ligament
+#: modulus of Cheung et al. (2005), E 260 MPa, tension only. ASSUMPTION - the fibre modulus
+#: of the human plantar plate as a continuum is not measured; vary it. Opt in with
+#: ``[materials] PLATES = "plantar_plate_fibres"``.
+PLANTAR_PLATE_FIBRES = FibreReinforced(
+    name="plantar_plate_fibres", E=10.0, nu=0.4, E_fibre=260.0, fibre_direction=(1.0, 0.0, 0.0)
+)
+
 #: Soft insole (PORON-like microcellular polyurethane): E 0.3 MPa (Cheung & Zhang 2005,
 #: "soft" insole), nu 0.1 (foam; ILLUSTRATIVE), alpha 2 (ILLUSTRATIVE).
 PORON = Hyperfoam.from_E("poron", E=0.3, nu=0.1, alpha=2.0)
@@ -556,6 +615,7 @@ MATERIALS: dict[str, Material] = {
         SOFT_TISSUE_NEOHOOKEAN,
         SOFT_TISSUE_OGDEN,
         PLANTAR_PLATE,
+        PLANTAR_PLATE_FIBRES,
         SKIN,
         PORON,
         POLYURETHANE,
@@ -606,6 +666,7 @@ def resolve(
 
 __all__ = [
     "MATERIALS",
+    "FibreReinforced",
     "Hyperfoam",
     "Material",
     "NeoHookean",
