@@ -17,8 +17,9 @@ A run folder ``results/<name>-<hash>/`` holds
   ``von_mises_kPa``, ``max_shear_kPa`` and ``max_principal_strain_pct`` (Green-Lagrange);
 - ``insole_top.vtu`` (when footwear is present): the insole and pad top it pressed on,
   reference coordinates as points, with point data ``pressure_kPa`` (Cauchy contact pressure
-  carried by the insole), ``node_area_mm2`` (deformed tributary area; ``sum(pressure * area)``
-  is the contact force, as on the skin) and ``displacement_mm``; figure
+  carried by the insole), ``node_area_mm2`` (the deformed skin area bearing on each node, see
+  :meth:`footsim.contact.BodyContact.target_pressure`; ``sum(pressure * area)`` is the contact
+  force, as on the skin) and ``displacement_mm``; figure
   ``insole_peak_pressure_kPa``;
 - ``steps/plantar_NNN.vtu`` (optional): the plantar pressure at every converged load step;
 - ``pressure.png``: the plantar pressure map.
