@@ -256,6 +256,16 @@ def test_report_is_self_contained(standing, tmp_path):
     assert "MTH2" in text and text.rstrip().endswith("</html>")
 
 
+def test_insole_view_of_a_barefoot_run_says_why_it_cannot_be_drawn(standing, tmp_path):
+    from footsim import plotting
+
+    _, _, record = standing
+    with pytest.raises(ValueError, match="no insole surface .*without footwear.*--force"):
+        plotting.pressure_map(record.folder, tmp_path / "x.png", surface="insole")
+    with pytest.raises(ValueError, match="surface must be 'plantar' or 'insole', not 'pad'"):
+        plotting.pressure_map(record.folder, tmp_path / "x.png", surface="pad")
+
+
 def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
     """Two-body export (two blocks, the upper pressed on the lower across a non-matching flat
     interface, as in the contact patch test): ``insole_top.vtu`` holds the lower block's

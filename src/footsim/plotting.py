@@ -125,7 +125,13 @@ def pressure_map(
     res = _result(result)
     mesh = res.plantar if surface == "plantar" else res.insole_top
     if mesh is None:
-        raise ValueError(f"{res.folder}: no {surface} surface in this result")
+        why = (
+            " (a run without footwear, or one written before footsim wrote insole_top.vtu: "
+            "run it again with --force)"
+            if surface == "insole"
+            else ""
+        )
+        raise ValueError(f"{res.folder}: no {surface} surface in this result{why}")
     mesh = mesh.extract_surface(algorithm=None) if not isinstance(mesh, pv.PolyData) else mesh
     flat = mesh.copy()
     flat.points[:, 2] = 0.0
