@@ -342,3 +342,4 @@ def test_standing_on_an_insole_with_a_pad(tmp_path):
     a_top = np.asarray(top.point_data["node_area_mm2"])
     assert float(np.sum(p_top * a_top)) == pytest.approx(float(np.sum(p * a)), rel=1e-9)
     assert fig["insole_peak_pressure_kPa"] == pytest.approx(1000.0 * p_top.max())
+    assert "insole and pad top: peak" in pipeline.format_record(record)

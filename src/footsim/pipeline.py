@@ -612,6 +612,11 @@ def format_record(record: RunRecord) -> str:
             f"{r['contact_area_mm2']:>10.1f}{r['force_N']:>9.2f}{r['peak_von_mises_kPa']:>9.1f}"
             f"{r['peak_max_shear_kPa']:>10.1f}"
         )
+    if "insole_peak_pressure_kPa" in s["figures"]:  # footwear: the insole's side of the contact
+        lines.append(
+            f"insole and pad top: peak {s['figures']['insole_peak_pressure_kPa']:.1f} kPa "
+            "(insole_top.vtu; footsim plot --view insole)"
+        )
     return "\n".join(lines)
 
 
