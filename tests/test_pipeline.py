@@ -317,9 +317,10 @@ def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
 
 @pytest.mark.slow
 def test_standing_on_an_insole_with_a_pad(tmp_path):
-    """Two-body contact on the real forefoot (~10-15 min): the shipped pad scenario converges,
+    """Two-body contact on the real forefoot (~4 min): the shipped pad scenario converges,
     the bones' push equals the vertical contact force on the skin (0.5 %), the lumped pressure
-    carries the normal contact force, and the pad region takes part of the load."""
+    carries the normal contact force, the pad region takes part of the load, and the insole
+    and pad top carry the skin's force."""
     from pathlib import Path
 
     path = Path(__file__).parents[1] / "scenarios" / "pad-5mm-proximal.toml"
