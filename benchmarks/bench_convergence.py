@@ -22,7 +22,8 @@ import math
 from pathlib import Path
 
 import footsim  # noqa: F401
-from footsim import pipeline, scenarios
+from footsim import run as pipeline
+from footsim.model import scenarios
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent / "scenarios" / "barefoot-standing.toml"

@@ -11,7 +11,7 @@ files, and stops. Then, for each option set (block low-rank, ICNTL(35) = 2, alwa
 with FGMRES, the solver's default where PETSc has them; ``pc=cholesky`` or ``pc=lu`` the
 factorisation), factorises the first Jacobian as
 LDL^T (barefoot: symmetric) or LU (two-body contact: nonsymmetric), the reuse-mode
-factorisation of :func:`footsim.mechanics.petsc_options`, and prints the factorisation
+factorisation of :func:`footsim.solve.options.petsc_options`, and prints the factorisation
 time, the Krylov iterations (right-preconditioned, to 1e-6) and time for a random
 right-hand side with the same Jacobian and with the later one (the factors reused, as
 between refactorisations in a solve), and the peak memory of the process. One option set per
@@ -34,10 +34,12 @@ from pathlib import Path
 def dump(preset: str, case: str, which: list[int], folder: Path) -> None:
     """Solve the push-off until Jacobian ``max(which)``; write those in ``which``; exit."""
     import footsim  # noqa: F401  (must precede petsc4py)
-    from footsim import mechanics, pipeline, scenarios
+    from footsim import run as pipeline
+    from footsim.model import scenarios
+    from footsim.solve import newton
     from petsc4py import PETSc  # isort: skip
 
-    inner = mechanics.NonlinearSolver._jacobian
+    inner = newton.NonlinearSolver._jacobian
 
     def jacobian(self, snes, x, J, P):
         inner(self, snes, x, J, P)
@@ -50,7 +52,7 @@ def dump(preset: str, case: str, which: list[int], folder: Path) -> None:
                 sys.stdout.flush()
                 os._exit(0)
 
-    mechanics.NonlinearSolver._jacobian = jacobian
+    newton.NonlinearSolver._jacobian = jacobian
     shipped = Path(__file__).parents[1] / "scenarios" / "barefoot-push-off.toml"
     overrides: dict = {"name": "bench-factor", "mesh": {"preset": preset}}
     if case == "insole-pad":
@@ -77,7 +79,7 @@ def factorise(first: Path, later: Path, options: str, symmetric: bool) -> str:
     factor = items.pop("pc", "cholesky" if symmetric else "lu")
     ksp = PETSc.KSP().create()
     ksp.setOperators(A)
-    # single-precision factors need FGMRES (see footsim.mechanics.SolverOptions)
+    # single-precision factors need FGMRES (see footsim.solve.options.SolverOptions)
     ksp.setType("fgmres" if precision == "single" else "gmres")
     ksp.setPCSide(PETSc.PC.Side.RIGHT)
     ksp.setTolerances(rtol=1e-6, atol=0.0, max_it=300)

@@ -12,9 +12,9 @@ import argparse
 import tempfile
 
 import footsim  # noqa: F401
-from footsim import geometry
-from footsim.anatomy import Anatomy
-from footsim.footwear import Footwear, Insole, MetatarsalPad
+from footsim import mesh as geometry
+from footsim.model.anatomy import Anatomy
+from footsim.model.footwear import Footwear, Insole, MetatarsalPad
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import footsim  # noqa: F401
-from footsim import plotting, report, results
+from footsim.post import plotting, report, results
 
 
 def main() -> None:

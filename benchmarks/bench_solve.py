@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 import footsim  # noqa: F401
-from footsim import pipeline, scenarios
+from footsim import run as pipeline
+from footsim.model import scenarios
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import footsim  # noqa: F401
-from footsim import sweeps
+from footsim.run import sweeps
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Cheap, deterministic runners for testing the sweep engine's mechanics (cache, resume,
 failure isolation, crash recording, pool = Dask). They write real run folders through the same
-functions as :func:`footsim.pipeline.run` (staging folder, atomic summary, commit); the figures
+functions as :func:`footsim.run.pipeline.run` (staging folder, atomic summary, commit); the figures
 are a smooth function of the body mass, not a solve. Every call leaves a marker file in
 ``$FOOTSIM_TEST_CALLS`` so tests can count invocations."""
 
@@ -9,7 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
-from footsim import pipeline, results
+from footsim import run as pipeline
+from footsim.post import results
 
 
 def _mark(scenario) -> None:
@@ -22,7 +23,7 @@ def _mark(scenario) -> None:
 def fake(scenario, root, *, png=True, force=False):
     folder = pipeline.run_folder(scenario, root)
     if not force and results.is_done(folder):
-        return pipeline.RunRecord("done", "", folder, results.read_summary(folder), cached=True)
+        return pipeline.RunOutcome("done", "", folder, results.read_summary(folder), cached=True)
     _mark(scenario)
     mass = scenario.load.body_mass_kg
     if mass == 90.0:
@@ -46,7 +47,7 @@ def fake(scenario, root, *, png=True, force=False):
         summary["figures"] = {"MTH2_peak_kPa": 3.0 * mass, "reaction_N": 4.9 * mass}
     results.write_json_atomic(staging / "summary.json", summary)
     results.commit(staging, folder)
-    return pipeline.RunRecord(status, reason, folder, summary)
+    return pipeline.RunOutcome(status, reason, folder, summary)
 
 
 def slow(scenario, root, *, png=True, force=False):

@@ -17,11 +17,13 @@ import dolfinx  # noqa: E402  isort: skip
 import dolfinx.io.gmsh  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
-from footsim import geometry, tags  # noqa: E402
-from footsim.contact import HeightField, RigidPlane  # noqa: E402
-from footsim.materials import NeoHookean  # noqa: E402
-from footsim.mechanics import SolverError, SolverOptions, mumps_single_precision  # noqa: E402
-from footsim.solver import solve_contact, write_solution  # noqa: E402
+from footsim import mesh as geometry  # noqa: E402
+from footsim.mesh import tags  # noqa: E402
+from footsim.physics.contact.obstacles import HeightField, RigidPlane  # noqa: E402
+from footsim.physics.materials.laws import NeoHookean  # noqa: E402
+from footsim.solve.forefoot import solve_contact, write_solution  # noqa: E402
+from footsim.solve.newton import SolverError  # noqa: E402
+from footsim.solve.options import SolverOptions, mumps_single_precision  # noqa: E402
 
 X_SYM, Y_SYM = 201, 202  # test-only facet tags of the symmetry planes x = 0 and y = 0
 CONTACT, DRIVEN, TISSUE = tags.Surface.PLANTAR_SKIN, tags.Surface.CUT_BONE, tags.Volume.SOFT_TISSUE
@@ -297,7 +299,7 @@ def test_increment_grows_fast_after_trivial_steps_and_not_straight_after_a_cutba
     """The increment limit: doubled after a step of at most two Newton iterations, x1.5 after
     an easy one, kept after a hard one and on the first success after a cut-back step, and
     never above max_step_mm."""
-    from footsim.loading import grown_increment
+    from footsim.solve.stepping import grown_increment
 
     o = SolverOptions()
     assert (o.fast_growth, o.fast_iterations, o.growth, o.easy_iterations) == (2.0, 2, 1.5, 6)
@@ -320,7 +322,7 @@ def test_a_failed_increment_lowers_the_ceiling_but_not_below_the_initial_step():
     ceiling only falls, never below initial_step_mm, and 0 switches it off."""
     import dataclasses
 
-    from footsim.loading import lowered_ceiling
+    from footsim.solve.stepping import lowered_ceiling
 
     o = SolverOptions()
     assert (o.failed_step_ceiling, o.initial_step_mm) == (0.75, 0.5)
@@ -338,7 +340,7 @@ def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_cu
     """The force-control predictor: exact on an exponential and on a linear force-travel
     curve, short of the target (never past it) on convex power laws, capped at the maximum
     step, and stepping towards the target without a usable pair of states."""
-    from footsim.loading import travel_increment
+    from footsim.solve.stepping import travel_increment
 
     def history(force, travels):
         return [(0.0, 0.0)] + [(d, force(d)) for d in travels]
@@ -575,7 +577,7 @@ def hemisphere_on_block_mesh(R: float, W: float, D: float, h_fine: float, r_fine
 def curved_master_body():
     """The hemisphere (radius ``R_HERTZ``) on a small block, both of one elastic material
     (E 1 MPa, nu 0.3; displacement formulation): cell tags, facet tags and the body."""
-    from footsim.mechanics import Hyperelasticity
+    from footsim.physics.hyperelasticity import Hyperelasticity
 
     R = R_HERTZ
     mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
@@ -643,7 +645,7 @@ def test_master_normal_follows_a_curved_master():
     hemisphere (radius R, lowered into the block), slave: the block top. Away from the symmetry
     planes the smooth normal is within 2 deg of the sphere's (facet normals: up to ~4 deg)
     and its mean error under half of the facet normals'."""
-    from footsim.contact import BodyContact
+    from footsim.physics.contact.body import BodyContact
 
     R = R_HERTZ
     ct, ft, body = curved_master_body()
@@ -674,9 +676,11 @@ def test_two_body_penalty_follows_the_tangent_of_the_stiffening_tissue():
     the compression tangent of the softer side at the point's pressure (where that is over 1.5
     times the current one), never lowers it, and
     leaves a penalty given explicitly alone; the contact force then grows at a fixed state."""
-    from footsim.contact import RAISE_FACTOR, BodyContact
-    from footsim.materials import SOFT_TISSUE_OGDEN, compression_curve
-    from footsim.mechanics import Hyperelasticity
+    from footsim.physics.contact.body import BodyContact
+    from footsim.physics.contact.obstacles import RAISE_FACTOR
+    from footsim.physics.hyperelasticity import Hyperelasticity
+    from footsim.physics.materials.curves import compression_curve
+    from footsim.physics.materials.library import SOFT_TISSUE_OGDEN
 
     R = R_HERTZ
     mesh, ct, ft = hemisphere_on_block_mesh(R, W=0.5 * R, D=0.2 * R, h_fine=R / 10, r_fine=0.3 * R)
@@ -720,7 +724,7 @@ def test_raised_penalty_converges_to_the_same_state():
     equilibrium under its last penalty (the bones' push equals the contact force; the force
     on target), and reaches the state of a fixed penalty (augmented to the same tolerances):
     travel within 0.5 %, peak pressure within 2 %."""
-    from footsim.materials import SOFT_TISSUE_OGDEN
+    from footsim.physics.materials.library import SOFT_TISSUE_OGDEN
 
     R = R_HERTZ
     mesh, ct, ft = hemisphere_on_block_mesh(R, W=R, D=0.5 * R, h_fine=1.0, r_fine=3.0)
@@ -753,7 +757,7 @@ def test_ground_penalty_follows_the_stiffening_tissue():
     ~110 kPa peak): the run raises the penalty, needs fewer augmented-Lagrangian updates, ends
     in equilibrium under its last penalty, penetrates less, and reaches the state of a fixed
     penalty augmented to a tight tolerance: travel within 0.5 %, peak pressure within 2 %."""
-    from footsim.materials import SOFT_TISSUE_OGDEN
+    from footsim.physics.materials.library import SOFT_TISSUE_OGDEN
 
     mesh, ct, ft = hemisphere_mesh(R_HERTZ, 1.0, 3.0)
     target = 2.0
@@ -785,16 +789,18 @@ def test_ground_penalty_raise_is_exact_and_stays_positive():
     ``penalty_factor E / h``), others keep theirs; the P2 field is the linear interpolant of
     the vertex values (positive, within their range); out of contact nothing changes; an
     explicit penalty is never raised."""
-    from footsim.contact import RAISE_FACTOR, ContactSurface
-    from footsim.materials import SOFT_TISSUE_OGDEN, compression_curve
-    from footsim.mechanics import Hyperelasticity
+    from footsim.physics.contact.ground import ContactSurface
+    from footsim.physics.contact.obstacles import RAISE_FACTOR
+    from footsim.physics.hyperelasticity import Hyperelasticity
+    from footsim.physics.materials.curves import compression_curve
+    from footsim.physics.materials.library import SOFT_TISSUE_OGDEN
 
     mesh, ct, ft = hemisphere_mesh(R_HERTZ, 1.0, 3.0)
     options = SolverOptions(formulation="displacement", penalty_factor=10.0)
     body = Hyperelasticity(mesh, ct, {TISSUE: SOFT_TISSUE_OGDEN}, options)
     body.u.x.array.reshape(-1, 3)[:, 2] = -0.5  # 0.5 mm into the ground, rigidly
     contact = ContactSurface(body, ft, CONTACT, RigidPlane(z=0.0), options)
-    d = contact._p1_dofs
+    d = contact.p1_dofs
     k0 = contact._kappa1.x.array[d].copy()
     p = contact.pressure_p1()[1].x.array[d]
     ratio = contact.update_penalty()
@@ -828,7 +834,7 @@ def test_two_body_tangent_is_the_derivative_of_the_residual(smooth):
     import scipy.sparse as sp
     from petsc4py import PETSc
 
-    from footsim.contact import BodyContact
+    from footsim.physics.contact.body import BodyContact
 
     R = R_HERTZ
     ct, ft, body = curved_master_body()
@@ -940,15 +946,15 @@ def test_write_solution(tmp_path):
 def test_unenforced_contact_is_an_error_not_a_result(monkeypatch):
     """When every augmented-Lagrangian re-solve fails, the penalty state (which penetrates the
     ground by more than penetration_tol) is not returned: the run raises SolverError."""
-    from footsim import loading
+    from footsim.solve import stepping
 
     mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=2)
-    attempt = loading.LoadStepper._attempt
+    attempt = stepping.LoadStepper._attempt
 
     def no_uzawa(self, d_new, phase, predictor, **kw):
         return False if phase == "uzawa" else attempt(self, d_new, phase, predictor, **kw)
 
-    monkeypatch.setattr(loading.LoadStepper, "_attempt", no_uzawa)
+    monkeypatch.setattr(stepping.LoadStepper, "_attempt", no_uzawa)
     opts = SolverOptions(formulation="displacement", penetration_tol_mm=1e-6)
     with pytest.raises(SolverError, match="contact not enforced") as info:
         solve_contact(

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from footsim import doctor
+from footsim.cli import doctor
 
 
 def test_all_checks_pass_and_mumps_is_available():

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import footsim  # noqa: F401
-from footsim import geometry, tags
-from footsim.anatomy import Anatomy
-from footsim.footwear import Footwear, Insole, MetatarsalPad
+from footsim import mesh as geometry
+from footsim.mesh import solids, tags
+from footsim.model.anatomy import Anatomy
+from footsim.model.footwear import Footwear, Insole, MetatarsalPad
 
 
 def _read(folder):
@@ -131,7 +132,7 @@ def test_meshing_leaves_a_broken_pipe_raising():
     BrokenPipeError instead of killing the process (a sweep's driver writing to a crashed
     worker). In a child process, so that a regression fails this test, not the session."""
     code = (
-        "import os, footsim.geometry as g\n"
+        "import os, footsim.mesh.geometry as g\n"
         "g.initialize_gmsh().finalize()\n"
         "r, w = os.pipe(); os.close(r)\n"
         "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('raised')\n"
@@ -177,7 +178,7 @@ def test_meshed_pad_has_its_shape(shape, tmp_path):
     fw = Footwear(insole=Insole(thickness_mm=6.0), pad=pad)
     geometry.initialize_gmsh()
     try:
-        parts, shift = geometry._footwear_entities(gmsh.model.occ, Anatomy(), fw)
+        parts, shift = solids._footwear_entities(gmsh.model.occ, Anatomy(), fw)
         gmsh.model.occ.synchronize()
         vol = sum(gmsh.model.occ.getMass(*e) for e in parts["PAD"])
         surface = []  # points on the pad's faces (OCC bounding boxes of B-splines are loose)
@@ -376,7 +377,7 @@ def test_skin_layer_has_its_thickness_and_is_off_by_default(tmp_path):
     gy = (a.plantar_height_mm(p[:, 0], p[:, 1] + eps) - base) / eps
     expected = t * np.sqrt(1.0 + gx**2 + gy**2)
     assert np.abs(p[:, 2] - base - expected).max() < 0.02
-    from footsim.materials import default_assignment
+    from footsim.physics.materials.library import default_assignment
 
     assert default_assignment()[tags.Volume.SKIN] == "skin"
 
@@ -386,7 +387,7 @@ def test_phalanges_sit_on_their_heads_and_are_off_by_default(tmp_path):
     hollowed at the base by a sphere ``MTP_GAP_MM`` larger than its head (nodes of the base at
     that distance from the head centre, none closer), with the toes prolonging the envelope;
     off by default, and then absent from the dump (the cached hashes stay)."""
-    from footsim.anatomy import MTP_GAP_MM
+    from footsim.model.anatomy import MTP_GAP_MM
 
     dump = Anatomy().model_dump()
     assert not {"phalanges", "phalanx_length_mm", "phalanx_radius_mm", "toe_angle_deg"} & set(dump)
@@ -411,7 +412,7 @@ def test_phalanges_sit_on_their_heads_and_are_off_by_default(tmp_path):
 
 
 def test_toe_angle_turns_the_phalanges_and_heels_extend_the_mtp_joints():
-    from footsim.footwear import apply_heel
+    from footsim.model.footwear import apply_heel
 
     flat = Anatomy(phalanges=True)
     up = Anatomy(phalanges=True, toe_angle_deg=20.0)
@@ -427,7 +428,7 @@ def test_toe_angle_turns_the_phalanges_and_heels_extend_the_mtp_joints():
 def test_toe_tissue_is_told_apart_from_the_fat_pad():
     """``near_phalanges``: the joint space and the tissue hugging a proximal phalanx are toe
     and capsule (left out of the fat pad's peak stresses); the tissue under a head is not."""
-    from footsim.anatomy import MTP_GAP_MM
+    from footsim.model.anatomy import MTP_GAP_MM
 
     a = Anatomy(phalanges=True)
     c, r, d = a.head_centres()[1], a.head_radii()[1], a.toe_axis()

@@ -18,21 +18,15 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 from petsc4py import PETSc  # noqa: E402  isort: skip
 
-from footsim import materials, tags  # noqa: E402
-from footsim.materials import (  # noqa: E402
-    MATERIALS,
-    NeoHookean,
-    default_assignment,
-    drucker_stable_range,
-    mode_stress_tangent,
-    resolve,
-)
-from footsim.mechanics import (  # noqa: E402
-    Hyperelasticity,
-    NonlinearSolver,
-    SolverOptions,
-    max_principal_green_strain,
-)
+from footsim.mesh import tags  # noqa: E402
+from footsim.physics import materials  # noqa: E402
+from footsim.physics.hyperelasticity import Hyperelasticity, max_principal_green_strain
+from footsim.physics.materials import laws  # noqa: E402
+from footsim.physics.materials.curves import drucker_stable_range, mode_stress_tangent
+from footsim.physics.materials.laws import NeoHookean
+from footsim.physics.materials.library import MATERIALS, default_assignment, resolve
+from footsim.solve.newton import NonlinearSolver
+from footsim.solve.options import SolverOptions
 
 
 # ------------------------------------------------------------------------------------ materials
@@ -116,7 +110,7 @@ def test_ufl_energy_matches_numpy():
 
 
 def _nh_fibre_cauchy(m, F: np.ndarray) -> np.ndarray:
-    """Cauchy stress (MPa) of :class:`~footsim.materials.FibreReinforced` (compressible
+    """Cauchy stress (MPa) of :class:`~footsim.physics.materials.laws.FibreReinforced` (compressible
     matrix) at the deformation gradient ``F``: ``mu/J (b - I) + lam ln J / J I`` (Simo-Pister
     neo-Hookean) plus ``E_f / (2 J) <I4 - 1>_+ a (x) a``, ``a = F a0``."""
     J = np.linalg.det(F)
@@ -187,7 +181,7 @@ def test_a_process_waits_for_another_ones_compile_long_enough():
     first compile of a tissue kernel takes longer, and sweep workers start together."""
     import dolfinx.jit
 
-    from footsim.mechanics import JIT_WAIT_S
+    from footsim.solve.process import JIT_WAIT_S
 
     assert dolfinx.jit.get_options()["timeout"] == JIT_WAIT_S >= 600
 
@@ -201,7 +195,7 @@ def test_trace_power_by_newton_identities_equals_the_matrix_power():
     Cn = Fn.T @ Fn
     C = ufl.as_matrix(Cn.tolist())
     for k in (-3, -1, 1, 2, 3, 4, 9):
-        val = fem.assemble_scalar(fem.form(materials._trace_power(C, k) * ufl.dx(domain=mesh)))
+        val = fem.assemble_scalar(fem.form(laws._trace_power(C, k) * ufl.dx(domain=mesh)))
         expect = np.trace(np.linalg.matrix_power(Cn if k > 0 else np.linalg.inv(Cn), abs(k)))
         assert val == pytest.approx(expect, rel=1e-12), k
     # the Ogden energy of a full F (written in the scaled invariants of C, det C_bar = 1)
@@ -293,7 +287,7 @@ def test_stall_test_stops_a_creeping_newton_solve_only():
     test: a real solve with it takes the same iterations to the same state."""
     from petsc4py import PETSc
 
-    from footsim.mechanics import STALLED, snes_reason_name
+    from footsim.solve.newton import STALLED, snes_reason_name
 
     R = PETSc.SNES.ConvergedReason
     opts = SolverOptions(atol=1e-10, rtol=1e-12, max_newton_iterations=15)
@@ -330,7 +324,8 @@ def test_stall_test_stops_a_creeping_newton_solve_only():
 
 class _Spring:
     """A linear spring of stiffness ``k`` (N/mm) between the displacement dofs ``a`` and ``b``
-    of ``u``: an ``extra`` of :class:`NonlinearSolver` as :class:`~footsim.contact.BodyContact`
+    of ``u``: an ``extra`` of :class:`NonlinearSolver` as
+    :class:`~footsim.physics.contact.body.BodyContact`
     is, asking before every solve for the couplings of the dof pairs ``pairs`` (serial: the
     matrix's indices are ``u``'s dofs)."""
 
@@ -405,7 +400,7 @@ def test_coupled_matrix_is_rebuilt_only_for_couplings_it_lacks():
 def test_zero_free_copy_is_the_same_operator_on_a_smaller_pattern():
     """The copy the two-body factors are computed from (``SolverOptions.factor_zero_free``):
     every stored zero dropped but the diagonal's, every other entry kept."""
-    from footsim.mechanics import zero_free_copy
+    from footsim.solve.process import zero_free_copy
 
     rng = np.random.default_rng(1)
     dense = rng.uniform(-1, 1, (12, 12)) * (rng.uniform(size=(12, 12)) < 0.4)
@@ -456,7 +451,7 @@ def test_single_precision_factors_are_asked_for_only_where_petsc_has_them():
     the same probe solve with double factors keeps the 2^-30 that single ones round away.
     Reuse mode asks for single factors (and FGMRES) exactly when the probe says PETSc has
     them; ``factor_precision="double"`` and the fresh-LU mode never do."""
-    from footsim.mechanics import mumps_single_precision, petsc_options
+    from footsim.solve.options import mumps_single_precision, petsc_options
 
     A = PETSc.Mat().createAIJ([1, 1], nnz=1, comm=PETSc.COMM_SELF)
     A.setValue(0, 0, 1.0)
@@ -519,7 +514,7 @@ def test_a_broken_pipe_raises_instead_of_killing_the_process():
     crashed sweep worker) into MPI_Abort of the whole process; Python's own handling raises
     BrokenPipeError. Run in a child process so a regression fails this test, not the session."""
     code = (
-        "import os, footsim.mechanics\n"
+        "import os, footsim.solve.process\n"
         "r, w = os.pipe(); os.close(r)\n"
         "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('raised')\n"
     )

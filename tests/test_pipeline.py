@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 import footsim  # noqa: F401
-from footsim import pipeline, results, scenarios
+from footsim import run as pipeline
+from footsim.model import scenarios
+from footsim.post import fields, results, table
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_failed_solve_is_recorded_not_raised(tmp_path):
     scenario = scenarios.from_dict(
         {"name": "too-much", "load": {"force_N": 5000.0}, "mesh": {"preset": "coarse"}}
     )
-    from footsim.mechanics import SolverOptions
+    from footsim.solve.options import SolverOptions
 
     record = pipeline.run(scenario, tmp_path, options=SolverOptions(max_load_steps=2))
     assert record.status == "failed"
@@ -120,7 +122,7 @@ def test_failed_solve_is_recorded_not_raised(tmp_path):
 
 def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
     """``[solver]`` settings are handed to the contact solver (captured before solving)."""
-    import footsim.solver
+    import footsim.solve.forefoot
 
     seen = {}
 
@@ -129,9 +131,9 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
         seen["max_uzawa"] = options.max_uzawa
         seen["quadrature_degree"] = options.quadrature_degree
         seen["reuse_factorization"] = options.reuse_factorization
-        raise footsim.solver.SolverError("captured")
+        raise footsim.solve.forefoot.SolverError("captured")
 
-    monkeypatch.setattr(footsim.solver, "solve_load_case", capture)
+    monkeypatch.setattr(footsim.solve.forefoot, "solve_load_case", capture)
     scenario = scenarios.from_dict(
         {
             "name": "stiff",
@@ -169,7 +171,7 @@ def test_push_off_converges_and_balances(tmp_path):
 
 
 def test_sensor_view_conserves_the_contact_force(standing, tmp_path):
-    from footsim import plotting
+    from footsim.post import plotting
 
     _, _, record = standing
     res = results.load(record.folder)
@@ -180,7 +182,7 @@ def test_sensor_view_conserves_the_contact_force(standing, tmp_path):
 
 
 def test_section_and_deformed_views(standing, tmp_path):
-    from footsim import plotting
+    from footsim.post import plotting
 
     _, _, record = standing
     res = results.load(record.folder)
@@ -210,7 +212,7 @@ def test_section_and_deformed_views(standing, tmp_path):
 def test_load_steps_are_stored_and_animated(standing, tmp_path):
     from PIL import Image
 
-    from footsim import plotting
+    from footsim.post import plotting
 
     _, _, record = standing
     res = results.load(record.folder)
@@ -231,7 +233,7 @@ def test_load_steps_are_stored_and_animated(standing, tmp_path):
 def test_report_is_self_contained(standing, tmp_path):
     from html.parser import HTMLParser
 
-    from footsim import report
+    from footsim.post import report
 
     _, _, record = standing
     out = report.report(record.folder, tmp_path / "r.html")
@@ -257,7 +259,7 @@ def test_report_is_self_contained(standing, tmp_path):
 
 
 def test_insole_view_of_a_barefoot_run_says_why_it_cannot_be_drawn(standing, tmp_path):
-    from footsim import plotting
+    from footsim.post import plotting
 
     _, _, record = standing
     with pytest.raises(ValueError, match="no insole surface .*without footwear.*--force"):
@@ -273,10 +275,11 @@ def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
     insole's pressure map draws from it."""
     import pyvista as pv
 
-    from footsim import plotting, tags
-    from footsim.materials import NeoHookean
-    from footsim.mechanics import SolverOptions
-    from footsim.solver import solve_contact
+    from footsim.mesh import tags
+    from footsim.physics.materials.laws import NeoHookean
+    from footsim.post import plotting
+    from footsim.solve.forefoot import solve_contact
+    from footsim.solve.options import SolverOptions
     from test_contact import TISSUE, X_SYM, Y_SYM, two_blocks_mesh
 
     L = 10.0
@@ -291,10 +294,10 @@ def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
         options=SolverOptions(formulation="mixed", penetration_tol_mm=5e-3, load_atol=0.0),
     )  # fmt: skip
     heads = np.array([[2.0 * k, 5.0, 1.0] for k in range(1, 6)])  # head regions on the patch
-    fields = pipeline.export(sol, ct, heads, tmp_path, scenarios.from_dict({}))
+    written = fields.export(sol, ct, heads, tmp_path, scenarios.from_dict({}))
     skin = pv.read(tmp_path / "plantar.vtu")
     top = pv.read(tmp_path / "insole_top.vtu")
-    assert fields["insole_top"].n_points == top.n_points > skin.n_points  # its own, finer mesh
+    assert written["insole_top"].n_points == top.n_points > skin.n_points  # its own, finer mesh
     assert np.allclose(top.points[:, 2], 0.0)
     force = {
         name: float(np.sum(m.point_data["pressure_kPa"] * m.point_data["node_area_mm2"])) / 1000
@@ -343,4 +346,4 @@ def test_standing_on_an_insole_with_a_pad(tmp_path):
     a_top = np.asarray(top.point_data["node_area_mm2"])
     assert float(np.sum(p_top * a_top)) == pytest.approx(float(np.sum(p * a)), rel=1e-9)
     assert fig["insole_peak_pressure_kPa"] == pytest.approx(1000.0 * p_top.max())
-    assert "insole and pad top: peak" in pipeline.format_record(record)
+    assert "insole and pad top: peak" in table.format_record(record)

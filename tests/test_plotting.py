@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import footsim  # noqa: F401
-from footsim import plotting, results
+from footsim.post import plotting, results
 
 
 def _fake_result(folder, shift_mm=0.0, peak_kPa=200.0, resolution=40):
@@ -186,7 +186,7 @@ def test_sensor_grid_conserves_force_of_a_known_field(tmp_path):
 
 
 def test_sweep_report_is_self_contained(tmp_path):
-    from footsim import report
+    from footsim.post import report
 
     folder = tmp_path / "sweep"
     folder.mkdir()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import footsim  # noqa: F401
-from footsim import scenarios
+from footsim.model import scenarios
 
 SHIPPED = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
 
@@ -164,7 +164,7 @@ def test_resolved_scenario_round_trips_through_toml(tmp_path):
 
 
 def test_load_case_from_scenario():
-    from footsim import pipeline
+    from footsim import run as pipeline
 
     push = scenarios.from_dict({"load": {"case": "push_off", "body_mass_kg": 70.0}})
     case = pipeline.load_case(push)
@@ -179,7 +179,8 @@ def test_load_case_from_scenario():
 
 
 def test_material_groups_expand_and_single_volumes_win(tmp_path):
-    from footsim import pipeline, tags
+    from footsim import run as pipeline
+    from footsim.mesh import tags
 
     path = _toml(tmp_path, "a.toml", '[materials]\nMT2 = "bone"\nall_bones = "bone_rigid"\n')
     s = scenarios.load(path)

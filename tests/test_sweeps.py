@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import footsim  # noqa: F401
-from footsim import sweeps
+from footsim.run import sweeps
 
 HERE = Path(__file__).parent
 RUNNER = "_sweep_runners:fake"

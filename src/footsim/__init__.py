@@ -3,10 +3,11 @@
 Units everywhere: millimetres (mm), newtons (N), megapascals (MPa = N/mm^2).
 Pressures and stresses are reported to users in kPa (1 MPa = 1000 kPa).
 
-Data flows one way: parameters (:mod:`footsim.anatomy`, :mod:`footsim.footwear`)
--> mesh (:mod:`footsim.geometry`) -> solve (:mod:`footsim.mechanics`,
-:mod:`footsim.contact`, :mod:`footsim.loading`) -> results (:mod:`footsim.results`)
--> pictures (:mod:`footsim.plotting`).
+Data flows one way: parameters (:mod:`footsim.model.anatomy`, :mod:`footsim.model.footwear`)
+-> mesh (:mod:`footsim.mesh.geometry`) -> solve (:mod:`footsim.solve.process`,
+:mod:`footsim.physics.contact.obstacles`, :mod:`footsim.model.loads`) -> results
+(:mod:`footsim.post.results`)
+-> pictures (:mod:`footsim.post.plotting.common`).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -17,12 +17,13 @@ import footsim  # noqa: F401  (must precede dolfinx)
 
 from mpi4py import MPI  # noqa: E402  isort: skip
 
-from footsim import geometry, scenarios  # noqa: E402
-from footsim.footwear import apply_heel  # noqa: E402
-from footsim.loading import standing  # noqa: E402
-from footsim.mechanics import SolverOptions  # noqa: E402
-from footsim.pipeline import mesh_dir  # noqa: E402
-from footsim.solver import solve_load_case  # noqa: E402
+from footsim import mesh as geometry  # noqa: E402
+from footsim.model import scenarios  # noqa: E402
+from footsim.model.footwear import apply_heel  # noqa: E402
+from footsim.model.loads import standing  # noqa: E402
+from footsim.run.pipeline import mesh_dir  # noqa: E402
+from footsim.solve.forefoot import solve_load_case  # noqa: E402
+from footsim.solve.options import SolverOptions  # noqa: E402
 
 comm = MPI.COMM_WORLD
 scenario = scenarios.load(Path(__file__).parents[2] / "scenarios" / "barefoot-standing.toml")

@@ -7,7 +7,7 @@ from mpi4py import MPI
 
 
 def solution_json(sol, comm) -> dict:
-    """Global figures of a :class:`footsim.solver.Solution` (peak nodal pressure in MPa),
+    """Global figures of a :class:`footsim.solve.forefoot.Solution` (peak nodal pressure in MPa),
     the same on every process; collective."""
     p = sol.contact_node_pressure
     return {
@@ -25,7 +25,7 @@ def solution_json(sol, comm) -> dict:
 
 
 def fields_json(fields: dict) -> dict:
-    """Nodal and cell fields of :func:`footsim.pipeline.gather_fields` (rank 0) as lists,
+    """Nodal and cell fields of :func:`footsim.post.fields.gather_fields` (rank 0) as lists,
     with the cell centres (mm) to match cells across partitions."""
     cells = fields["topology"].reshape(-1, 5)[:, 1:]
     return {

@@ -1,7 +1,7 @@
 """Run by tests/test_mpi.py (serially and under ``mpirun -n 2``): the force-controlled patch
 block of tests/test_contact.py, with a curved obstacle so that the augmented-Lagrangian
 updates have work to do; prints one JSON line of global results on rank 0, with the fields
-that a result folder holds as gathered by ``footsim.pipeline.gather_fields``."""
+that a result folder holds as gathered by ``footsim.post.fields.gather_fields``."""
 
 import sys
 from pathlib import Path
@@ -13,10 +13,10 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from mpi_report import fields_json, print_result, solution_json  # noqa: E402
 
-from footsim.contact import HeightField  # noqa: E402
-from footsim.mechanics import SolverOptions  # noqa: E402
-from footsim.pipeline import gather_fields  # noqa: E402
-from footsim.solver import solve_contact  # noqa: E402
+from footsim.physics.contact.obstacles import HeightField  # noqa: E402
+from footsim.post.fields import gather_fields  # noqa: E402
+from footsim.solve.forefoot import solve_contact  # noqa: E402
+from footsim.solve.options import SolverOptions  # noqa: E402
 from test_contact import X_SYM, Y_SYM, box_mesh  # noqa: E402
 
 comm = MPI.COMM_WORLD

@@ -1,9 +1,10 @@
 """Run by tests/test_mpi.py (serially and under ``mpirun -n 2``): two-body contact, a quarter
 hemisphere of nearly incompressible tissue (mixed P2-P1) pressed by force control into a
-softer block on non-matching meshes (``footsim.contact.BodyContact``: the projection onto the
+softer block on non-matching meshes (``footsim.physics.contact.body.BodyContact``: the projection
+onto the
 curved, denting master surface, its smooth normals and their exact tangent), with
 augmented-Lagrangian updates; prints one JSON line of global results on rank 0, with the
-fields gathered by ``footsim.pipeline.gather_fields``.
+fields gathered by ``footsim.post.fields.gather_fields``.
 
 A fresh LU per Newton step, so that both runs take the same load path (see forefoot.py)."""
 
@@ -17,11 +18,11 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from mpi_report import fields_json, print_result, solution_json  # noqa: E402
 
-from footsim import tags  # noqa: E402
-from footsim.materials import NeoHookean  # noqa: E402
-from footsim.mechanics import SolverOptions  # noqa: E402
-from footsim.pipeline import gather_fields  # noqa: E402
-from footsim.solver import solve_contact  # noqa: E402
+from footsim.mesh import tags  # noqa: E402
+from footsim.physics.materials.laws import NeoHookean  # noqa: E402
+from footsim.post.fields import gather_fields  # noqa: E402
+from footsim.solve.forefoot import solve_contact  # noqa: E402
+from footsim.solve.options import SolverOptions  # noqa: E402
 from test_contact import R_HERTZ, TISSUE, X_SYM, Y_SYM, hemisphere_on_block_mesh  # noqa: E402
 
 comm = MPI.COMM_WORLD

@@ -1,0 +1,148 @@
+"""The geometric checks of an anatomy, before any meshing: bones that would intersect each
+other, leave the soft tissue or cross the cut, and phalanges that would touch (mm)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from footsim.model.anatomy import MTP_GAP_MM, Anatomy, AnatomyError
+
+
+def check_anatomy(a: Anatomy) -> None:
+    """Raise :class:`AnatomyError` when the bones would intersect each other, leave the
+    envelope, or the fat pad would be thinner than the plantar plate."""
+    c, r = a.head_centres(), a.head_radii()
+    rs = np.asarray(a.shaft_radius_mm)
+    for k in range(5):
+        if rs[k] >= r[k] - 0.5:
+            raise AnatomyError(
+                f"shaft_radius_mm[{k}] = {rs[k]:g} mm must be at least 0.5 mm smaller than "
+                f"head_radius_mm[{k}] = {r[k]:g} mm"
+            )
+    for k in range(4):
+        gap = np.linalg.norm(c[k + 1] - c[k]) - r[k] - r[k + 1]
+        if gap < 1.0:
+            raise AnatomyError(
+                f"heads MTH{k + 1} and MTH{k + 2} intersect (gap {gap:.2f} mm < 1 mm): "
+                f"reduce head_radius_mm ({r[k]:g}, {r[k + 1]:g}) or move the rays apart"
+            )
+        d = _segment_distance(
+            c[k], c[k] + 80 * a.axes()[k], c[k + 1], c[k + 1] + 80 * a.axes()[k + 1]
+        )
+        if d < rs[k] + rs[k + 1] + 0.5:
+            raise AnatomyError(
+                f"shafts of MT{k + 1} and MT{k + 2} intersect (axis distance {d:.2f} mm < "
+                f"{rs[k] + rs[k + 1] + 0.5:.2f} mm): reduce shaft_radius_mm"
+            )
+    bases_x = a.bases_xy_mm()[:, 0]
+    if a.cut_x_mm <= bases_x.max() + 2.0:
+        raise AnatomyError(
+            f"cut_x_mm = {a.cut_x_mm:g} mm must lie distal to every metatarsal base "
+            f"(allowed: > {bases_x.max() + 2.0:.1f} mm)"
+        )
+    if (c[:, 0] - r).min() < a.cut_x_mm + 3.0:
+        raise AnatomyError(
+            f"cut_x_mm = {a.cut_x_mm:g} mm cuts through a metatarsal head (allowed: < "
+            f"{(c[:, 0] - r).min() - 3.0:.1f} mm)"
+        )
+    t = np.asarray(a.tissue_thickness_mm)
+    skin = a.skin_thickness_mm
+    with_skin = f" and skin_thickness_mm = {skin:g}" if skin else ""
+    if 0.0 < skin < 0.5:
+        raise AnatomyError(
+            f"skin_thickness_mm = {skin:g} mm is too thin to mesh (allowed: 0 = no skin "
+            "layer, or 0.5 to 4 mm)"
+        )
+    need = a.plate_thickness_mm + 2.0 + skin
+    for k in range(1, 5):
+        if a.plates and t[k] < need:
+            raise AnatomyError(
+                f"tissue_thickness_mm[{k}] = {t[k]:g} mm is thinner than the plantar plate "
+                f"plus 2 mm of fat (allowed: >= {need:g} mm with plate_thickness_mm = "
+                f"{a.plate_thickness_mm:g}{with_skin})"
+            )
+    need = 0.6 * a.sesamoid_radius_mm + 2.0 + skin
+    if a.sesamoids and t[0] < need:
+        raise AnatomyError(
+            f"tissue_thickness_mm[0] = {t[0]:g} mm leaves no fat under the sesamoids "
+            f"(allowed: >= {need:g} mm{with_skin})"
+        )
+    if skin:
+        for name, value in (
+            ("tissue_thickness_mm", float(t.min())),
+            ("dorsal_cover_mm", a.dorsal_cover_mm),
+            ("medial_cover_mm", a.medial_cover_mm),
+            ("lateral_cover_mm", a.lateral_cover_mm),
+            ("medial_rounding_mm", a.medial_rounding_mm),
+            ("lateral_rounding_mm", a.lateral_rounding_mm),
+            ("distal_rounding_mm", a.distal_rounding_mm),
+        ):
+            if value < skin + 1.0:
+                raise AnatomyError(
+                    f"skin_thickness_mm = {skin:g} mm leaves less than 1 mm of fat or "
+                    f"rounding where {name} = {value:g} mm (allowed: skin_thickness_mm "
+                    f"<= {value - 1.0:g} mm)"
+                )
+    if a.phalanges:
+        _check_phalanges(a)
+    for name, rounding, cover in (
+        ("medial_rounding_mm", a.medial_rounding_mm, a.medial_cover_mm),
+        ("lateral_rounding_mm", a.lateral_rounding_mm, a.lateral_cover_mm),
+    ):
+        if rounding > cover + 2.0 + min(t):
+            raise AnatomyError(
+                f"{name} = {rounding:g} mm would cut into the heads (allowed: <= "
+                f"{cover + 2.0 + min(t):g} mm)"
+            )
+    if a.distal_rounding_mm > a.distal_extension_mm:
+        raise AnatomyError(
+            f"distal_rounding_mm = {a.distal_rounding_mm:g} mm would cut into the heads "
+            f"(allowed: <= distal_extension_mm = {a.distal_extension_mm:g} mm)"
+        )
+
+
+def _check_phalanges(a: Anatomy) -> None:
+    """The proximal phalanges sit on their heads, clear each other, and keep at least 2 mm
+    of plantar tissue (plus the skin layer) between them and the unloaded sole."""
+    r, rp = a.head_radii(), np.asarray(a.phalanx_radius_mm)
+    for k in range(5):
+        if rp[k] > r[k] - 0.5:
+            raise AnatomyError(
+                f"phalanx_radius_mm[{k}] = {rp[k]:g} mm must be at least 0.5 mm smaller "
+                f"than head_radius_mm[{k}] = {r[k]:g} mm (allowed: <= {r[k] - 0.5:g} mm)"
+            )
+    base, tip = a.phalanx_segments()
+    d = a.toe_axis()
+    start = base + np.sqrt((r + MTP_GAP_MM) ** 2 - rp**2)[:, None] * d  # rim of the base
+    for k in range(4):
+        gap = _segment_distance(start[k], tip[k], start[k + 1], tip[k + 1])
+        if gap < rp[k] + rp[k + 1] + 1.0:
+            raise AnatomyError(
+                f"proximal phalanges {k + 1} and {k + 2} come within {gap:.2f} mm of each "
+                f"other's axes (allowed: >= {rp[k] + rp[k + 1] + 1.0:.2f} mm): reduce "
+                "phalanx_radius_mm"
+            )
+    need = 2.0 + a.skin_thickness_mm
+    cos_t = math.cos(math.radians(a.toe_angle_deg))
+    for k in range(5):
+        for t in np.linspace(0.0, 1.0, 25):
+            p = start[k] + t * (tip[k] - start[k])
+            low = p[2] - rp[k] / cos_t if t < 1.0 else p[2] - rp[k]
+            clearance = low - float(a.plantar_height_mm(p[0], p[1]))
+            if clearance < need:
+                raise AnatomyError(
+                    f"toe_angle_deg = {a.toe_angle_deg:g} deg puts proximal phalanx "
+                    f"{k + 1} {clearance:.2f} mm above the sole at x = {p[0]:.1f} mm "
+                    f"(allowed: >= {need:g} mm of plantar tissue): raise toe_angle_deg "
+                    "or reduce phalanx_radius_mm"
+                )
+
+
+def _segment_distance(p0, p1, q0, q1) -> float:
+    """Smallest distance between segments p0-p1 and q0-q1 (mm), by dense sampling."""
+    s = np.linspace(0.0, 1.0, 81)
+    P = p0[None, :] + s[:, None] * (p1 - p0)[None, :]
+    Q = q0[None, :] + s[:, None] * (q1 - q0)[None, :]
+    return float(np.min(np.linalg.norm(P[:, None, :] - Q[None, :, :], axis=2)))

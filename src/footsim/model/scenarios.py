@@ -1,0 +1,394 @@
+"""Scenarios: one TOML file describes one simulation.
+
+A scenario names the anatomy overrides, the footwear, the load case, the mesh
+preset, material overrides and what to write. It is validated by a pydantic
+schema before any meshing or solving starts: wrong types, unknown keys (with the
+nearest valid name suggested) and out-of-range values are errors that name the
+parameter, its value and the allowed range.
+
+A scenario may extend another with ``base = "other.toml"`` (path relative to the
+file) and override a few keys; tables are merged key by key, a ``footwear.pad = false``
+removes an inherited pad. ``footsim run`` without a file runs the embedded
+default scenario (``footsim/data/default.toml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from footsim.model.anatomy import Anatomy
+from footsim.model.footwear import Footwear
+from footsim.model.schema import Frozen
+from footsim.model.versions import (
+    BODY_CONTACT_VERSION,
+    GROUND_CONTACT_VERSION,
+    MODEL_VERSION,
+    PAD_SHAPE_VERSION,
+    RESULTS_EPOCH,
+)
+
+DEFAULT_SCENARIO = "default.toml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the key, value and allowed range."""
+
+
+class LoadSpec(Frozen):
+    """The load case: a preset of :mod:`footsim.model.loads` scaled by body mass."""
+
+    case: Literal["standing", "push_off"] = Field(
+        "push_off",
+        description="standing: half body weight per foot times the forefoot share; push_off: "
+        "forefoot carries ~1.1 body weight (see footsim.model.loads for the cited shares)",
+    )
+    body_mass_kg: float = Field(
+        70.0, ge=20.0, le=250.0, description="body mass in kg (default: 70 kg reference adult)"
+    )
+    heel_rise_deg: float | None = Field(
+        None,
+        ge=0.0,
+        le=30.0,
+        description="sagittal rotation of the metatarsals about the heads (deg); default the "
+        "case's (standing 0, push_off footsim.model.loads.PUSH_OFF_HEEL_RISE_DEG)",
+    )
+    force_N: float | None = Field(
+        None,
+        gt=0.0,
+        le=5000.0,
+        description="explicit total vertical forefoot force in N; "
+        "overrides case and body mass when given",
+    )
+
+
+class MeshSpec(Frozen):
+    """Mesh resolution: a preset of :mod:`footsim.mesh.geometry`, or a characteristic size."""
+
+    preset: Literal["coarse", "default", "fine"] = Field(
+        "default", description="coarse (tests, seconds), default, fine (convergence studies)"
+    )
+    size_mm: float | None = Field(
+        None, gt=0.3, le=20.0, description="element size under the heads in mm; overrides preset"
+    )
+    sesamoid_size_mm: float | None = Field(
+        None,
+        ge=0.3,
+        le=15.0,
+        description="element size in mm in the fat under the two sesamoids (MTH1); default: "
+        "the size under the heads. The push-off MTH1 peak sits there and keeps rising with "
+        "refinement (3.0 mm elsewhere; 3.0 / 1.5 / 1.0 / 0.67 mm here: 1789 / 2338 / 2434 / "
+        "2559 kPa, no converged value; README)",
+    )
+
+    _added_fields: ClassVar[tuple[str, ...]] = ("sesamoid_size_mm",)
+
+
+class OutputSpec(Frozen):
+    """What a run writes beside its summary and regional table."""
+
+    fields: bool = Field(True, description="write VTU fields (displacement, stresses, pressure)")
+    pressure_png: bool = Field(True, description="write the plantar pressure map PNG")
+    steps: bool = Field(False, description="keep the plantar pressure of each load step")
+
+
+class SolverSpec(Frozen):
+    """Contact-solver settings a scenario may need (the rest:
+    footsim.solve.options.SolverOptions)."""
+
+    penalty_factor: float = Field(
+        10.0,
+        ge=1.0,
+        le=1000.0,
+        description="contact penalty kappa = penalty_factor * E / h "
+        "(footsim.physics.contact.obstacles.penalty_parameter): 10 for standing; push-off "
+        "loads, which compress the tissue into its stiff range, need ~100 so that "
+        "augmented-Lagrangian updates stay small",
+    )
+    max_uzawa: int = Field(
+        6,
+        ge=1,
+        le=50,
+        description="augmented-Lagrangian updates allowed (a budget: a converged result does "
+        "not depend on it); push-off converges linearly and may need ~10",
+    )
+    quadrature_degree: int | None = Field(
+        None,
+        ge=2,
+        le=6,
+        description="cell quadrature degree (default 4 = twice the P2 displacement degree); 2, "
+        "the 4-point rule of Abaqus's C3D10 quadratic tetrahedra, exact for the small-strain "
+        "P2-P1 stiffness, assembles a Jacobian 1.4-2.5 times faster and moves the peaks "
+        "by under 0.4 % (README, Speed)",
+    )
+
+    reuse_factorization: bool = Field(
+        True,
+        description="solve each Newton step with Krylov iterations preconditioned by the "
+        "reused (single-precision) factors of an earlier Jacobian (fast); false: a fresh LU "
+        "per Newton step, slower, and the same load path on any number of MPI processes "
+        "(with reused factors the figures of one and two processes differ by ~1e-5, within "
+        "the force tolerance)",
+    )
+
+    _added_fields: ClassVar[tuple[str, ...]] = ("quadrature_degree", "reuse_factorization")
+
+
+class Scenario(Frozen):
+    """One fully resolved simulation (the schema of a scenario TOML file)."""
+
+    name: str = Field("default", min_length=1, max_length=120, description="short identifier")
+    description: str = Field("", description="what the scenario shows, for people")
+    anatomy: Anatomy = Field(
+        default_factory=Anatomy, description="overrides of footsim.model.anatomy"
+    )
+    footwear: Footwear = Field(
+        default_factory=Footwear,
+        description="footsim.model.footwear: barefoot unless an insole is given",
+    )
+    load: LoadSpec = Field(default_factory=LoadSpec)
+    mesh: MeshSpec = Field(default_factory=MeshSpec)
+    materials: dict[str, str] = Field(
+        default_factory=dict,
+        description="material overrides by volume name (footsim.mesh.tags.Volume) or group "
+        "(ALL_BONES, METATARSALS, SESAMOIDS, PHALANGES, PLATES; single volumes win), e.g. "
+        "{SOFT_TISSUE = 'soft_tissue_ogden', ALL_BONES = 'bone_rigid'}",
+    )
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+
+    _added_fields: ClassVar[tuple[str, ...]] = ("solver",)
+
+    @model_validator(mode="after")
+    def _sesamoid_size_needs_sesamoids(self) -> Scenario:
+        if self.mesh.sesamoid_size_mm is not None and not self.anatomy.sesamoids:
+            raise ValueError(
+                f"mesh.sesamoid_size_mm = {self.mesh.sesamoid_size_mm:g} mm refines under the "
+                "sesamoids, but anatomy.sesamoids is false"
+            )
+        return self
+
+    @field_validator("materials")
+    @classmethod
+    def _known_materials(cls, value: dict[str, str]) -> dict[str, str]:
+        from footsim.mesh import tags
+        from footsim.physics.materials.library import MATERIALS
+
+        volumes = [v.name for v in tags.Volume] + list(tags.GROUPS)
+        for volume, material in value.items():
+            if volume.upper() not in volumes:
+                raise ValueError(
+                    f"materials: unknown volume {volume!r}{suggest(volume.upper(), volumes)}"
+                )
+            if material not in MATERIALS:
+                raise ValueError(
+                    f"materials.{volume}: unknown material {material!r}"
+                    f"{suggest(material, list(MATERIALS))}; known: {', '.join(sorted(MATERIALS))}"
+                )
+        return {k.upper(): v for k, v in value.items()}
+
+    def physics_dict(self) -> dict[str, Any]:
+        """Everything that changes the numbers (not the name, description or output)."""
+        return self.model_dump(mode="json", exclude={"name", "description", "output"})
+
+    def content_hash(self) -> str:
+        """Hash of the fully resolved scenario and the versions its numbers depend on
+        (:mod:`footsim.model.versions`): the results epoch, the model, the contact it uses
+        (two-body with an insole, else ground) and the pad's shape (with a pad); 16 hex
+        digits."""
+        payload = {
+            "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
+            "footsim": RESULTS_EPOCH,
+            "model": MODEL_VERSION,
+        }
+        if self.footwear.insole is not None:
+            payload["body_contact"] = BODY_CONTACT_VERSION
+        else:
+            payload["ground_contact"] = GROUND_CONTACT_VERSION
+        if self.footwear.pad is not None:
+            payload["pad_shape"] = PAD_SHAPE_VERSION
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML (no ``base``), e.g. to store beside its results."""
+        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _drop_false_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """``pad = false`` in TOML means "no pad": turn such keys into None (pydantic default)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = _drop_false_tables(value)
+        elif value is False and key in {"pad", "insole"}:
+            out[key] = None
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: Path, error: type[ValueError] = ScenarioError, what: str = "scenario"):
+    """Parse a TOML file; a missing file or bad TOML raises ``error`` naming the file."""
+    if not path.is_file():
+        raise error(f"{what} file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path.name}: not valid TOML: {exc}") from exc
+
+
+def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario TOML and everything it extends, merged, as plain data (not validated)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise ScenarioError(f"base: scenarios extend each other in a cycle: {chain}")
+    data = read_toml(path)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path.name}: base must be a file name, got {base!r}")
+    parent = read_raw(path.parent / base, (*_seen, path))
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _deep_merge(parent, data)
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data["a"]["b"]["c"] = value`` for ``key = "a.b.c"``, creating tables on the way."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate plain data as a :class:`Scenario`, turning pydantic errors into one clear line."""
+    try:
+        return Scenario.model_validate(_drop_false_tables(data))
+    except ValidationError as exc:
+        raise ScenarioError(f"{source}: {format_errors(exc)}") from exc
+
+
+def format_errors(exc: ValidationError) -> str:
+    """One line per error: ``key.path: message (value ...)``, with nearest-name suggestions."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            valid = list(model.model_fields) if model else []
+            lines.append(f"{key}: unknown key{suggest(loc[-1], valid)}")
+            continue
+        value = err.get("input")
+        msg = err["msg"]
+        if not loc:  # a check across fields (a model validator): its message names them
+            lines.append(msg.removeprefix("Value error, "))
+            continue
+        ctx = err.get("ctx") or {}
+        bounds = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"})
+        extra = f" (allowed: {bounds})" if bounds else ""
+        lines.append(f"{key} = {value!r}: {msg}{extra}")
+    return "; ".join(lines)
+
+
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    model: Any = Scenario
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return None
+    return model
+
+
+def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file (``None``: the embedded default scenario).
+
+    ``overrides`` are merged into the file's tables before validation, e.g.
+    ``{"mesh": {"size_mm": 7.0}}``; they are checked like the file's own keys.
+    """
+    if path is None:
+        ref = resources.files("footsim") / "data" / DEFAULT_SCENARIO
+        with resources.as_file(ref) as p:
+            data = read_raw(p)
+        source = "default scenario"
+    else:
+        data = read_raw(path)
+        data.setdefault("name", Path(path).stem)
+        source = Path(path).name
+    if overrides:
+        data = _deep_merge(data, overrides)
+    return from_dict(data, source=source)
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    """Minimal TOML writer for scenario data (tables, scalars, flat lists)."""
+
+    def scalar(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(scalar(x) for x in v) + "]"
+        raise TypeError(f"cannot write {v!r} as TOML")
+
+    out: list[str] = []
+
+    def table(prefix: str, d: dict[str, Any]) -> None:
+        simple = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        nested = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if prefix and (simple or not nested):
+            out.append(f"\n[{prefix}]")
+        for k, v in simple.items():
+            out.append(f"{k} = {scalar(v)}")
+        for k, v in nested.items():
+            table(f"{prefix}.{k}" if prefix else k, v)
+
+    table("", data)
+    return "\n".join(out).strip() + "\n"

@@ -1,0 +1,21 @@
+"""The mechanics as forms: hyperelastic bodies, their materials, contact items and the rigid
+block that drives the bones (units: mm, N, MPa)."""
+
+from footsim._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "hyperelasticity": ["Hyperelasticity", "max_principal_green_strain"],
+        "block": ["RigidBlock"],
+        "contact": [
+            "BodyContact",
+            "ContactItem",
+            "ContactSurface",
+            "HeightField",
+            "RigidPlane",
+            "TargetSurface",
+        ],
+        "materials": ["MATERIALS", "Material"],
+    },
+)

@@ -1,0 +1,72 @@
+"""A run's figures as one flat table row, and the text table ``footsim run`` prints (kPa,
+mm^2, N).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from footsim.post.results import REGION_COLUMNS
+
+if TYPE_CHECKING:
+    from footsim.run.pipeline import RunOutcome
+
+
+def figures(summary: dict[str, Any]) -> dict[str, float]:
+    """The flat table row of a run: global figures and per-region ones (kPa, mm^2, N)."""
+    sol = summary["solution"]
+    out: dict[str, float] = {
+        "force_target_N": summary["load_case"]["force_N"],
+        "reaction_N": sol["reaction_dirichlet_N"],
+        "reaction_contact_N": sol["reaction_contact_N"],
+        "contact_area_mm2": sol["contact_area_mm2"],
+        "peak_pressure_kPa": sol["peak_pressure_kPa"],
+        "peak_von_mises_kPa": sol["peak_von_mises_kPa"],
+        "peak_max_shear_kPa": sol["peak_max_shear_kPa"],
+        "max_penetration_mm": sol["max_penetration_mm"],
+        "newton_iterations": sol["newton_iterations"],
+        "load_steps": sol["load_steps"],
+        "num_dofs": sol["num_dofs"],
+    }
+    if "target_peak_pressure_kPa" in sol:  # footwear: the peak on the insole and pad top
+        out["insole_peak_pressure_kPa"] = sol["target_peak_pressure_kPa"]
+    for key in ("factorizations", "krylov_iterations"):  # linear-solver work, if recorded
+        if key in sol.get("solver_counts", {}):
+            out[key] = sol["solver_counts"][key]
+    for row in summary["regions"]:
+        for col in REGION_COLUMNS[1:]:
+            out[f"{row['region']}_{col}"] = row[col]
+    for row in summary.get("plates", []):  # plantar plates: max principal strain (%)
+        out[f"{row['plate']}_peak_strain_pct"] = row["peak_strain_pct"]
+        out[f"{row['plate']}_mean_strain_pct"] = row["mean_strain_pct"]
+    return out
+
+
+def format_record(record: RunOutcome) -> str:
+    """Human-readable outcome of a run (the regional table in kPa)."""
+    if record.status != "done":
+        return f"{record.summary.get('name', '?')}: FAILED: {record.reason}\n{record.folder}"
+    s = record.summary
+    lines = [
+        f"{s['name']}: done{' (cached)' if record.cached else ''}  ->  {record.folder}",
+        f"load {s['load_case']['force_N']:.1f} N ({s['load_case']['description']}); "
+        f"reaction {s['figures']['reaction_N']:.1f} N; "
+        f"contact area {s['figures']['contact_area_mm2']:.0f} mm^2; "
+        f"{s['figures']['load_steps']} load steps, {s['figures']['newton_iterations']} Newton "
+        f"iterations, {s['wall_time_s']:.1f} s",
+        "",
+        f"{'region':<7}{'peak kPa':>10}{'mean kPa':>10}{'area mm2':>10}{'force N':>9}"
+        f"{'VM kPa':>9}{'shear kPa':>10}",
+    ]
+    for r in s["regions"]:
+        lines.append(
+            f"{r['region']:<7}{r['peak_kPa']:>10.1f}{r['mean_kPa']:>10.1f}"
+            f"{r['contact_area_mm2']:>10.1f}{r['force_N']:>9.2f}{r['peak_von_mises_kPa']:>9.1f}"
+            f"{r['peak_max_shear_kPa']:>10.1f}"
+        )
+    if "insole_peak_pressure_kPa" in s["figures"]:  # footwear: the insole's side of the contact
+        lines.append(
+            f"insole and pad top: peak {s['figures']['insole_peak_pressure_kPa']:.1f} kPa "
+            "(insole_top.vtu; footsim plot --view insole)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,256 @@
+"""One scenario, end to end: parameters -> mesh -> solve -> result folder -> picture.
+
+:func:`run` is what ``footsim run`` and every sweep worker call. It never reports a number
+from a solve that did not converge: a :class:`~footsim.solve.newton.SolverError` (or a bad
+geometry) is caught and written as a ``failed`` summary with its reason, and the returned
+:class:`RunOutcome` says so. A finished run is found again by the content hash of its
+scenario and not solved twice (``force=True`` re-runs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from footsim import __version__
+from footsim.post import results
+from footsim.post.fields import export
+from footsim.post.table import figures
+from footsim.run import progress
+from footsim.run.inputs import footwear_materials, load_case, solver_options, volume_materials
+
+if TYPE_CHECKING:
+    from footsim.model.scenarios import Scenario
+
+
+MESH_DIR_ENV = "FOOTSIM_MESH_DIR"
+"""Environment variable naming the mesh cache folder (default ``meshes/`` in the working dir)."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Outcome of one run: ``status`` is ``done`` or ``failed`` (then ``reason`` says why)."""
+
+    status: str
+    reason: str
+    folder: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+
+def mesh_dir() -> Path:
+    """The mesh cache folder: ``$FOOTSIM_MESH_DIR`` or ``./meshes``."""
+    return Path(os.environ.get(MESH_DIR_ENV, "meshes"))
+
+
+def run_folder(scenario: Scenario, results_root: Path) -> Path:
+    """``results_root/<name>-<hash>``: where the run of ``scenario`` lives."""
+    return Path(results_root) / f"{scenario.name}-{scenario.content_hash()}"
+
+
+def run(
+    scenario: Scenario,
+    results_root: Path,
+    *,
+    png: bool = True,
+    force: bool = False,
+    options=None,
+) -> RunOutcome:
+    """Run ``scenario`` and write its folder under ``results_root`` (see
+    :mod:`footsim.post.results`).
+
+    ``options`` are :class:`~footsim.solve.options.SolverOptions` (default: the solver's, with the
+    force reached within 0.2 %). Returns the record; a failed solve or geometry is a
+    ``failed`` record, not an exception.
+    """
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD  # under mpirun: one model on all processes, rank 0 writes
+    root = comm.rank == 0
+    folder = run_folder(scenario, results_root)
+    if comm.bcast(not force and results.is_done(folder) if root else None, root=0):
+        summary = results.read_summary(folder) or {}
+        return RunOutcome("done", "", folder, summary, cached=True)
+
+    staging = comm.bcast(results.staging_dir(folder) if root else None, root=0)
+    base = {
+        "name": scenario.name,
+        "description": scenario.description,
+        "hash": scenario.content_hash(),
+        "footsim_version": __version__,
+        "mpi_processes": comm.size,
+    }
+    if root:
+        (staging / "scenario.toml").write_text(scenario.to_toml())
+    t_start = time.perf_counter()
+    error = None
+    try:
+        summary = _solve_and_write(
+            scenario, staging, png=png and scenario.output.pressure_png, options=options
+        )
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
+        error = (
+            f"{type(exc).__name__}: {exc}".strip().splitlines()[0],
+            traceback.format_exc(),
+            getattr(exc, "steps", []),  # SolverError: the solves attempted up to the failure
+        )
+    errors = [e for e in comm.gather(error, root=0) or [] if e is not None]
+    if root:
+        if errors:
+            summary = dict(base, status="failed", reason=errors[0][0], traceback=errors[0][1])
+            summary["solution"] = {"steps": errors[0][2]}
+        else:
+            summary.update(base, status="done", reason="")
+        summary["wall_time_s"] = time.perf_counter() - t_start
+        summary.setdefault("figures", {})["wall_time_s"] = summary["wall_time_s"]
+        results.write_json_atomic(staging / "summary.json", summary)
+        results.commit(staging, folder)
+    summary = comm.bcast(summary if root else None, root=0)
+    return RunOutcome(summary["status"], summary["reason"], folder, summary)
+
+
+def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any] | None:
+    from footsim.mesh import geometry, io
+    from footsim.model.footwear import apply_heel
+    from footsim.solve.forefoot import solve_load_case
+
+    options = options or solver_options(scenario)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    anatomy = apply_heel(scenario.anatomy, scenario.footwear)
+    mesh_folder = _build_on_rank0(
+        lambda: (
+            geometry.build_mesh(
+                anatomy,
+                scenario.footwear,
+                preset=scenario.mesh.preset,
+                size_mm=scenario.mesh.size_mm,
+                sesamoid_size_mm=scenario.mesh.sesamoid_size_mm,
+                outdir=mesh_dir(),
+            ).folder
+        )
+    )
+    mesh, cell_tags, facet_tags = io.load_dolfinx(mesh_folder)
+    timings["mesh"] = time.perf_counter() - t0
+
+    case = load_case(scenario)
+    materials = footwear_materials(scenario.footwear)
+    materials.update(volume_materials(scenario.materials))
+    from mpi4py import MPI
+
+    show = progress.wanted(MPI.COMM_WORLD.rank)
+    with progress.StepProgress(case.force_N, scenario.name, enabled=show) as bar:
+        solution = solve_load_case(
+            mesh,
+            cell_tags,
+            facet_tags,
+            case,
+            materials=materials or None,
+            options=options,
+            keep_steps=scenario.output.steps,
+            footwear=scenario.footwear.insole is not None,
+            progress=bar if show else None,
+        )
+    timings.update(solution.record.timings)
+    solution_summary = solution.summary()  # collective under MPI
+
+    t0 = time.perf_counter()
+    head_centres = np.asarray(anatomy.head_centres(), dtype=float)
+    pad = scenario.footwear.pad
+    covers = None if pad is None else functools.partial(pad.covers, anatomy)
+    fields = export(
+        solution,
+        cell_tags,
+        head_centres,
+        out,
+        scenario,
+        pad_covers=covers,
+        near_phalanges=anatomy.near_phalanges,
+    )
+    if fields is None:  # another MPI rank than 0: rank 0 writes the summary
+        return None
+    rows = fields.pop("regions")
+    plates = fields.pop("plates")
+    timings["export"] = time.perf_counter() - t0
+
+    summary: dict[str, Any] = {
+        "load_case": {
+            "name": case.name,
+            "force_N": case.force_N,
+            "heel_rise_deg": case.heel_rise_deg,
+            "description": case.description,
+        },
+        "mesh": {"folder": str(mesh_folder), "preset": scenario.mesh.preset},
+        "solution": solution_summary,
+        "regions": rows,
+        "plates": plates,
+        "head_centres_mm": head_centres.tolist(),
+        "head_radii_mm": list(map(float, anatomy.head_radii())),
+        "timings_s": timings,
+    }
+    summary["figures"] = figures(summary)
+    summary["name"] = scenario.name
+    _check_equilibrium(summary)
+    if png:
+        from footsim.post import plotting
+
+        t0 = time.perf_counter()
+        plotting.pressure_map(
+            results.Result(
+                out, summary, results.region_table(summary), fields["plantar"], None, None
+            ),
+            out / "pressure.png",
+        )
+        timings["picture"] = time.perf_counter() - t0
+    return summary
+
+
+def _build_on_rank0(build: Callable[[], Path]) -> Path:
+    """The mesh folder made by ``build()`` on MPI rank 0 (gmsh meshes on one process; dolfinx
+    distributes the mesh it reads), shared with every rank; a failure is raised on all."""
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    if comm.size == 1:
+        return build()
+    result: tuple[Path | None, str | None] = (None, None)
+    if comm.rank == 0:
+        try:
+            result = (build(), None)
+        except Exception as exc:  # noqa: BLE001 - re-raised on every rank below
+            result = (None, f"{type(exc).__name__}: {exc}")
+    folder, error = comm.bcast(result, root=0)
+    if error is not None:
+        raise RuntimeError(f"mesh build failed on rank 0: {error}")
+    return folder
+
+
+EQUILIBRIUM_RTOL = 0.005
+"""Reaction must equal the applied load within 0.5 % (issue #4), else the run fails."""
+
+
+def _check_equilibrium(summary: dict[str, Any]) -> None:
+    sol = summary["solution"]
+    target = summary["load_case"]["force_N"]
+    for key in ("reaction_dirichlet_N", "reaction_contact_N"):
+        err = abs(sol[key] - target) / target
+        if err > EQUILIBRIUM_RTOL:
+            raise RuntimeError(
+                f"equilibrium check failed: {key} = {sol[key]:.3f} N vs applied {target:.3f} N "
+                f"({100 * err:.2f} % > {100 * EQUILIBRIUM_RTOL:.1f} %)"
+            )
+
+
+def clean_staging(results_root: Path) -> None:
+    """Remove leftover staging folders (``.<name>.*.tmp``) of killed runs."""
+    for p in Path(results_root).glob(".*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,490 @@
+"""Solve entry points: the forefoot pressed on the ground, and a generic contact solve.
+
+>>> sol = solve_forefoot(mesh, cell_tags, facet_tags, target_force_N=150.0)  # doctest: +SKIP
+>>> sol.peak_pressure_kPa, sol.reaction_dirichlet_N, sol.contact_area_mm2  # doctest: +SKIP
+>>> write_solution(sol, "out/standing")  # XDMF: out/standing.xdmf  # doctest: +SKIP
+
+Units: mm, N, MPa; pressures in ``Solution`` are MPa (``*_kPa`` helpers for users).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+import dolfinx  # noqa: E402  isort: skip
+import numpy as np  # noqa: E402  isort: skip
+from dolfinx import fem  # noqa: E402  isort: skip
+from mpi4py import MPI  # noqa: E402  isort: skip
+
+from footsim.mesh import tags  # noqa: E402
+from footsim.model.loads import LoadCase  # noqa: E402
+from footsim.physics.block import RigidBlock  # noqa: E402
+from footsim.physics.contact.body import BodyContact
+from footsim.physics.contact.ground import ContactSurface
+from footsim.physics.contact.obstacles import Obstacle, RigidPlane
+from footsim.physics.contact.surface import TargetSurface
+from footsim.physics.hyperelasticity import Hyperelasticity
+from footsim.physics.materials.laws import Material  # noqa: E402
+from footsim.physics.materials.library import resolve  # noqa: E402
+from footsim.solve.newton import NonlinearSolver, SolverError
+from footsim.solve.options import SolverOptions, describe_linear_solver
+from footsim.solve.stepping import LoadStepper, SolveRecord, StepRecord  # noqa: E402
+
+
+@dataclass(frozen=True)
+class LoadStepSnapshot:
+    """The contact pressure after one converged load step: ``phase`` (load / bracket /
+    uzawa), bones' ``travel_mm``, vertical contact ``force_N`` and the Cauchy contact pressure
+    at the P1 nodes (MPa, the layout of ``Solution.contact_pressure``)."""
+
+    phase: str
+    travel_mm: float
+    force_N: float
+    pressure: np.ndarray
+
+
+@dataclass
+class Solution:
+    """Result of a converged contact solve (units mm, N, MPa).
+
+    Fields: ``displacement`` (vector Lagrange Function, mm); ``pressure`` (the mixed-formulation
+    unknown ``p = K theta(J)``, MPa, or None; with ``theta = ln J`` it is the Kirchhoff mean
+    stress, J times the Cauchy one, tension positive); ``von_mises``, ``max_shear`` (Cauchy, DG0
+    per cell, MPa; max shear = (s1 - s3)/2); ``contact_pressure`` / ``contact_pressure_nominal``
+    (P1 Functions, Cauchy = force per deformed area / nominal = per undeformed area, MPa, zero
+    off the contact surface); ``contact_nodes_reference`` / ``contact_nodes_current`` ((n, 3)
+    coordinates of the P1 contact-surface nodes, mm), ``contact_node_pressure`` (Cauchy, MPa),
+    ``contact_node_pressure_nominal`` (MPa), ``contact_node_area`` /
+    ``contact_node_area_reference`` (nodal tributary areas, deformed / undeformed, mm^2; ``sum(p
+    * a)`` = normal contact force); ``reaction_dirichlet_N`` (vertical force of the driven bones
+    on the body, from the residual at the Dirichlet dofs), ``reaction_contact_N`` (vertical
+    component of the contact-force integral), ``contact_force_N`` (3 components);
+    ``contact_area_mm2``; ``max_penetration_mm``; ``travel_mm`` (downward travel of the bones
+    after first touch), ``heel_rise_deg``; ``record`` (steps, Newton iterations, timings per
+    phase); ``num_dofs``; ``steps`` (a :class:`LoadStepSnapshot` per converged load step when
+    asked for, else empty); ``target_surface`` (two-body contact: the
+    :class:`~footsim.physics.contact.surface.TargetSurface` pressed on, e.g. the insole and pad
+    top, with its
+    contact pressure; else None).
+    """
+
+    displacement: fem.Function
+    pressure: fem.Function | None
+    von_mises: fem.Function
+    max_shear: fem.Function
+    contact_pressure: fem.Function
+    contact_pressure_nominal: fem.Function
+    contact_nodes_reference: np.ndarray
+    contact_nodes_current: np.ndarray
+    contact_node_pressure: np.ndarray
+    contact_node_pressure_nominal: np.ndarray
+    contact_node_area: np.ndarray
+    contact_node_area_reference: np.ndarray
+    reaction_dirichlet_N: float
+    reaction_contact_N: float
+    contact_force_N: np.ndarray
+    contact_area_mm2: float
+    max_penetration_mm: float
+    travel_mm: float
+    heel_rise_deg: float
+    target_force_N: float | None
+    penalty: float
+    record: SolveRecord
+    num_dofs: int
+    materials: dict[int, str] = field(default_factory=dict)
+    steps: list[LoadStepSnapshot] = field(default_factory=list)
+    target_surface: TargetSurface | None = None
+
+    @property
+    def peak_pressure_kPa(self) -> float:
+        """Peak Cauchy contact pressure (kPa) over the P1 surface nodes."""
+        local = float(self.contact_node_pressure.max()) if self.contact_node_pressure.size else 0
+        return 1000.0 * self.displacement.function_space.mesh.comm.allreduce(local, op=MPI.MAX)
+
+    @property
+    def newton_iterations(self) -> int:
+        return self.record.newton_iterations
+
+    def summary(self) -> dict:
+        """Scalars of the solution (JSON-friendly); collective under MPI."""
+        comm = self.displacement.function_space.mesh.comm
+
+        def peak(f: fem.Function) -> float:
+            return 1000.0 * comm.allreduce(float(f.x.array.max(initial=0.0)), op=MPI.MAX)
+
+        out = {
+            "target_force_N": self.target_force_N,
+            "reaction_dirichlet_N": self.reaction_dirichlet_N,
+            "reaction_contact_N": self.reaction_contact_N,
+            "peak_pressure_kPa": self.peak_pressure_kPa,
+            "contact_area_mm2": self.contact_area_mm2,
+            "max_penetration_mm": self.max_penetration_mm,
+            "peak_von_mises_kPa": peak(self.von_mises),
+            "peak_max_shear_kPa": peak(self.max_shear),
+            "travel_mm": self.travel_mm,
+            "heel_rise_deg": self.heel_rise_deg,
+            "num_dofs": self.num_dofs,
+            "load_steps": self.record.load_steps,
+            "newton_iterations": self.record.newton_iterations,
+            "uzawa_iterations": self.record.uzawa_iterations,
+            "penalty_raises": self.record.penalty_raises,
+            "penalty_N_per_mm3": self.penalty,
+            "timings_s": dict(self.record.timings),
+            "solver_counts": dict(self.record.counts),
+            "linear_solver": self.record.linear_solver,
+            "materials": dict(self.materials),
+            "steps": [dataclasses.asdict(step) for step in self.record.steps],
+        }
+        if self.target_surface is not None:  # replicated on every process
+            t = self.target_surface
+            out["target_peak_pressure_kPa"] = 1000.0 * float(t.pressure_MPa.max(initial=0.0))
+            out["target_contact_force_N"] = float(np.sum(t.pressure_MPa * t.area_mm2))
+        return out
+
+
+def solve_contact(
+    mesh: dolfinx.mesh.Mesh,
+    cell_tags: dolfinx.mesh.MeshTags,
+    facet_tags: dolfinx.mesh.MeshTags,
+    *,
+    materials: Mapping[int, str | Material] | None = None,
+    contact_surface: int = tags.Surface.PLANTAR_SKIN,
+    driven_surfaces: Sequence[int] = (tags.Surface.CUT_BONE,),
+    target_force_N: float | None = None,
+    travel_mm: float | None = None,
+    heel_rise_deg: float = 0.0,
+    pivot: Sequence[float] | None = None,
+    rollers: Sequence[tuple[int, int]] = (),
+    driven_components: Sequence[int] = (0, 1, 2),
+    ground: Obstacle | None = None,
+    target_surface: int | None = None,
+    counter_cells: Sequence[int] = tuple(tags.FOOTWEAR),
+    options: SolverOptions | None = None,
+    keep_steps: bool = False,
+    progress: Callable[[StepRecord], None] | None = None,
+) -> Solution:
+    """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
+    moving surfaces.
+
+    Args:
+        mesh, cell_tags, facet_tags: the mesh (mm) and its tags.
+        materials: material (registry name or :class:`Material`) per cell tag, overriding
+            :func:`footsim.physics.materials.library.default_assignment`.
+        contact_surface: facet tag in contact with ``ground``.
+        driven_surfaces: facet tags moved as one rigid block (see :class:`RigidBlock`).
+        target_force_N: force control: total vertical contact reaction to reach (N), or
+        travel_mm: displacement control: downward travel after first touch (mm).
+        heel_rise_deg: rotation of the block about ``y`` through ``pivot`` (deg), applied
+            rigidly before loading.
+        pivot: rotation centre (mm); default the centroid of the lowest part (1 mm band) of
+            the contact surface, i.e. under the metatarsal heads for the forefoot.
+        rollers: ``(facet tag, component)`` pairs with that displacement component fixed to 0
+            (symmetry planes).
+        driven_components: displacement components prescribed on the driven surfaces
+            (default all: the block is clamped laterally; ``(2,)``: vertical only).
+        ground: :class:`RigidPlane` (default ``z = 0``) or :class:`HeightField`.
+        target_surface: facet tag of a second, deformable body (cells ``counter_cells``) that
+            ``contact_surface`` presses on instead of ``ground`` (e.g. ``INSOLE_TOP``):
+            :class:`~footsim.physics.contact.body.BodyContact`; hold that body with ``rollers``.
+        options: :class:`SolverOptions`.
+        keep_steps: keep the contact pressure of every converged load step
+            (``Solution.steps``, for load-step animations).
+        progress: called with each attempted load step's
+            :class:`~footsim.solve.stepping.StepRecord` as it finishes (a progress display).
+
+    Raises:
+        SolverError: if the load cannot be reached (step, load reached, residual).
+    """
+    if (target_force_N is None) == (travel_mm is None):
+        raise ValueError("give exactly one of target_force_N and travel_mm")
+    options = options or SolverOptions()
+    if target_force_N is not None and target_surface is not None:
+        atol = max(options.atol, options.load_atol * abs(float(target_force_N)))
+        options = dataclasses.replace(options, atol=atol)
+    ground = ground or RigidPlane(z=0.0)
+    record = SolveRecord(listener=progress)
+    comm = mesh.comm
+    present = set(int(t) for t in np.unique(cell_tags.values))
+    present = set().union(*comm.allgather(present))
+    if target_surface is None and present & {int(t) for t in counter_cells}:
+        raise ValueError(
+            "the mesh holds a second body (footwear): give target_surface (e.g. INSOLE_TOP) "
+            "for two-body contact"
+        )
+    if target_surface is not None and not present & {int(t) for t in counter_cells}:
+        raise ValueError(
+            f"target_surface = {int(target_surface)} asks for two-body contact, but the mesh "
+            f"holds no cells of the second body (counter_cells = {tuple(counter_cells)})"
+        )
+
+    t0 = time.perf_counter()
+    mats = resolve(materials)
+    mats = {t: m for t, m in mats.items() if t in present}
+    body = Hyperelasticity(mesh, cell_tags, mats, options)
+    if pivot is None and heel_rise_deg != 0.0:
+        pivot = _lowest_point(mesh, facet_tags, contact_surface)
+    block = RigidBlock(
+        body.V, facet_tags, driven_surfaces, pivot=pivot, components=driven_components
+    )
+    bcs = list(block.bcs)
+    fdim = mesh.topology.dim - 1
+    for tag, comp in rollers:
+        Vc = body.V.sub(comp)
+        dofs = fem.locate_dofs_topological(Vc, fdim, facet_tags.find(int(tag)))
+        bcs.append(fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, Vc))
+    if target_surface is None:
+        contact = ContactSurface(body, facet_tags, contact_surface, ground, options)
+    else:
+        contact = BodyContact(
+            body, facet_tags, contact_surface, int(target_surface), tuple(counter_cells),
+            options, bc_dofs=np.concatenate([bc.dof_indices()[0] for bc in bcs]),
+        )  # fmt: skip
+    residual = body.residual(contact.residual_terms(body.v))
+    solver = NonlinearSolver(
+        residual,
+        body.unknowns(),
+        bcs,
+        options,
+        symmetric=contact.symmetric,
+        extra=contact.assembled_terms(),
+    )
+    F_u_form = fem.form(residual[0])
+    record.add_time("setup (forms, JIT)", time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    steps: list[LoadStepSnapshot] = []
+
+    def snapshot(phase: str, d: float, F: float) -> None:
+        pc = contact.pressure_p1()[0]
+        steps.append(LoadStepSnapshot(phase, d, F, pc.x.array.copy()))
+
+    lift_dofs = None
+    if target_surface is not None:  # lift the pressed body only, not the footwear under it
+        counter = np.isin(cell_tags.values, np.asarray(counter_cells, dtype=np.int32))
+        pressed = cell_tags.indices[~counter]
+        bs = body.V.dofmap.index_map_bs
+        lift_dofs = bs * np.unique(body.V.dofmap.list[pressed]) + 2
+    stepper = LoadStepper(
+        solver, block, contact, options, record, on_step=snapshot if keep_steps else None,
+        lift_dofs=lift_dofs,
+    )  # fmt: skip
+    theta = math.radians(heel_rise_deg)
+    stepper.position(theta)
+    try:
+        if target_force_N is not None:
+            stepper.to_force(float(target_force_N))
+        else:
+            stepper.to_travel(float(travel_mm))
+        stepper.augmented_lagrangian(target_force_N, travel_mm)
+    finally:
+        _record_solver_breakdown(record, solver, time.perf_counter() - t0)
+    solver.release()  # the post-processing needs no factors (the run's memory peak)
+
+    t0 = time.perf_counter()
+    vm, tau = body.stress_measures()
+    pc, pn, a, a0 = contact.pressure_p1()
+    d = contact.p1_dofs
+    X = contact.P1.tabulate_dof_coordinates()[d]
+    u = body.u
+    # P1 nodes are P2 nodes: evaluate u there by interpolation into a P1 vector space
+    V1 = fem.functionspace(mesh, ("Lagrange", 1, (mesh.geometry.dim,)))
+    u1 = fem.Function(V1)
+    u1.interpolate(u)
+    x_cur = X + u1.x.array.reshape(-1, mesh.geometry.dim)[d]
+    force = contact.force()
+    sol = Solution(
+        displacement=u,
+        pressure=body.p if body.mixed else None,
+        von_mises=vm,
+        max_shear=tau,
+        contact_pressure=pc,
+        contact_pressure_nominal=pn,
+        contact_nodes_reference=X,
+        contact_nodes_current=x_cur,
+        contact_node_pressure=pc.x.array[d].copy(),
+        contact_node_pressure_nominal=pn.x.array[d].copy(),
+        contact_node_area=a,
+        contact_node_area_reference=a0,
+        reaction_dirichlet_N=block.vertical_reaction(F_u_form),
+        reaction_contact_N=float(force[2]),
+        contact_force_N=force,
+        contact_area_mm2=contact.contact_area(),
+        max_penetration_mm=contact.max_penetration(),
+        travel_mm=stepper.d,
+        heel_rise_deg=heel_rise_deg,
+        target_force_N=target_force_N,
+        penalty=contact.kappa_value,
+        record=record,
+        num_dofs=sum(
+            comm.allreduce(f.function_space.dofmap.index_map.size_local, op=MPI.SUM)
+            * f.function_space.dofmap.index_map_bs
+            for f in body.unknowns()
+        ),
+        materials={t: m.name for t, m in mats.items()},
+        steps=steps,
+        target_surface=contact.target_pressure(),
+    )
+    record.add_time("post-processing", time.perf_counter() - t0)
+    return sol
+
+
+def _record_solver_breakdown(record: SolveRecord, solver: NonlinearSolver, seconds: float) -> None:
+    """Add the solve's wall time to ``record`` and where it went: ``solve: residual assembly``,
+    ``solve: jacobian assembly``, ``solve: contact search and terms`` (two-body contact),
+    ``solve: linear solves`` (the rest: factorisations, triangular solves, Krylov iterations,
+    load-step bookkeeping); counts of Jacobians, factorisations and Krylov iterations."""
+    record.add_time("solve", seconds)
+    rest = seconds
+    for phase, t in solver.timings.items():
+        record.add_time(f"solve: {phase}", t)
+        rest -= t
+    record.add_time("solve: linear solves", rest)
+    for key, n in solver.counts.items():
+        record.counts[key] = record.counts.get(key, 0) + n
+    record.linear_solver = describe_linear_solver(solver.petsc_options)
+
+
+def _lowest_point(mesh, facet_tags, tag: int, band_mm: float = 1.0) -> np.ndarray:
+    """Centroid of the vertices of surface ``tag`` within ``band_mm`` of its lowest z (mm)."""
+    fdim = mesh.topology.dim - 1
+    geom = dolfinx.mesh.entities_to_geometry(mesh, fdim, facet_tags.find(int(tag)), False)
+    x = mesh.geometry.x[np.unique(geom)]
+    zmin = mesh.comm.allreduce(float(x[:, 2].min()) if len(x) else np.inf, op=MPI.MIN)
+    sel = x[x[:, 2] <= zmin + band_mm]
+    s = mesh.comm.allreduce(sel.sum(axis=0), op=MPI.SUM)
+    n = mesh.comm.allreduce(len(sel), op=MPI.SUM)
+    return s / n
+
+
+def solve_forefoot(
+    mesh: dolfinx.mesh.Mesh,
+    cell_tags: dolfinx.mesh.MeshTags,
+    facet_tags: dolfinx.mesh.MeshTags,
+    *,
+    target_force_N: float,
+    materials: Mapping[int, str | Material] | None = None,
+    ground: Obstacle | None = None,
+    heel_rise_deg: float = 0.0,
+    pivot: Sequence[float] | None = None,
+    cut_soft: str = "free",
+    footwear: bool = False,
+    progress: Callable[[StepRecord], None] | None = None,
+    options: SolverOptions | None = None,
+    keep_steps: bool = False,
+) -> Solution:
+    """Press the forefoot onto the ground, or onto its insole, with a vertical force through
+    the bones.
+
+    The metatarsal bases (``CUT_BONE``) move as one rigid block; ``cut_soft="free"`` leaves the
+    soft tissue on the cut traction-free, ``"rigid"`` moves it with the bones.  The plantar
+    skin (``PLANTAR_SKIN``) contacts ``ground`` (default the plane ``z = 0``), or, with
+    ``footwear`` (the mesh holds an insole, as the scenario says), the top of the insole and pad
+    (``INSOLE_TOP``, two-body contact, :class:`~footsim.physics.contact.body.BodyContact`)
+    whose bottom (``INSOLE_BOTTOM``) is clamped to the rigid shoe bed (an insole held by the shoe;
+    its rim is free).  The heel rise
+    rotates the bones about the ``y`` axis through the lowest part of the plantar skin (under
+    the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not imposed).
+
+    Raises:
+        SolverError: if the target force cannot be reached.
+    """
+    driven = [tags.Surface.CUT_BONE]
+    two_body: dict = {}
+    if footwear:
+        # the insole (with its pad) rests bonded on the rigid shoe bed: its bottom is clamped
+        two_body = dict(
+            target_surface=tags.Surface.INSOLE_TOP,
+            counter_cells=tuple(tags.FOOTWEAR),
+            rollers=[(tags.Surface.INSOLE_BOTTOM, c) for c in range(3)],
+        )
+    if cut_soft == "rigid":
+        driven.append(tags.Surface.CUT_SOFT)
+    elif cut_soft != "free":
+        raise ValueError(f"cut_soft must be 'free' or 'rigid', not {cut_soft!r}")
+    return solve_contact(
+        mesh,
+        cell_tags,
+        facet_tags,
+        materials=materials,
+        contact_surface=tags.Surface.PLANTAR_SKIN,
+        driven_surfaces=driven,
+        target_force_N=target_force_N,
+        heel_rise_deg=heel_rise_deg,
+        pivot=pivot,
+        ground=ground,
+        options=options,
+        keep_steps=keep_steps,
+        progress=progress,
+        **two_body,
+    )
+
+
+def solve_load_case(mesh, cell_tags, facet_tags, case: LoadCase, **kwargs) -> Solution:
+    """:func:`solve_forefoot` for a :class:`~footsim.model.loads.LoadCase` preset."""
+    return solve_forefoot(
+        mesh,
+        cell_tags,
+        facet_tags,
+        target_force_N=case.force_N,
+        heel_rise_deg=case.heel_rise_deg,
+        **kwargs,
+    )
+
+
+def write_solution(solution: Solution, path: str | Path, engine: str = "xdmf") -> list[Path]:
+    """Write displacement, von Mises, max shear and contact pressure for ParaView/PyVista.
+
+    ``engine="xdmf"``: one ``<path>.xdmf`` (+ ``.h5``) with the displacement interpolated to
+    P1, the DG0 stresses and the P1 contact pressures (MPa).  ``engine="vtx"``: ADIOS2 ``.bp``
+    folders ``<path>_displacement.bp`` (full degree), ``<path>_stress.bp`` (DG0) and
+    ``<path>_contact.bp`` (P1).  Returns the written paths.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    u = solution.displacement
+    mesh = u.function_space.mesh
+    comm = mesh.comm
+    stress = [solution.von_mises, solution.max_shear]
+    contact = [solution.contact_pressure, solution.contact_pressure_nominal]
+    if engine == "xdmf":
+        from dolfinx.io import XDMFFile
+
+        V1 = fem.functionspace(mesh, ("Lagrange", 1, (mesh.geometry.dim,)))
+        u1 = fem.Function(V1, name="displacement")
+        u1.interpolate(u)
+        out = path.with_suffix(".xdmf")
+        with XDMFFile(comm, out, "w") as f:
+            f.write_mesh(mesh)
+            for fn in [u1, *stress, *contact]:
+                f.write_function(fn, 0.0)
+        return [out, out.with_suffix(".h5")]
+    if engine == "vtx":
+        from dolfinx.io import VTXWriter
+
+        outs = []
+        for suffix, fns in (("displacement", [u]), ("stress", stress), ("contact", contact)):
+            p = path.parent / f"{path.name}_{suffix}.bp"
+            with VTXWriter(comm, p, fns, engine="BP4") as w:
+                w.write(0.0)
+            outs.append(p)
+        return outs
+    raise ValueError(f"engine must be 'xdmf' or 'vtx', not {engine!r}")
+
+
+__all__ = [
+    "LoadStepSnapshot",
+    "Solution",
+    "SolverError",
+    "SolverOptions",
+    "solve_contact",
+    "solve_forefoot",
+    "solve_load_case",
+    "write_solution",
+]

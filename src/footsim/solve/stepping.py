@@ -1,0 +1,525 @@
+"""Force control by displacement continuation, and the record of the steps it took (mm, N).
+
+Force control by displacement continuation (:class:`LoadStepper`): first a rigid
+pre-positioning (rotation, then the vertical translation that brings the lowest surface node
+onto the obstacle, an exact zero-load equilibrium, no solve), then displacement-controlled
+increments of the downward travel ``d = -(w - w_touch)``; the next ``d`` aims at the target force
+with the secant of the last two converged states, linear (``dF/dd``) or logarithmic
+(``d ln F / dd``, for the stiffening tissue), whichever steps shorter (:func:`travel_increment`),
+limited by an adaptive increment (grown after easy steps, :func:`grown_increment`; cut by
+``cutback`` after a failed one); once the target is bracketed, Illinois regula falsi on
+``F(d)``.  A run that cannot reach the target raises :class:`~footsim.solve.newton.SolverError`
+with the step, load reached and residual.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import footsim  # noqa: F401  (must precede dolfinx)
+
+import numpy as np  # noqa: E402  isort: skip
+
+from footsim.physics.block import RigidBlock
+from footsim.physics.contact.body import BodyContact  # noqa: E402
+from footsim.physics.contact.ground import ContactSurface  # noqa: E402
+from footsim.solve.newton import (
+    NonlinearSolver,
+    SolverError,
+    restore_state,
+    save_state,
+    snes_reason_name,
+)
+from footsim.solve.options import SolverOptions
+
+#: Standard gravity (m/s^2).
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepRecord:
+    """One attempted nonlinear solve of the load stepping."""
+
+    step: int
+    phase: str  # "load", "bracket", "uzawa", "penalty" (re-solve under a raised penalty)
+    travel_mm: float
+    force_N: float
+    newton_iterations: int
+    residual: float
+    converged: bool
+    seconds: float
+    reason: str = ""  # why a failed solve failed (SNES reason name); "" if converged
+    predicted: bool = False  # started from the extrapolation of the last two states
+
+
+@dataclass
+class SolveRecord:
+    """What a contact solve did: every attempted load step, time per phase, augmented-Lagrangian
+    updates, penalty raises and linear-solver counts. ``listener`` (optional) is called with
+    each :class:`StepRecord` as it is added (a progress display)."""
+
+    steps: list[StepRecord] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    uzawa_iterations: int = 0
+    penalty_raises: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    linear_solver: str = ""  # how the Newton steps were solved (options.describe_linear_solver)
+    listener: Callable[[StepRecord], None] | None = field(default=None, repr=False, compare=False)
+
+    def add_step(self, step: StepRecord) -> None:
+        """Record one attempted solve and tell the listener."""
+        self.steps.append(step)
+        if self.listener is not None:
+            self.listener(step)
+
+    @property
+    def newton_iterations(self) -> int:
+        return sum(s.newton_iterations for s in self.steps)
+
+    @property
+    def load_steps(self) -> int:
+        return sum(1 for s in self.steps if s.converged)
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.timings[phase] = self.timings.get(phase, 0.0) + seconds
+
+
+# --------------------------------------------------------------------------------------------
+# Continuation
+# --------------------------------------------------------------------------------------------
+
+
+def travel_increment(
+    history: Sequence[tuple[float, float]], F: float, F_target: float, max_step: float
+) -> float:
+    """Travel increment (mm) that should bring the force from ``F`` to ``F_target`` (N), from
+    the converged states ``history`` (travel mm, force N; the latest last), at most
+    ``max_step`` (mm) long.
+
+    A linear secant (the slope ``dF/dd`` of the latest pair of states at distinct travels)
+    overshoots on a stiffening curve: contact with tissue whose tangent rises ~170-fold over
+    the push-off load (Ogden, Petre et al. 2013) grows the force nearly exponentially with
+    the travel, so the secant of the last step underestimates the slope ahead (coarse
+    forefoot, push-off: from 541 N the secant aimed at 755 N and reached 1000 N, and three
+    bracketing solves followed).  The log-secant ``d ln F / dd`` of the same pair (exact for
+    ``F = a exp(b d)``) predicts the convexity; where both apply, the shorter of the two
+    increments is taken (an undershoot costs one more cheap step, an overshoot a bracket).
+    On the way up from the latest state that is always the log-secant's (their ratio is the
+    logarithmic mean of the pair's forces over that of the current and target forces): on a
+    less convex curve (linear, Hertz's ``d^1.5``) it stays short of the target and the
+    repeated secant closes in from below.  Without a usable pair: ``max_step`` towards the
+    target."""
+    direction = math.copysign(1.0, F_target - F)
+    delta = direction * max_step
+    pairs = zip(history[-2::-1], history[:0:-1], strict=False)  # (older, newer), latest first
+    for (da, fa), (db, fb) in pairs:
+        if abs(db - da) > 1e-12 and (fb - fa) * (db - da) > 0:  # skip fixed-d re-solves
+            slope = (fb - fa) / (db - da)
+            delta = (F_target - F) / slope
+            if fa > 0.0 and fb > 0.0 and F > 0.0 and F_target > 0.0:
+                log_slope = math.log(fb / fa) / (db - da)
+                delta_exp = math.log(F_target / F) / log_slope
+                delta = delta if abs(delta) <= abs(delta_exp) else delta_exp
+            break
+    return math.copysign(min(abs(delta), max_step), delta)
+
+
+def grown_increment(
+    dd: float,
+    iterations: int,
+    options: SolverOptions,
+    after_cutback: bool = False,
+    ceiling: float = math.inf,
+) -> float:
+    """The travel increment limit (mm) after a converged step that took ``iterations`` Newton
+    iterations with the limit ``dd``: times ``fast_growth`` after at most ``fast_iterations``
+    (the first steps, before contact spreads, converge in two), times ``growth`` after at
+    most ``easy_iterations``, else kept; never above ``max_step_mm``.  Kept, too, on the
+    first success after a failed (cut-back) step (``after_cutback``; Abaqus/Standard is more
+    cautious still and grows an increment only after two consecutive easy ones, its time
+    incrementation control ``I_A``): growing straight back to the failed size fails again
+    (coarse insole + pad push-off, initial step 0.5 mm and growth 2 without this rule: 12 of
+    30 solves failed, alternately +2 mm failing and +1 mm converging; with it 5 of 23, as
+    with the earlier 0.25 mm and x1.5). Never above ``ceiling`` either: the limit that failed
+    steps set (``failed_step_ceiling`` times the smallest increment that failed so far)."""
+    o = options
+    if after_cutback:
+        return min(dd, ceiling)
+    if iterations <= o.fast_iterations:
+        return min(dd * o.fast_growth, o.max_step_mm, ceiling)
+    if iterations <= o.easy_iterations:
+        return min(dd * o.growth, o.max_step_mm, ceiling)
+    return min(dd, ceiling)
+
+
+def lowered_ceiling(ceiling: float, failed_mm: float, options: SolverOptions) -> float:
+    """The travel increment ceiling (mm) after a solve with an increment of ``failed_mm``
+    failed: ``failed_step_ceiling`` times that increment if lower than ``ceiling``, but never
+    below ``initial_step_mm`` (a failure at a tiny increment, e.g. where contact first
+    spreads, must not make the rest of the run crawl); ``failed_step_ceiling = 0``: no
+    ceiling. Without it the increment grows back to the size that failed and fails again:
+    default-mesh insole + pad push-off, 6 of 27 solves failed (alternately +0.95 mm failing
+    and +0.47 mm converging near the target), 57 Newton iterations, 43.6 min; with the ceiling
+    at 0.75, 3 of 19 failed, 50 iterations, 29.7 min, the peaks within 0.25 % (README,
+    "Speed")."""
+    if options.failed_step_ceiling <= 0:
+        return ceiling
+    return min(ceiling, max(options.failed_step_ceiling * failed_mm, options.initial_step_mm))
+
+
+class LoadStepper:
+    """Displacement continuation of a rigid block until a target force or travel.
+
+    Args:
+        solver: the nonlinear solver (its unknowns are the state).
+        block: the driven rigid block.
+        contact: the contact surface (its vertical force is the controlled load).
+        options: load-stepping options.
+        record: run record (appended to).
+        on_step: called as ``on_step(phase, travel_mm, force_N)`` after every converged step.
+        lift_dofs: displacement dofs (unrolled indices of the first unknown) of the z-component
+            of the body pressed by the block: the augmented-Lagrangian predictor lifts them
+            rigidly (:meth:`augmented_lagrangian`); default every z-dof (one body).
+    """
+
+    def __init__(
+        self,
+        solver: NonlinearSolver,
+        block: RigidBlock,
+        contact: ContactSurface | BodyContact,
+        options: SolverOptions,
+        record: SolveRecord,
+        on_step=None,
+        lift_dofs: np.ndarray | None = None,
+    ):
+        self.solver = solver
+        if lift_dofs is None:
+            bs = solver.unknowns[0].function_space.dofmap.index_map_bs
+            lift_dofs = np.arange(2, solver.unknowns[0].x.array.size, bs, dtype=np.int32)
+        self.lift_dofs = np.asarray(lift_dofs, dtype=np.int32)
+        self.on_step = on_step
+        self.block = block
+        self.contact = contact
+        self.options = options
+        self.record = record
+        self.fields = list(solver.unknowns)
+        self.w_touch = 0.0
+        self.d = 0.0  # current travel (mm, downward, from touch)
+        self.F = 0.0  # current vertical contact force (N)
+        self.prev: tuple[float, list[np.ndarray]] | None = None  # (d, state) before last step
+        self.history: list[tuple[float, float]] = [(0.0, 0.0)]
+        self.n_solves = 0
+        self.penalty_version = 0  # raised penalties so far (update_penalty)
+        self._F_version = 0  # penalty version the current state was solved with
+        self._stale = False  # the current state is out of balance under a raised penalty
+        self._loose = False  # the current state was solved to the intermediate tolerance
+        self._step_atol: float | None = None  # that tolerance (N; set by to_force)
+        self._after_cutback = False  # the last attempted solve failed and was cut back
+        self._ceiling = math.inf  # travel increment limit (mm) set by failed steps
+
+    # ---------------------------------------------------------------------------- helpers
+    def force(self) -> float:
+        return float(self.contact.force()[2])
+
+    def position(self, theta: float) -> None:
+        """Rigid pre-positioning: rotation ``theta`` and the translation that brings the
+        contact surface onto the obstacle (min gap 0); sets the whole body to that rigid motion
+        (an exact equilibrium without load)."""
+        u = self.solver.unknowns[0]
+        piv = self.block.pivot
+        w = 0.0
+        for _ in range(3):  # the gap is first order in w for a sloped obstacle: iterate
+            u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+            self.contact.hold_static(u)
+            u.x.scatter_forward()
+            g = self.contact.min_gap()
+            if abs(g) < 1e-10:
+                break
+            w -= g
+        u.interpolate(lambda X, w=w: RigidBlock.motion(X, w, theta, piv))
+        self.contact.hold_static(u)
+        u.x.scatter_forward()
+        self.block.set(w, theta)
+        self.w_touch = w
+        self.d = 0.0
+        self.F = self.force()
+
+    def _attempt(
+        self, d_new: float, phase: str, predictor: bool, loose: bool = False, stall: bool = False
+    ) -> bool:
+        """Solve at the travel ``d_new`` (mm); ``loose``: to the intermediate tolerance
+        ``step_atol`` (a state that is not final, see :meth:`to_force`); ``stall``: a loose
+        step that the caller cuts back on failure, given up once Newton stalls
+        (``SolverOptions.stall_iterations``).  On failure the previous state is restored and
+        False returned."""
+        loose = loose and self._step_atol is not None
+        state = save_state(self.fields)
+        predicted = bool(
+            predictor
+            and self.options.predictor
+            and self.prev is not None
+            and self.prev[0] != self.d
+        )
+        if predicted:
+            ratio = (d_new - self.d) / (self.d - self.prev[0])
+            for f, a_now, a_old in zip(self.fields, state, self.prev[1], strict=True):
+                f.x.array[:] = a_now + ratio * (a_now - a_old)
+                f.x.scatter_forward()
+        self.block.set(self.w_touch - d_new)
+        self.n_solves += 1
+        rec = self.solver.solve(atol=self._step_atol if loose else None, stall=stall and loose)
+        F = self.force() if rec.converged else float("nan")
+        self.record.add_step(
+            StepRecord(
+                self.n_solves,
+                phase,
+                d_new,
+                F,
+                rec.iterations,
+                rec.residual,
+                rec.converged,
+                rec.seconds,
+                "" if rec.converged else snes_reason_name(rec.reason),
+                predicted,
+            )
+        )
+        if self.options.verbose:
+            print(
+                f"  [{phase}] d = {d_new:.5f} mm  F = {F:.4f} N  its = {rec.iterations}  "
+                f"|F| = {rec.residual:.2e}  {rec.seconds:.1f} s  "
+                f"{'ok' if rec.converged else 'FAILED'}"
+            )
+        if not rec.converged:
+            restore_state(self.fields, state)
+            self.block.set(self.w_touch - self.d)
+            self._last_fail = rec
+            return False
+        self.prev = (self.d, state)
+        self._loose = loose
+        # a penalty that follows the tissue's stiffening is raised after
+        # a loading step; the state is then out of balance under the new penalty ("stale"):
+        # the drivers re-solve it before it is final, and drop force brackets from before
+        self._F_version = self.penalty_version
+        self._stale = phase == "load" and self.contact.update_penalty() > 1.0
+        self.penalty_version += int(self._stale)
+        self.record.penalty_raises += int(self._stale)
+        self.d, self.F = d_new, F
+        self.history.append((d_new, F))
+        self._last_its = rec.iterations
+        if self.on_step is not None:
+            self.on_step(phase, d_new, F)
+        return True
+
+    def _failed_increment(self, size: float, bracket: bool = False) -> None:
+        """A solve with a travel increment of ``size`` (mm) failed: the next success is not
+        grown, and no later increment exceeds ``failed_step_ceiling * size`` (unless the
+        solve was a ``bracket`` step of the regula falsi, whose size the bracket set)."""
+        self._after_cutback = True
+        if not bracket:
+            self._ceiling = lowered_ceiling(self._ceiling, size, self.options)
+
+    def _fail(self, msg: str, target: float | None):
+        rec = getattr(self, "_last_fail", None)
+        raise SolverError(
+            msg,
+            step=self.n_solves,
+            load_reached=self.F,
+            load_target=target,
+            displacement=self.d,
+            residual=None if rec is None else rec.residual,
+            iterations=None if rec is None else rec.iterations,
+            reason=None if rec is None else rec.reason,
+            steps=[asdict(step) for step in self.record.steps],
+        )
+
+    def _check_budget(self, target):
+        if self.n_solves >= self.options.max_load_steps:
+            self._fail(f"load stepping exceeded {self.options.max_load_steps} solves", target)
+
+    # ---------------------------------------------------------------------------- drivers
+    def to_travel(self, d_target: float, phase: str = "load") -> None:
+        """Displacement control: advance the travel to ``d_target`` (mm) adaptively."""
+        o = self.options
+        dd = getattr(self, "_dd", o.initial_step_mm)
+        while abs(d_target - self.d) > 1e-12:
+            self._check_budget(None)
+            step = math.copysign(min(dd, abs(d_target - self.d)), d_target - self.d)
+            if self._attempt(self.d + step, phase, predictor=True):
+                dd = grown_increment(dd, self._last_its, o, self._after_cutback, self._ceiling)
+                self._after_cutback = False
+            else:
+                dd = abs(step) * o.cutback
+                self._failed_increment(abs(step))
+                if dd < o.min_step_mm:
+                    self._fail("displacement increment fell below min_step_mm", None)
+        self._dd = dd
+        self._equilibrate(None)
+
+    def _equilibrate(self, target: float | None) -> None:
+        """Re-solve at the current travel, to the full tolerance, a state that is out of
+        balance under a raised penalty (``_stale``) or was solved to the intermediate one
+        (``_loose``)."""
+        if not (self._stale or self._loose):
+            return
+        phase = "penalty" if self._stale else "final"
+        if not self._attempt(self.d, phase, predictor=False):
+            what = "under the raised contact penalty" if self._stale else "to full tolerance"
+            self._fail(f"the re-solve {what} failed", target)
+
+    def to_force(self, F_target: float, phase: str = "load") -> None:
+        """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``.
+
+        The steps on the way are solved to ``step_rtol * F_target`` (N; their states are not
+        reported, and the force they measure is off by less than that), the state on target
+        once more to the full tolerance (:meth:`_equilibrate`) before it is final."""
+        o = self.options
+        tol = o.force_rtol * F_target
+        self._step_atol = o.step_rtol * abs(F_target) if o.step_rtol > 0 else None
+        dd = getattr(self, "_dd", o.initial_step_mm)
+        lo: tuple[float, float] | None = None  # bracket (d, F) with F < target
+        hi: tuple[float, float] | None = None  # bracket (d, F) with F > target
+        lo_version = hi_version = self.penalty_version
+        last_replaced, repeat = "", 0  # regula falsi with bisection safeguard
+        while abs(self.F - F_target) > tol or self._stale or self._loose:
+            self._check_budget(F_target)
+            if abs(self.F - F_target) <= tol:  # on target: under a raised penalty, or loose
+                self._equilibrate(F_target)
+                continue
+            if self.F < F_target:
+                lo = (self.d, self.F)
+                lo_version = self._F_version
+            else:
+                hi = (self.d, self.F)
+                hi_version = self._F_version
+            if lo is not None and lo_version != self.penalty_version:
+                lo = None  # found under an earlier penalty: not a bracket any more
+            if hi is not None and hi_version != self.penalty_version:
+                hi = None
+            if lo is not None and hi is not None:
+                (d0, f0), (d1, f1) = lo, hi
+                f0s, f1s = f0 - F_target, f1 - F_target
+                if repeat >= 2:  # the same end retained twice: bisect
+                    d_new = 0.5 * (d0 + d1)
+                else:
+                    d_new = d0 - f0s * (d1 - d0) / (f1s - f0s)
+                d_new = min(max(d_new, d0 + 1e-3 * (d1 - d0)), d1 - 1e-3 * (d1 - d0))
+                ph = "bracket"
+            else:
+                d_new = self.d + travel_increment(self.history, self.F, F_target, dd)
+                ph = phase
+            if self._attempt(d_new, ph, predictor=True, loose=True, stall=True):
+                dd = grown_increment(dd, self._last_its, o, self._after_cutback, self._ceiling)
+                self._after_cutback = False
+                replaced = "lo" if self.F < F_target else "hi"
+                repeat = repeat + 1 if replaced == last_replaced else 1
+                last_replaced = replaced
+            else:
+                dd = abs(d_new - self.d) * o.cutback
+                self._failed_increment(abs(d_new - self.d), bracket=ph == "bracket")
+                if dd < o.min_step_mm:
+                    self._fail("load increment fell below min_step_mm", F_target)
+                if lo is not None and hi is not None:  # shrink the bracket towards us
+                    lo = hi = None
+        self._dd = dd
+
+    def lift(self, delta: float) -> None:
+        """Move the pressed body and the block rigidly up by ``delta`` (mm): the travel
+        becomes ``d - delta`` and the stepping history is shifted with it (a rigid translation
+        leaves the stresses and the pressure unknown as they are)."""
+        u = self.solver.unknowns[0]
+        u.x.array[self.lift_dofs] += delta
+        u.x.scatter_forward()
+        self.d -= delta
+        self.history = [(d - delta, F) for d, F in self.history]
+        self.prev = None
+        self.block.set(self.w_touch - self.d)
+
+    def _owned_pressure(self) -> np.ndarray:
+        """The contact pressure's P1 values at this process's owned dofs (MPa)."""
+        pc = self.contact.pressure_p1()[0]
+        return pc.x.array[: pc.function_space.dofmap.index_map.size_local]
+
+    def augmented_lagrangian(self, F_target: float | None, d_target: float | None) -> None:
+        """Uzawa updates until the maximum penetration is below ``penetration_tol`` or an
+        update changes the contact pressure by less than ``pressure_rtol``.
+
+        Under force control every update is followed by a rigid lift of the body by the mean
+        penetration (:meth:`lift`; times the relaxation of a relaxed update): raising the
+        multiplier by ``kappa`` times the penetration at fixed travel would otherwise have to
+        be absorbed by further compressing the tissue (by millimetres at push-off), whereas
+        after the lift the pressure is nearly unchanged and the re-solve only redistributes
+        it; the travel is then re-targeted to the force.  A failed re-solve is retried with a
+        halved (relaxed) update, doubled again (up to 1) after a relaxed update that worked;
+        the pressure change of a relaxed update is judged as if unrelaxed (``change /
+        relaxation``: a halved update moves the pressure half as far without being any closer
+        to the fixed point).  The run fails (:class:`SolverError`) when a re-solve fails three
+        times in a row or ``max_uzawa`` updates neither bring the penetration below tolerance
+        nor the pressure to rest: a contact pressure from a badly enforced constraint is
+        never reported."""
+        o = self.options
+        if not o.augmented_lagrangian:
+            return
+        p_old = self._owned_pressure().copy()
+        relax, change = 1.0, float("nan")
+        for _ in range(o.max_uzawa):
+            if self.contact.max_penetration() <= o.penetration_tol:
+                return
+            lam0 = self.contact.get_multiplier()
+            d0, F0, hist0 = self.d, self.F, list(self.history)
+            state0 = save_state(self.fields)
+            for _attempt in range(3):
+                self.contact.uzawa_update(relax)
+                self.record.uzawa_iterations += 1
+                self.prev = None
+                try:
+                    if F_target is not None:
+                        self.lift(relax * self.contact.lift_estimate())
+                    loose = F_target is not None  # to_force re-solves it to full tolerance
+                    if not self._attempt(self.d, "uzawa", predictor=False, loose=loose):
+                        raise SolverError("re-solve failed")
+                    if F_target is not None:
+                        self.to_force(F_target, phase="uzawa")
+                    break
+                except SolverError:
+                    self.contact.set_multiplier(lam0)
+                    restore_state(self.fields, state0)
+                    self.d, self.F, self.history = d0, F0, list(hist0)
+                    self.block.set(self.w_touch - self.d)
+                    relax *= 0.5
+            else:
+                pen = self.contact.max_penetration()  # > penetration_tol (loop condition)
+                self._fail(
+                    "contact not enforced: the augmented-Lagrangian re-solve failed 3 times and "
+                    f"the last converged state penetrates the obstacle by {pen:.3g} mm (allowed: "
+                    f"{o.penetration_tol:.3g} mm, penetration_tol_mm)",
+                    F_target,
+                )
+            p_new = self._owned_pressure()
+            comm = self.block.V.mesh.comm  # one decision on all processes
+            sq = comm.allreduce(np.array([np.sum((p_new - p_old) ** 2), np.sum(p_new**2)]))
+            change = np.sqrt(sq[0]) / max(np.sqrt(sq[1]), 1e-300) / relax
+            p_old = p_new.copy()
+            if change < o.pressure_rtol:
+                return
+            relax = min(1.0, 2.0 * relax)  # a relaxed update that worked: try a longer one
+        pen = self.contact.max_penetration()
+        if pen > o.penetration_tol:
+            self._fail(
+                f"contact not enforced: after max_uzawa = {o.max_uzawa} augmented-Lagrangian "
+                f"updates the obstacle is penetrated by {pen:.3g} mm (allowed: "
+                f"{o.penetration_tol:.3g} mm, penetration_tol_mm) and the last update changed "
+                f"the contact pressure by {change:.2%} (pressure_rtol: {o.pressure_rtol:.0%})",
+                F_target,
+            )
+        del d_target
+
+
+def _elapsed(t0: float) -> float:
+    return time.perf_counter() - t0
