@@ -252,3 +252,14 @@ def _cell_point_ids(grid) -> np.ndarray:
     cells = np.asarray(grid.cells)
     n = int(cells[0])
     return cells.reshape(-1, n + 1)[:, 1:]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Outcome of one run: ``status`` is ``done`` or ``failed`` (then ``reason`` says why)."""
+
+    status: str
+    reason: str
+    folder: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False

@@ -4,12 +4,9 @@ mm^2, N).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from footsim.post.results import REGION_COLUMNS
-
-if TYPE_CHECKING:
-    from footsim.run.pipeline import RunOutcome
+from footsim.post.results import REGION_COLUMNS, RunOutcome
 
 
 def figures(summary: dict[str, Any]) -> dict[str, float]:

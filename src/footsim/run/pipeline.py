@@ -15,7 +15,6 @@ import shutil
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ import numpy as np
 from footsim import __version__
 from footsim.post import results
 from footsim.post.fields import export
+from footsim.post.results import RunOutcome
 from footsim.post.table import figures
 from footsim.run import progress
 from footsim.run.inputs import footwear_materials, load_case, solver_options, volume_materials
@@ -34,17 +34,6 @@ if TYPE_CHECKING:
 
 MESH_DIR_ENV = "FOOTSIM_MESH_DIR"
 """Environment variable naming the mesh cache folder (default ``meshes/`` in the working dir)."""
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """Outcome of one run: ``status`` is ``done`` or ``failed`` (then ``reason`` says why)."""
-
-    status: str
-    reason: str
-    folder: Path
-    summary: dict[str, Any] = field(default_factory=dict)
-    cached: bool = False
 
 
 def mesh_dir() -> Path:
