@@ -3,11 +3,10 @@
 Units everywhere: millimetres (mm), newtons (N), megapascals (MPa = N/mm^2).
 Pressures and stresses are reported to users in kPa (1 MPa = 1000 kPa).
 
-Data flows one way: parameters (:mod:`footsim.model.anatomy`, :mod:`footsim.model.footwear`)
--> mesh (:mod:`footsim.mesh.geometry`) -> solve (:mod:`footsim.solve.process`,
-:mod:`footsim.physics.contact.obstacles`, :mod:`footsim.model.loads`) -> results
-(:mod:`footsim.post.results`)
--> pictures (:mod:`footsim.post.plotting.common`).
+Data flows one way: parameters (:mod:`footsim.model`) -> mesh (:mod:`footsim.mesh`) ->
+physics as forms (:mod:`footsim.physics`) -> solve (:mod:`footsim.solve`) -> results and
+pictures (:mod:`footsim.post`); :mod:`footsim.run` runs scenarios and sweeps, and
+:mod:`footsim.cli` is the ``footsim`` command.
 """
 
 from importlib.metadata import PackageNotFoundError, version
