@@ -44,6 +44,7 @@ from pydantic import Field, model_validator
 
 from footsim.model.schema import Frozen
 
+#: The five rays (metatarsals) by number, medial (1, the hallux ray) to lateral (5).
 RAYS = (1, 2, 3, 4, 5)
 
 Five = tuple[float, float, float, float, float]

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+#: The plantar regions of the regional table: the five head regions, the toes, and the
+#: ``pad`` region (the skin over the metatarsal pad's footprint, outside the head regions).
 REGIONS = ("MTH1", "MTH2", "MTH3", "MTH4", "MTH5", "toes", "pad")
 REGION_RADIUS_MM = 15.0
 """Plantar points within this distance (in the ground plane) of a head centre belong to that

@@ -26,7 +26,7 @@ class BodyContactTangent:
         """Add the linearisation of :meth:`add_residual` at the active points to ``A``.
 
         With ``c = (N_s, -M(L))`` the residual of a point is ``r_a = -W p c_a n``, ``p = lambda -
-        kappa g``, ``g = n . d``, ``d = x_s - x_m``, so
+        kappa g``, ``g = n . d``, ``d = x_s - x_m``, so::
 
             dr_a = kappa W c_a n dg - W p dc_a n - W p c_a dn,
             dg = n . (sum_b c_b du_b) + d . dn - n . (sum_b x_b dM_b/dL_k) dL_k,

@@ -3,7 +3,7 @@
 Obstacle: the plane ``z = z0`` (:class:`RigidPlane`) or a height field ``z = h(x, y)``
 (:class:`HeightField`); the body must stay above it.  With the current position
 ``x = X + u`` of a point of the contact surface, the (first-order) normal gap and the obstacle
-normal pointing into the body are
+normal pointing into the body are::
 
     g(x) = (x_z - h(x_x, x_y)) / sqrt(1 + |grad h|^2),
     n(x) = (-dh/dx, -dh/dy, 1) / sqrt(1 + |grad h|^2).

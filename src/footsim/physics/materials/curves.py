@@ -59,7 +59,7 @@ def compression_curve(material: Material, lo: float = 0.2, n: int = 321):
     its ``nu`` (stretches ``lambda, lambda^-nu, lambda^-nu``, free of lateral stress for this
     law), ``sigma = lambda_1 d psi / d lambda_1 / J``.  At small strain the tangent is the
     Young's modulus (3 mu for the incompressible laws); a stiffening law's tangent grows with
-    the stress (the one-term Ogden tissue: ~alpha |sigma|)."""
+    the stress (the one-term Ogden tissue: ``~alpha |sigma|``)."""
     lam = np.linspace(1.0, lo, n)
     if isinstance(material, Hyperfoam):
         h = 1e-6

@@ -112,6 +112,7 @@ RIGID_INSOLE = NeoHookean(name="rigid", E=1000.0, nu=0.3)
 PAD = Hyperfoam.from_E("pad", E=0.3, nu=0.1, alpha=2.0)
 
 
+#: Every named material, by its name: what a scenario's ``[materials]`` table picks from.
 MATERIALS: dict[str, Material] = {
     m.name: m
     for m in (
