@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT   := $(wildcard src tests benchmarks notebooks/*.py)
 
-.PHONY: run test test-slow lint format env clean-env mesh
+.PHONY: run test test-slow docs lint format env clean-env mesh
 
 env:
 	@bash tools/bootstrap.sh wheels,test
@@ -20,6 +20,10 @@ test: env
 	$(BIN)/ruff check $(LINT)
 	$(BIN)/ruff format --check $(LINT)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the documentation site into docs/_build/html (warnings are errors; no network needed)
+docs: env
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 test-slow: env
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
