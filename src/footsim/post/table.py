@@ -52,7 +52,7 @@ def format_record(record: RunOutcome) -> str:
         f"{s['figures']['load_steps']} load steps, {s['figures']['newton_iterations']} Newton "
         f"iterations, {s['wall_time_s']:.1f} s",
         f"mesh preset {s.get('mesh', {}).get('preset', '?')}: peaks are those of this mesh; "
-        "which are mesh-converged: docs/guide/measurements.md",
+        "which are mesh-converged: docs/limitations.md",
         "",
         f"{'region':<7}{'peak kPa':>10}{'mean kPa':>10}{'area mm2':>10}{'force N':>9}"
         f"{'VM kPa':>9}{'shear kPa':>10}",
