@@ -44,6 +44,7 @@ from footsim.mesh.session import ForefootMesh, GeometryError, _configure, _gmsh,
 from footsim.mesh.solids import _foot_entities, _footwear_entities
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
+from footsim.model.scenarios import SESAMOID_SIZE_RANGE_MM, SIZE_RANGE_MM
 from footsim.model.versions import GEOMETRY_VERSION
 
 PRESETS: dict[str, tuple[float, float]] = {
@@ -60,13 +61,17 @@ off. 24 keeps the chordal volume loss of every meshed bone under 2 % (20 lost 2.
 
 
 def sizes(preset: str, size_mm: float | None) -> tuple[float, float]:
-    """(fine, coarse) element sizes in mm for a preset or an explicit fine size."""
+    """(fine, coarse) element sizes in mm for a preset or an explicit fine size (within
+    :data:`~footsim.model.scenarios.SIZE_RANGE_MM`)."""
     if preset not in PRESETS:
         raise GeometryError(f"preset = {preset!r} is not one of {', '.join(PRESETS)}")
     fine, coarse = PRESETS[preset]
     if size_mm is not None:
-        if not 0.5 <= size_mm <= 15.0:
-            raise GeometryError(f"size_mm = {size_mm:g} mm is outside the allowed 0.5 .. 15 mm")
+        lo, hi = SIZE_RANGE_MM
+        if not lo <= size_mm <= hi:
+            raise GeometryError(
+                f"size_mm = {size_mm:g} mm is outside the allowed {lo:g} .. {hi:g} mm"
+            )
         coarse = coarse * size_mm / fine
         fine = size_mm
     return fine, coarse
@@ -92,13 +97,15 @@ def params_dict(
 
 
 def check_sesamoid_size(anatomy: Anatomy, sesamoid_size_mm: float | None) -> None:
-    """:class:`GeometryError` unless ``sesamoid_size_mm`` is None or a size in 0.3 .. 15 mm
-    on an anatomy that has the sesamoids."""
+    """:class:`GeometryError` unless ``sesamoid_size_mm`` is None or a size in
+    :data:`~footsim.model.scenarios.SESAMOID_SIZE_RANGE_MM` on an anatomy that has the
+    sesamoids."""
     if sesamoid_size_mm is None:
         return
-    if not 0.3 <= sesamoid_size_mm <= 15.0:
+    lo, hi = SESAMOID_SIZE_RANGE_MM
+    if not lo <= sesamoid_size_mm <= hi:
         raise GeometryError(
-            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm is outside the allowed 0.3 .. 15 mm"
+            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm is outside the allowed {lo:g} .. {hi:g} mm"
         )
     if not anatomy.sesamoids:
         raise GeometryError(

@@ -55,6 +55,10 @@ ShaftRadius = Annotated[float, Field(ge=2.0, le=9.0)]
 Thickness = Annotated[float, Field(ge=2.0, le=30.0)]
 PhLength = Annotated[float, Field(ge=10.0, le=40.0)]
 PhRadius = Annotated[float, Field(ge=2.0, le=8.0)]
+CurvatureRadius = Annotated[float, Field(gt=0.0, le=5000.0)]
+"""A radius of curvature of the plantar cap (mm): positive; 5 m is flat under a 100 mm forefoot
+(sag 0.25 mm), beyond it OCC's scaled sphere loses precision. Whether a radius is large enough
+to enclose the bones is checked by :func:`footsim.model.anatomy_checks.check_anatomy`."""
 
 MTP_GAP_MM = 2.0
 """Joint space between a metatarsal head and the concave base of its proximal phalanx (mm):
@@ -159,10 +163,11 @@ class Anatomy(Frozen):
     distal_rounding_mm: float = Field(
         10.0, ge=1.0, le=25.0, description="radius of the distal plantar edge (mm)"
     )
-    plantar_curvature_radius_mm: tuple[float, float] = Field(
+    plantar_curvature_radius_mm: tuple[CurvatureRadius, CurvatureRadius] = Field(
         (120.0, 400.0),
         description="radii of curvature of the plantar surface at its lowest point, "
-        "sagittal (x) and frontal (y) (mm): the unloaded ball of the foot is gently rounded",
+        "sagittal (x) and frontal (y) (mm): the unloaded ball of the foot is gently rounded; "
+        "the cap they make must enclose the forefoot (checked)",
     )
     plate_length_mm: float = Field(
         20.0, ge=5.0, le=30.0, description="plantar plate length (mm), Ormond Filho 2016 (MRI)"

@@ -13,6 +13,7 @@ from footsim.model.anatomy import MTP_GAP_MM, Anatomy, AnatomyError
 def check_anatomy(a: Anatomy) -> None:
     """Raise :class:`AnatomyError` when the bones would intersect each other, leave the
     envelope, or the fat pad would be thinner than the plantar plate."""
+    _check_plantar_cap(a)
     c, r = a.head_centres(), a.head_radii()
     rs = np.asarray(a.shaft_radius_mm)
     for k in range(5):
@@ -101,6 +102,50 @@ def check_anatomy(a: Anatomy) -> None:
             f"distal_rounding_mm = {a.distal_rounding_mm:g} mm would cut into the heads "
             f"(allowed: <= distal_extension_mm = {a.distal_extension_mm:g} mm)"
         )
+
+
+def _bones_outside_cap(a: Anatomy) -> list[str]:
+    """The bones whose extreme points (each head's front, sides and bottom, each shaft's
+    bottom and sides at the cut plane) lie outside the ellipsoid of the plantar cap, whose
+    intersection with the envelope box is the soft tissue (:func:`footsim.mesh.solids.
+    _envelope`): they would stick out of the sole."""
+    ea, eb, ec = a._cap_axes()
+    lx, ly = a.plantar_low_point_mm()
+    c, r = a.head_centres(), a.head_radii()
+    axes, rs = a.axes(), np.asarray(a.shaft_radius_mm)
+    out = []
+    for k in range(5):
+        at_cut = c[k] + (a.cut_x_mm - c[k, 0]) / axes[k, 0] * axes[k]
+        points = [c[k] + d for d in r[k] * np.array([[1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, -1]])]
+        points += [at_cut + d for d in rs[k] * np.array([[0, 1, 0], [0, -1, 0], [0, 0, -1]])]
+        p = np.asarray(points)
+        q = ((p[:, 0] - lx) / ea) ** 2 + ((p[:, 1] - ly) / eb) ** 2 + ((p[:, 2] - ec) / ec) ** 2
+        if not np.all(q < 1.0):
+            out.append(f"MT{k + 1}")
+    return out
+
+
+def _check_plantar_cap(a: Anatomy) -> None:
+    """:class:`AnatomyError` when the plantar cap of ``plantar_curvature_radius_mm`` is too
+    small to enclose the bones; the message gives the smallest radii of the same ratio that
+    do (bisection on a common scale; the heads' heights follow the cap)."""
+    outside = _bones_outside_cap(a)
+    if not outside:
+        return
+    rx, ry = a.plantar_curvature_radius_mm
+    lo, hi = 1.0, 5000.0 / max(rx, ry)
+    if _bones_outside_cap(a.model_copy(update={"plantar_curvature_radius_mm": (hi * rx, hi * ry)})):
+        need = "no radii of this ratio do"
+    else:
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            scaled = a.model_copy(update={"plantar_curvature_radius_mm": (mid * rx, mid * ry)})
+            lo, hi = (lo, mid) if not _bones_outside_cap(scaled) else (mid, hi)
+        need = f">= ({hi * rx:.1f}, {hi * ry:.1f}) mm at this ratio"
+    raise AnatomyError(
+        f"plantar_curvature_radius_mm = ({rx:g}, {ry:g}) mm makes a plantar cap too small to "
+        f"enclose {', '.join(outside)} (allowed: {need})"
+    )
 
 
 def _check_phalanges(a: Anatomy) -> None:
