@@ -67,10 +67,11 @@ def sizes(preset: str, size_mm: float | None) -> tuple[float, float]:
         raise GeometryError(f"preset = {preset!r} is not one of {', '.join(PRESETS)}")
     fine, coarse = PRESETS[preset]
     if size_mm is not None:
-        lo, hi = SIZE_RANGE_MM
+        lo, hi = SIZE_RANGE_MM[preset]
         if not lo <= size_mm <= hi:
             raise GeometryError(
-                f"size_mm = {size_mm:g} mm is outside the allowed {lo:g} .. {hi:g} mm"
+                f"size_mm = {size_mm:g} mm is outside the range of preset {preset!r} "
+                f"(allowed: {lo:g} .. {hi:g} mm)"
             )
         coarse = coarse * size_mm / fine
         fine = size_mm

@@ -122,12 +122,28 @@ def _bones_outside_cap(a: Anatomy) -> list[str]:
         q = ((p[:, 0] - lx) / ea) ** 2 + ((p[:, 1] - ly) / eb) ** 2 + ((p[:, 2] - ec) / ec) ** 2
         if not np.all(q < 1.0):
             out.append(f"MT{k + 1}")
+    return out + _corners_above_dorsal(a)
+
+
+def _corners_above_dorsal(a: Anatomy) -> list[str]:
+    """The corners of the envelope box where the plantar cap rises to within 1 mm of the
+    dorsal face: there the plantar edges, which are rounded, do not exist (gmsh: "Could not
+    compute fillet"; radii (70, 70) and (120, 40) mm on the default foot, whose cap reaches
+    7 and 17 mm above the dorsal face, while (100, 100) mm, 8 mm below it, meshes)."""
+    x0, x1, y0, y1 = a.envelope_box_mm()
+    z0, slope = a.dorsal_plane()
+    out = []
+    for x, xs in ((x0, "proximal"), (x1, "distal")):
+        for y, ys in ((y0, "medial"), (y1, "lateral")):
+            if float(a.plantar_height_mm(x, y)) > z0 - slope * x - 1.0:
+                out.append(f"the {xs}-{ys} corner")
     return out
 
 
 def _check_plantar_cap(a: Anatomy) -> None:
     """:class:`AnatomyError` when the plantar cap of ``plantar_curvature_radius_mm`` is too
-    small to enclose the bones; the message gives the smallest radii of the same ratio that
+    curved to enclose the bones and reach the sides of the envelope below its dorsal face;
+    the message gives the smallest radii of the same ratio that
     do (bisection on a common scale; the heads' heights follow the cap)."""
     outside = _bones_outside_cap(a)
     if not outside:
@@ -143,8 +159,8 @@ def _check_plantar_cap(a: Anatomy) -> None:
             lo, hi = (lo, mid) if not _bones_outside_cap(scaled) else (mid, hi)
         need = f">= ({hi * rx:.1f}, {hi * ry:.1f}) mm at this ratio"
     raise AnatomyError(
-        f"plantar_curvature_radius_mm = ({rx:g}, {ry:g}) mm makes a plantar cap too small to "
-        f"enclose {', '.join(outside)} (allowed: {need})"
+        f"plantar_curvature_radius_mm = ({rx:g}, {ry:g}) mm makes a plantar cap too curved "
+        f"to enclose {', '.join(outside)} below the dorsal face (allowed: {need})"
     )
 
 

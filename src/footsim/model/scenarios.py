@@ -44,10 +44,17 @@ from footsim.model.versions import (
 
 DEFAULT_SCENARIO = "default.toml"
 
-SIZE_RANGE_MM = (0.5, 15.0)
-"""Allowed element size under the heads (mm), ``[mesh] size_mm``: the range the mesher takes
-(:func:`footsim.mesh.geometry.sizes`); above 15 mm an element spans a metatarsal head (radius
-4-14 mm). Defined once, here: the schema refuses what the mesher would."""
+SIZE_RANGE_MM: dict[str, tuple[float, float]] = {
+    "coarse": (0.5, 8.0),
+    "default": (0.5, 15.0),
+    "fine": (0.5, 15.0),
+}
+"""Allowed element size under the heads (mm), ``[mesh] size_mm``, per preset (the size
+elsewhere scales with it, :func:`footsim.mesh.geometry.sizes`). Defined once, here: the schema
+and the mesher refuse the same values. The upper ends are the largest sizes that mesh the
+default forefoot above the quality floor: the coarse preset (no curvature refinement) meshes
+at 8 mm and falls below the floor at 10 mm (min SICN 0.042 < 0.05); the others mesh at 15 mm,
+where an element spans a metatarsal head (radius 4-14 mm). The lower end is the mesher's."""
 
 SESAMOID_SIZE_RANGE_MM = (0.3, 15.0)
 """Allowed element size in the fat under the sesamoids (mm), ``[mesh] sesamoid_size_mm``: two
@@ -93,9 +100,10 @@ class MeshSpec(Frozen):
     )
     size_mm: float | None = Field(
         None,
-        ge=SIZE_RANGE_MM[0],
-        le=SIZE_RANGE_MM[1],
-        description="element size under the heads in mm; overrides preset",
+        ge=min(lo for lo, _ in SIZE_RANGE_MM.values()),
+        le=max(hi for _, hi in SIZE_RANGE_MM.values()),
+        description="element size under the heads in mm; overrides the preset's, within "
+        "the preset's range (SIZE_RANGE_MM: coarse 0.5-8, default and fine 0.5-15)",
     )
     sesamoid_size_mm: float | None = Field(
         None,
@@ -108,6 +116,16 @@ class MeshSpec(Frozen):
     )
 
     _added_fields: ClassVar[tuple[str, ...]] = ("sesamoid_size_mm",)
+
+    @model_validator(mode="after")
+    def _size_within_the_preset(self) -> MeshSpec:
+        lo, hi = SIZE_RANGE_MM[self.preset]
+        if self.size_mm is not None and not lo <= self.size_mm <= hi:
+            raise ValueError(
+                f"mesh.size_mm = {self.size_mm:g} mm is outside the range of preset "
+                f"{self.preset!r} (allowed: {lo:g} .. {hi:g} mm)"
+            )
+        return self
 
 
 class OutputSpec(Frozen):

@@ -43,17 +43,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from footsim.model.scenarios import (
     Scenario,
     ScenarioError,
     from_dict,
+    key_error,
     read_raw,
     read_toml,
     set_dotted,
     suggest,
 )
+from footsim.model.schema import check_name
 from footsim.post import results
 
 Runner = Callable[..., Any]
@@ -67,7 +76,7 @@ class SweepError(ValueError):
 class RangeSpec(BaseModel):
     """``{start, stop, step}``: start, start + step, ... up to and including stop."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     start: float
     stop: float
     step: float = Field(gt=0.0)
@@ -80,20 +89,34 @@ class RangeSpec(BaseModel):
 
 
 class ValuesSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     values: list[Any] = Field(min_length=1)
 
 
 class SweepSpec(BaseModel):
     """The schema of a sweep file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     name: str = Field(min_length=1, max_length=120)
     description: str = ""
     base: str = Field(description="scenario file, relative to the sweep file")
     mode: Literal["product", "zip"] = "product"
     parameters: dict[str, list[Any] | RangeSpec | ValuesSpec] = Field(min_length=1)
     set: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("parameters", "set")
+    @classmethod
+    def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            error = key_error(key)
+            if error:
+                raise ValueError(f"{error} of a scenario")
+        return value
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> SweepSpec:
@@ -147,12 +170,15 @@ def _sweep_errors(exc: ValidationError) -> str:
             hint = suggest(str(err["loc"][-1]), list(SweepSpec.model_fields))
             out.append(f"{key}: unknown key{hint}")
         else:
-            out.append(f"{key}: {err['msg']}")
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(f"{key} = {err.get('input')!r}: {msg}")
     return "; ".join(out)
 
 
 def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
-    """The sweep's variants, each validated as a scenario (invalid ones carry their error)."""
+    """The sweep's variants, each validated as a scenario (invalid ones carry their error).
+
+    Raises :class:`SweepError` when no variant is valid: the sweep would run nothing."""
     path = Path(path)
     spec = load_spec(path)
     base = read_raw(path.parent / spec.base)
@@ -169,6 +195,11 @@ def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
             variants.append(Variant(i, params, from_dict(data, source=data["name"])))
         except ScenarioError as exc:
             variants.append(Variant(i, params, None, str(exc)))
+    if variants and all(v.scenario is None for v in variants):
+        raise SweepError(
+            f"{path.name}: none of the {len(variants)} variants is a valid scenario; the first: "
+            f"{variants[0].error}"
+        )
     return spec, variants
 
 
