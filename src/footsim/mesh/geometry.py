@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from footsim import folders
 from footsim.mesh import tags
 from footsim.mesh.io import _write_xdmf
 from footsim.mesh.quality import _check_quality, cad_volumes, quality
@@ -288,7 +289,9 @@ def build_mesh(
     """Build (or find in the cache) the mesh for these parameters and save it to ``outdir``.
 
     Every parameter is checked before gmsh runs (:class:`~footsim.model.anatomy.AnatomyError`,
-    :class:`~footsim.model.footwear.FootwearError`, :class:`GeometryError`).
+    :class:`~footsim.model.footwear.FootwearError`, :class:`GeometryError`). The mesh folder's
+    lock is held while meshing (a second process wants the same mesh: it waits and reuses it)
+    and staging folders of killed builds are removed (:mod:`footsim.folders`).
     """
     anatomy = anatomy or Anatomy()
     footwear = footwear or Footwear()
@@ -296,9 +299,17 @@ def build_mesh(
     check_sesamoid_size(anatomy, sesamoid_size_mm)
     footwear.check(anatomy)
     params = params_dict(anatomy, footwear, preset, size_mm, sesamoid_size_mm)
-    digest = params_hash(params)
-    outdir = Path(outdir)
-    folder = outdir / digest
+    folder = Path(outdir) / params_hash(params)
+    with folders.locked(folder):
+        folders.clean_stale(Path(outdir))
+        sizes_mm = (fine, coarse)
+        return _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, folder)
+
+
+def _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, folder):
+    """:func:`build_mesh` once its parameters are checked and it holds ``folder``'s lock."""
+    fine, coarse = sizes_mm
+    outdir, digest = folder.parent, folder.name
     if (folder / "quality.json").exists():
         meta = json.loads((folder / "quality.json").read_text())
         return ForefootMesh(
@@ -347,6 +358,7 @@ def build_mesh(
         (staging / "params.json").write_text(json.dumps(params, indent=2))
         (staging / "tags.json").write_text(json.dumps(tags.registry(), indent=2))
         (staging / "quality.json").write_text(json.dumps(meta, indent=2))
+        folders.fsync_tree(staging)
         if folder.exists():  # another process finished the same mesh meanwhile
             shutil.rmtree(staging, ignore_errors=True)
         else:

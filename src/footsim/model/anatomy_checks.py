@@ -126,16 +126,20 @@ def _bones_outside_cap(a: Anatomy) -> list[str]:
 
 
 def _corners_above_dorsal(a: Anatomy) -> list[str]:
-    """The corners of the envelope box where the plantar cap rises to within 1 mm of the
-    dorsal face: there the plantar edges, which are rounded, do not exist (gmsh: "Could not
-    compute fillet"; radii (70, 70) and (120, 40) mm on the default foot, whose cap reaches
-    7 and 17 mm above the dorsal face, while (100, 100) mm, 8 mm below it, meshes)."""
+    """The corners of the envelope box where the plantar cap rises to within half the
+    smallest edge rounding of the dorsal face: the rounded plantar edges need that room.
+    On the default foot (coarse preset) the gap at the worst corner and whether gmsh meshed:
+    radii (70, 70) -6.9 mm and (120, 40) -17.1 mm: "Could not compute fillet"; (171, 57)
+    1.4 mm: the same; (81, 81) 1.6 mm, (100, 100) 8.2 mm, (90, 140) 11.5 mm, (60, 400)
+    14.5 mm and the default (120, 400) 19.0 mm: meshed. The bound (5 mm with the default
+    10 mm roundings) refuses all that failed and (81, 81)."""
     x0, x1, y0, y1 = a.envelope_box_mm()
     z0, slope = a.dorsal_plane()
+    room = 0.5 * min(a.medial_rounding_mm, a.lateral_rounding_mm, a.distal_rounding_mm)
     out = []
     for x, xs in ((x0, "proximal"), (x1, "distal")):
         for y, ys in ((y0, "medial"), (y1, "lateral")):
-            if float(a.plantar_height_mm(x, y)) > z0 - slope * x - 1.0:
+            if float(a.plantar_height_mm(x, y)) > z0 - slope * x - room:
                 out.append(f"the {xs}-{ys} corner")
     return out
 
