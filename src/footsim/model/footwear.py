@@ -299,7 +299,7 @@ class Footwear(_Frozen):
             else:
                 where = f"footwear.pad.width_mm = {pad.width_mm:g} mm (apex y {ay:.1f} mm)"
             raise FootwearError(
-                f"{where} puts the pad off the insole or the foot (allowed apex y: "
+                f"{where} puts the pad off the insole or the foot (allowed: apex y "
                 f"{ay_lo:.1f} .. {ay_hi:.1f} mm for width {pad.width_mm:g} mm on an insole "
                 f"with margin_mm = {ins.margin_mm:g})"
             )
