@@ -80,7 +80,8 @@ def _held(folder: Path) -> bool:
 
 def clean_stale(parent: Path) -> list[Path]:
     """Remove the staging folders in ``parent`` whose writer is dead (its folder's lock is
-    free): what ``kill -9``, a crash or a power cut left. Returns what was removed."""
+    free): what ``kill -9``, a crash or a power cut left. Returns what was removed. Call it
+    before taking a lock in ``parent``: a folder this process holds counts as in use."""
     removed = []
     parent = Path(parent)
     if not parent.is_dir():

@@ -300,8 +300,8 @@ def build_mesh(
     footwear.check(anatomy)
     params = params_dict(anatomy, footwear, preset, size_mm, sesamoid_size_mm)
     folder = Path(outdir) / params_hash(params)
+    folders.clean_stale(Path(outdir))  # (before taking a lock: it skips locked folders)
     with folders.locked(folder):
-        folders.clean_stale(Path(outdir))
         sizes_mm = (fine, coarse)
         return _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, folder)
 

@@ -126,13 +126,14 @@ def _bones_outside_cap(a: Anatomy) -> list[str]:
 
 
 def _corners_above_dorsal(a: Anatomy) -> list[str]:
-    """The corners of the envelope box where the plantar cap rises to within half the
-    smallest edge rounding of the dorsal face: the rounded plantar edges need that room.
-    On the default foot (coarse preset) the gap at the worst corner and whether gmsh meshed:
-    radii (70, 70) -6.9 mm and (120, 40) -17.1 mm: "Could not compute fillet"; (171, 57)
-    1.4 mm: the same; (81, 81) 1.6 mm, (100, 100) 8.2 mm, (90, 140) 11.5 mm, (60, 400)
-    14.5 mm and the default (120, 400) 19.0 mm: meshed. The bound (5 mm with the default
-    10 mm roundings) refuses all that failed and (81, 81)."""
+    """The corners of the envelope box where the plantar cap rises to within the smallest
+    edge rounding of the dorsal face: the fillet of radius r that rounds a plantar edge
+    takes about r of the side wall above that edge, so the wall must be at least that high.
+    On the default foot (coarse preset) the wall at the worst corner and what gmsh made:
+    radii (70, 70) -6.9 mm, (120, 40) -17.1 mm and (171, 57) 1.4 mm: "Could not compute
+    fillet"; (63, 119) 5.0 mm: a mesh below the quality floor at size 5 mm (min SICN 0.020,
+    found by tests/test_scenario_properties.py); (100, 100) 8.2 mm, (90, 140) 11.5 mm,
+    (60, 400) 14.5 mm and the default (120, 400) 19.0 mm: meshed."""
     x0, x1, y0, y1 = a.envelope_box_mm()
     z0, slope = a.dorsal_plane()
     room = 0.5 * min(a.medial_rounding_mm, a.lateral_rounding_mm, a.distal_rounding_mm)
