@@ -148,7 +148,7 @@ def test_unknown_material_of_any_part(cli, tmp_path, text, key):
     "radii, needle",
     [
         ("[inf, inf]", "finite number"),
-        ("[-5.0, 0.0]", "greater than 0"),
+        ("[-5.0, 0.0]", "greater than"),
         ("[70.0, 70.0]", "too curved"),  # gmsh: "Could not compute fillet"
         ("[120.0, 40.0]", "too curved"),
     ],
@@ -301,8 +301,8 @@ def test_scenario_keys_are_found_at_every_level():
 
 def test_error_lines_name_key_value_and_range():
     with pytest.raises(scenarios.ScenarioError) as err:
-        scenarios.from_dict({"anatomy": {"plantar_curvature_radius_mm": [10.0, 10.0]}})
+        scenarios.from_dict({"anatomy": {"plantar_curvature_radius_mm": [70.0, 70.0]}})
     line = str(err.value)
     assert "\n" not in line
-    assert "anatomy.plantar_curvature_radius_mm = (10, 10) mm" in line and "allowed: >=" in line
+    assert "anatomy.plantar_curvature_radius_mm = (70, 70) mm" in line and "allowed: >=" in line
     assert os.linesep not in line

@@ -208,7 +208,10 @@ def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
 
 
 def resolve_runner(runner: Runner | str | None) -> Runner:
-    """A runner callable from a callable, a ``"module:function"`` string, or None (pipeline)."""
+    """A runner callable from a callable, a ``"module:function"`` string, or None (pipeline).
+
+    A runner is called as ``runner(scenario, runs_dir, retry_failed=True)`` and returns a
+    :class:`~footsim.post.results.RunOutcome`, as :func:`footsim.run.pipeline.run` does."""
     if runner is None:
         from footsim.run import pipeline
 
