@@ -258,6 +258,26 @@ def test_report_is_self_contained(standing, tmp_path):
     assert "MTH2" in text and text.rstrip().endswith("</html>")
 
 
+def test_user_text_is_escaped_in_the_run_report(standing, tmp_path):
+    """A scenario's name and description are the user's text: they show, escaped."""
+    import shutil
+
+    from footsim.post import report
+
+    _, _, record = standing
+    folder = shutil.copytree(record.folder, tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["name"] = "<img src=x onerror=alert(1)>"
+    summary["description"] = "<script>alert(2)</script>"
+    (folder / "summary.json").write_text(json.dumps(summary))
+    (folder / "scenario.toml").write_text('description = "<script>alert(3)</script>"\n')
+    text = report.report(folder, tmp_path / "r.html").read_text()
+    assert "<script" not in text and "<img src=x" not in text
+    for n in (2, 3):
+        assert f"&lt;script&gt;alert({n})&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
 def test_insole_view_of_a_barefoot_run_says_why_it_cannot_be_drawn(standing, tmp_path):
     from footsim.post import plotting
 

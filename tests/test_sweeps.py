@@ -45,13 +45,22 @@ def test_ranges_and_product_and_zip(tmp_path):
     spec = sweeps.SweepSpec(
         name="s",
         base="b.toml",
-        parameters={"a.x": {"start": -15.0, "stop": 5.0, "step": 2.5}, "a.y": [4, 6]},
+        parameters={
+            "footwear.pad.apex_x_mm": {"start": -15.0, "stop": 5.0, "step": 2.5},
+            "footwear.pad.height_mm": [4, 6],
+        },
     )
     grid = spec.grid()
     assert len(grid) == 9 * 2
-    assert [g["a.x"] for g in grid[::2]] == [-15.0, -12.5, -10.0, -7.5, -5.0, -2.5, 0.0, 2.5, 5.0]
+    x = [g["footwear.pad.apex_x_mm"] for g in grid[::2]]
+    assert x == [-15.0, -12.5, -10.0, -7.5, -5.0, -2.5, 0.0, 2.5, 5.0]
     with pytest.raises(ValueError, match="equal length"):
-        sweeps.SweepSpec(name="s", base="b", mode="zip", parameters={"a": [1, 2], "b": [1]})
+        sweeps.SweepSpec(
+            name="s",
+            base="b",
+            mode="zip",
+            parameters={"load.body_mass_kg": [60, 70], "mesh.size_mm": [5]},
+        )
 
 
 def test_schema_errors_name_the_key(tmp_path):

@@ -1,9 +1,25 @@
-"""Sub-commands of ``footsim`` other than ``doctor`` (see :mod:`footsim.cli.main`)."""
+"""Sub-commands of ``footsim`` other than ``doctor`` (see :mod:`footsim.cli.main`).
+
+Exit codes, the same for every sub-command (:data:`EXIT_CODES`): 0 done; 1 an error of the
+machine or the program (a full disk, a missing library); 2 input that cannot be used (a
+scenario or sweep file, a ``--set``, a folder that is not a run or a sweep, nothing to draw),
+refused before any meshing; 3 a run that failed (a solve that did not converge, a sweep with
+failed runs: how many and why are printed).
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 from pathlib import Path
+
+EXIT_CODES = """exit codes:
+  0  done
+  1  an error of the machine or the program (e.g. no space left on the device)
+  2  input that cannot be used: a scenario, sweep or --set value (named with its allowed
+     range), a folder that is not a run or a sweep, nothing to draw; nothing is meshed
+  3  a run failed (no convergence, ...) or a sweep has failed runs (counted, with reasons)
+"""
 
 
 class SameOnEveryRank(RuntimeError):
@@ -11,8 +27,14 @@ class SameOnEveryRank(RuntimeError):
     reported once, by rank 0."""
 
 
+class UserError(ValueError):
+    """An error caused by the user's input (a path that is not a run, nothing to draw):
+    printed as one line, exit code 2."""
+
+
 def exit_code_for(exc: BaseException) -> int:
-    """2 for bad input (scenario/geometry parameters), 3 for a solve that failed, 1 otherwise."""
+    """2 for bad input (scenario/geometry parameters, a folder that is not a result), 3 for a
+    solve that failed, 1 otherwise (see :data:`EXIT_CODES`)."""
     from footsim.model.scenarios import ScenarioError
 
     if isinstance(exc, ScenarioError | ValueError):
@@ -20,6 +42,18 @@ def exit_code_for(exc: BaseException) -> int:
     if type(exc).__name__ == "SolverError":
         return 3
     return 1
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error: a full disk says so and where, anything else its message."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return (
+            f"no space left on the device{where}: free some space or write elsewhere with "
+            "-o; nothing half-written is kept"
+        )
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else type(exc).__name__}"
 
 
 def _parse_set(items: list[str]) -> dict[str, object]:
@@ -38,18 +72,33 @@ def _parse_set(items: list[str]) -> dict[str, object]:
     return out
 
 
+MESH_TABLES = ("anatomy", "footwear", "mesh")
+"""The scenario tables ``footsim mesh`` builds from; a ``--set`` elsewhere is refused."""
+
+
 def cmd_mesh(args: argparse.Namespace) -> int:
     from footsim.mesh import geometry, quality
     from footsim.model import footwear, scenarios
 
     overrides: dict[str, object] = {}
     for key, value in _parse_set(args.set).items():  # bare names are anatomy parameters
-        scenarios.set_dotted(overrides, key if "." in key else f"anatomy.{key}", value)
+        key = key if "." in key else f"anatomy.{key}"
+        if key.split(".")[0] not in MESH_TABLES:
+            raise UserError(
+                f"--set {key}: footsim mesh builds from the {', '.join(MESH_TABLES)} tables only "
+                "(allowed: an anatomy name, or anatomy.*, footwear.*, mesh.*)"
+            )
+        error = scenarios.key_error(key)
+        if error:
+            raise UserError(f"--set {error}")
+        scenarios.set_dotted(overrides, key, value)
+    if args.preset is not None:  # validated with the rest (a size must fit its preset)
+        scenarios.set_dotted(overrides, "mesh.preset", args.preset)
     if args.scenario is not None:
         scenario = scenarios.load(args.scenario, overrides)
     else:
         scenario = scenarios.from_dict(overrides, source="--set")
-    preset = args.preset or (scenario.mesh.preset if args.scenario is not None else "default")
+    preset = scenario.mesh.preset
     anatomy = footwear.apply_heel(scenario.anatomy, scenario.footwear)
     result = geometry.build_mesh(
         anatomy,
@@ -71,7 +120,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from footsim.run import pipeline
 
     scenario = scenarios.load(args.scenario)
-    record = pipeline.run(scenario, Path(args.output), png=not args.no_png, force=args.force)
+    record = pipeline.run(
+        scenario,
+        Path(args.output),
+        png=not args.no_png,
+        force=args.force,
+        retry_failed=args.retry_failed,
+    )
     if _mpi_rank() == 0:  # under mpirun every process runs the model; rank 0 reports
         print(format_record(record))
     return 0 if record.status == "done" else 3
@@ -108,11 +163,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
     )
-    failed = int((table["status"] != "done").sum())
-    print(f"{len(table)} runs: {len(table) - failed} done, {failed} failed")
-    for _, row in table[table["status"] != "done"].iterrows():
-        print(f"  run {row['index']}: {row['reason']}")
-    return 0
+    print(sweeps.outcome_text(table))
+    return 0 if (table["status"] == "done").all() else 3
 
 
 def _show_table(frame) -> str:
@@ -125,7 +177,6 @@ def _show_table(frame) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from footsim.post import results
     from footsim.post.table import format_record
     from footsim.run import pipeline
 
@@ -133,12 +184,35 @@ def cmd_show(args: argparse.Namespace) -> int:
     if (folder / "table.csv").exists():
         print(_show_table(pd.read_csv(folder / "table.csv")))
         return 0
-    summary = results.read_summary(folder)
-    if summary is None:
-        raise FileNotFoundError(f"{folder}: neither a run (summary.json) nor a sweep (table.csv)")
+    summary = _run_summary(folder)
     record = pipeline.RunOutcome(summary["status"], summary.get("reason", ""), folder, summary)
     print(format_record(record))
     return 0 if summary["status"] == "done" else 3
+
+
+def _run_summary(folder: Path) -> dict:
+    """The summary of the run folder ``folder``; :class:`UserError` (exit 2) if it is none."""
+    from footsim.post import results
+
+    summary = results.read_summary(folder)
+    if summary is None or "status" not in summary:
+        what = "does not exist" if not folder.exists() else "is neither a run nor a sweep"
+        raise UserError(
+            f"{folder} {what} (allowed: a run folder with summary.json, or a sweep folder with "
+            "table.csv)"
+        )
+    return summary
+
+
+def _finished_run(folder: Path):
+    """The finished run in ``folder`` (:func:`footsim.post.results.load`); :class:`UserError`
+    (exit 2) when it is not a run or did not finish."""
+    from footsim.post import results
+
+    summary = _run_summary(folder)
+    if summary["status"] != "done":
+        raise UserError(f"{folder}: the run failed, nothing to show: {summary.get('reason', '')}")
+    return results.load(folder)
 
 
 def compare_regions(a, b):
@@ -159,9 +233,7 @@ def compare_regions(a, b):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from footsim.post import results
-
-    a, b = results.load(args.result_a), results.load(args.result_b)
+    a, b = _finished_run(Path(args.result_a)), _finished_run(Path(args.result_b))
     table = compare_regions(a, b)
     print(f"A = {a.name}\nB = {b.name}\n(B - A per region)")
     print(
@@ -191,7 +263,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
     folder = Path(args.result)
     if (folder / "table.csv").exists():
         out = plotting.sweep_plot(folder, args.output or folder / "sweep.png", x=args.x)
-    elif args.view == "pressure":
+        print(out)
+        return 0
+    _finished_run(folder)
+    if args.view == "pressure":
         out = plotting.pressure_map(folder, args.output or folder / "pressure.png")
     elif args.view == "insole":
         out = plotting.pressure_map(
@@ -220,13 +295,23 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from footsim.post import report
 
-    print(report.report(args.result, args.output))
+    folder = Path(args.result)
+    if not (folder / "table.csv").exists():
+        _finished_run(folder)
+    print(report.report(folder, args.output))
     return 0
 
 
 def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: str) -> None:
-    """Add the sub-commands to ``footsim``'s parser."""
+    """Add the sub-commands to ``footsim``'s parser (each help ends with :data:`EXIT_CODES`)."""
     fmt = argparse.RawDescriptionHelpFormatter
+    add_parser = sub.add_parser
+
+    def with_exit_codes(name: str, **kwargs):
+        kwargs["epilog"] = (kwargs.get("epilog") or "").rstrip("\n") + "\n\n" + EXIT_CODES
+        return add_parser(name, **kwargs)
+
+    sub = argparse.Namespace(add_parser=with_exit_codes)
 
     p = sub.add_parser(
         "run",
@@ -237,7 +322,15 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("scenario", nargs="?", default=None, help="scenario TOML file")
     p.add_argument("-o", "--output", default="results", help="results folder (default: results/)")
     p.add_argument("--no-png", action="store_true", help="do not write the pressure map PNG")
-    p.add_argument("--force", action="store_true", help="re-run even if a cached result exists")
+    p.add_argument(
+        "--force", action="store_true", help="re-run even if a finished or failed run is cached"
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="re-run a recorded deterministic failure (a transient one, out of memory or "
+        "disk, is always retried)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(

@@ -1,8 +1,10 @@
 """The ``footsim`` command line.
 
 Every sub-command exits 0 when done, and non-zero with a one-line reason on stderr
-otherwise. Heavy modules (dolfinx, gmsh, pyvista) are imported inside the
-sub-command that needs them, so ``footsim --help`` is instant.
+otherwise: 1 an error of the machine or program, 2 input that cannot be used (refused before
+any meshing), 3 a failed run or a sweep with failed runs (see
+:data:`footsim.cli.commands.EXIT_CODES`). Heavy modules (dolfinx, gmsh, pyvista) are imported
+inside the sub-command that needs them, so ``footsim --help`` is instant.
 """
 
 from __future__ import annotations
@@ -25,10 +27,6 @@ EPILOG_MESH = """examples:
 """
 
 
-class UserError(Exception):
-    """An error caused by the user's input: printed as one line, exit code 2."""
-
-
 def _doctor(args: argparse.Namespace) -> int:
     from footsim.cli import doctor
 
@@ -38,10 +36,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from footsim.cli.commands import EXIT_CODES
+
     parser = argparse.ArgumentParser(
         prog="footsim",
         description="Finite-element simulator of the human forefoot (units: mm, N, MPa; "
         "pressures shown in kPa).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from footsim import __version__
 
@@ -69,10 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("footsim: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one-line reason, non-zero exit
-        from footsim.cli.commands import SameOnEveryRank, _mpi_rank, exit_code_for
+        from footsim.cli.commands import SameOnEveryRank, _mpi_rank, describe, exit_code_for
 
         if isinstance(exc, SameOnEveryRank) and _mpi_rank() != 0:
             return exit_code_for(exc)  # rank 0 says it
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"footsim {args.command}: {type(exc).__name__}: {message}", file=sys.stderr)
+        print(f"footsim {args.command}: {describe(exc)}", file=sys.stderr)
         return exit_code_for(exc)

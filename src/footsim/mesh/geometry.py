@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from footsim import folders
 from footsim.mesh import tags
 from footsim.mesh.io import _write_xdmf
 from footsim.mesh.quality import _check_quality, cad_volumes, quality
@@ -44,6 +45,7 @@ from footsim.mesh.session import ForefootMesh, GeometryError, _configure, _gmsh,
 from footsim.mesh.solids import _foot_entities, _footwear_entities
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
+from footsim.model.scenarios import SESAMOID_SIZE_RANGE_MM, SIZE_RANGE_MM
 from footsim.model.versions import GEOMETRY_VERSION
 
 PRESETS: dict[str, tuple[float, float]] = {
@@ -60,13 +62,18 @@ off. 24 keeps the chordal volume loss of every meshed bone under 2 % (20 lost 2.
 
 
 def sizes(preset: str, size_mm: float | None) -> tuple[float, float]:
-    """(fine, coarse) element sizes in mm for a preset or an explicit fine size."""
+    """(fine, coarse) element sizes in mm for a preset or an explicit fine size (within
+    :data:`~footsim.model.scenarios.SIZE_RANGE_MM`)."""
     if preset not in PRESETS:
         raise GeometryError(f"preset = {preset!r} is not one of {', '.join(PRESETS)}")
     fine, coarse = PRESETS[preset]
     if size_mm is not None:
-        if not 0.5 <= size_mm <= 15.0:
-            raise GeometryError(f"size_mm = {size_mm:g} mm is outside the allowed 0.5 .. 15 mm")
+        lo, hi = SIZE_RANGE_MM[preset]
+        if not lo <= size_mm <= hi:
+            raise GeometryError(
+                f"size_mm = {size_mm:g} mm is outside the range of preset {preset!r} "
+                f"(allowed: {lo:g} .. {hi:g} mm)"
+            )
         coarse = coarse * size_mm / fine
         fine = size_mm
     return fine, coarse
@@ -92,13 +99,15 @@ def params_dict(
 
 
 def check_sesamoid_size(anatomy: Anatomy, sesamoid_size_mm: float | None) -> None:
-    """:class:`GeometryError` unless ``sesamoid_size_mm`` is None or a size in 0.3 .. 15 mm
-    on an anatomy that has the sesamoids."""
+    """:class:`GeometryError` unless ``sesamoid_size_mm`` is None or a size in
+    :data:`~footsim.model.scenarios.SESAMOID_SIZE_RANGE_MM` on an anatomy that has the
+    sesamoids."""
     if sesamoid_size_mm is None:
         return
-    if not 0.3 <= sesamoid_size_mm <= 15.0:
+    lo, hi = SESAMOID_SIZE_RANGE_MM
+    if not lo <= sesamoid_size_mm <= hi:
         raise GeometryError(
-            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm is outside the allowed 0.3 .. 15 mm"
+            f"sesamoid_size_mm = {sesamoid_size_mm:g} mm is outside the allowed {lo:g} .. {hi:g} mm"
         )
     if not anatomy.sesamoids:
         raise GeometryError(
@@ -280,7 +289,9 @@ def build_mesh(
     """Build (or find in the cache) the mesh for these parameters and save it to ``outdir``.
 
     Every parameter is checked before gmsh runs (:class:`~footsim.model.anatomy.AnatomyError`,
-    :class:`~footsim.model.footwear.FootwearError`, :class:`GeometryError`).
+    :class:`~footsim.model.footwear.FootwearError`, :class:`GeometryError`). The mesh folder's
+    lock is held while meshing (a second process wants the same mesh: it waits and reuses it)
+    and staging folders of killed builds are removed (:mod:`footsim.folders`).
     """
     anatomy = anatomy or Anatomy()
     footwear = footwear or Footwear()
@@ -288,9 +299,17 @@ def build_mesh(
     check_sesamoid_size(anatomy, sesamoid_size_mm)
     footwear.check(anatomy)
     params = params_dict(anatomy, footwear, preset, size_mm, sesamoid_size_mm)
-    digest = params_hash(params)
-    outdir = Path(outdir)
-    folder = outdir / digest
+    folder = Path(outdir) / params_hash(params)
+    folders.clean_stale(Path(outdir))  # (before taking a lock: it skips locked folders)
+    with folders.locked(folder):
+        sizes_mm = (fine, coarse)
+        return _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, folder)
+
+
+def _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, folder):
+    """:func:`build_mesh` once its parameters are checked and it holds ``folder``'s lock."""
+    fine, coarse = sizes_mm
+    outdir, digest = folder.parent, folder.name
     if (folder / "quality.json").exists():
         meta = json.loads((folder / "quality.json").read_text())
         return ForefootMesh(
@@ -339,6 +358,7 @@ def build_mesh(
         (staging / "params.json").write_text(json.dumps(params, indent=2))
         (staging / "tags.json").write_text(json.dumps(tags.registry(), indent=2))
         (staging / "quality.json").write_text(json.dumps(meta, indent=2))
+        folders.fsync_tree(staging)
         if folder.exists():  # another process finished the same mesh meanwhile
             shutil.rmtree(staging, ignore_errors=True)
         else:

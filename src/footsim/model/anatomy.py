@@ -56,6 +56,15 @@ ShaftRadius = Annotated[float, Field(ge=2.0, le=9.0)]
 Thickness = Annotated[float, Field(ge=2.0, le=30.0)]
 PhLength = Annotated[float, Field(ge=10.0, le=40.0)]
 PhRadius = Annotated[float, Field(ge=2.0, le=8.0)]
+FrontalRadius = Annotated[float, Field(gt=0.0, le=5000.0)]
+"""The frontal radius of curvature of the plantar cap (mm): positive; 5 m is flat under a
+100 mm forefoot (sag 0.25 mm). Whether the cap it makes encloses the bones and leaves room for
+the rounded edges is checked by :func:`footsim.model.anatomy_checks.check_anatomy`."""
+SagittalRadius = Annotated[float, Field(ge=66.0, le=5000.0)]
+"""The sagittal radius of curvature of the plantar cap (mm), as :data:`FrontalRadius`, and at
+least 66 mm: on the default foot, coarse preset at 4.5 and 5.5 mm, every cap of sagittal
+radius 66-75 mm with frontal radii 150-1000 mm meshed, while 63-64 mm with 119-150 mm fell
+below the mesh quality floor (min SICN 0.015-0.033 < 0.05)."""
 
 MTP_GAP_MM = 2.0
 """Joint space between a metatarsal head and the concave base of its proximal phalanx (mm):
@@ -160,10 +169,11 @@ class Anatomy(Frozen):
     distal_rounding_mm: float = Field(
         10.0, ge=1.0, le=25.0, description="radius of the distal plantar edge (mm)"
     )
-    plantar_curvature_radius_mm: tuple[float, float] = Field(
+    plantar_curvature_radius_mm: tuple[SagittalRadius, FrontalRadius] = Field(
         (120.0, 400.0),
         description="radii of curvature of the plantar surface at its lowest point, "
-        "sagittal (x) and frontal (y) (mm): the unloaded ball of the foot is gently rounded",
+        "sagittal (x) and frontal (y) (mm): the unloaded ball of the foot is gently rounded; "
+        "the cap they make must enclose the forefoot (checked)",
     )
     plate_length_mm: float = Field(
         20.0, ge=5.0, le=30.0, description="plantar plate length (mm), Ormond Filho 2016 (MRI)"

@@ -13,6 +13,7 @@ from footsim.model.anatomy import MTP_GAP_MM, Anatomy, AnatomyError
 def check_anatomy(a: Anatomy) -> None:
     """Raise :class:`AnatomyError` when the bones would intersect each other, leave the
     envelope, or the fat pad would be thinner than the plantar plate."""
+    _check_plantar_cap(a)
     c, r = a.head_centres(), a.head_radii()
     rs = np.asarray(a.shaft_radius_mm)
     for k in range(5):
@@ -101,6 +102,71 @@ def check_anatomy(a: Anatomy) -> None:
             f"distal_rounding_mm = {a.distal_rounding_mm:g} mm would cut into the heads "
             f"(allowed: <= distal_extension_mm = {a.distal_extension_mm:g} mm)"
         )
+
+
+def _bones_outside_cap(a: Anatomy) -> list[str]:
+    """The bones whose extreme points (each head's front, sides and bottom, each shaft's
+    bottom and sides at the cut plane) lie outside the ellipsoid of the plantar cap, whose
+    intersection with the envelope box is the soft tissue (:func:`footsim.mesh.solids.
+    _envelope`): they would stick out of the sole."""
+    ea, eb, ec = a._cap_axes()
+    lx, ly = a.plantar_low_point_mm()
+    c, r = a.head_centres(), a.head_radii()
+    axes, rs = a.axes(), np.asarray(a.shaft_radius_mm)
+    out = []
+    for k in range(5):
+        at_cut = c[k] + (a.cut_x_mm - c[k, 0]) / axes[k, 0] * axes[k]
+        points = [c[k] + d for d in r[k] * np.array([[1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, -1]])]
+        points += [at_cut + d for d in rs[k] * np.array([[0, 1, 0], [0, -1, 0], [0, 0, -1]])]
+        p = np.asarray(points)
+        q = ((p[:, 0] - lx) / ea) ** 2 + ((p[:, 1] - ly) / eb) ** 2 + ((p[:, 2] - ec) / ec) ** 2
+        if not np.all(q < 1.0):
+            out.append(f"MT{k + 1}")
+    return out + _corners_above_dorsal(a)
+
+
+def _corners_above_dorsal(a: Anatomy) -> list[str]:
+    """The corners of the envelope box where the plantar cap rises to within the smallest
+    edge rounding of the dorsal face: the fillet of radius r that rounds a plantar edge
+    takes about r of the side wall above that edge, so the wall must be at least that high.
+    On the default foot (coarse preset) the wall at the worst corner and what gmsh made:
+    radii (70, 70) -6.9 mm, (120, 40) -17.1 mm and (171, 57) 1.4 mm: "Could not compute
+    fillet"; (63, 119) 5.0 mm: a mesh below the quality floor at size 5 mm (min SICN 0.020,
+    found by tests/test_scenario_properties.py); (100, 100) 8.2 mm, (90, 140) 11.5 mm,
+    (60, 400) 14.5 mm and the default (120, 400) 19.0 mm: meshed."""
+    x0, x1, y0, y1 = a.envelope_box_mm()
+    z0, slope = a.dorsal_plane()
+    room = 0.5 * min(a.medial_rounding_mm, a.lateral_rounding_mm, a.distal_rounding_mm)
+    out = []
+    for x, xs in ((x0, "proximal"), (x1, "distal")):
+        for y, ys in ((y0, "medial"), (y1, "lateral")):
+            if float(a.plantar_height_mm(x, y)) > z0 - slope * x - room:
+                out.append(f"the {xs}-{ys} corner")
+    return out
+
+
+def _check_plantar_cap(a: Anatomy) -> None:
+    """:class:`AnatomyError` when the plantar cap of ``plantar_curvature_radius_mm`` is too
+    curved to enclose the bones and reach the sides of the envelope below its dorsal face;
+    the message gives the smallest radii of the same ratio that
+    do (bisection on a common scale; the heads' heights follow the cap)."""
+    outside = _bones_outside_cap(a)
+    if not outside:
+        return
+    rx, ry = a.plantar_curvature_radius_mm
+    lo, hi = 1.0, 5000.0 / max(rx, ry)
+    if _bones_outside_cap(a.model_copy(update={"plantar_curvature_radius_mm": (hi * rx, hi * ry)})):
+        need = "no radii of this ratio do"
+    else:
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            scaled = a.model_copy(update={"plantar_curvature_radius_mm": (mid * rx, mid * ry)})
+            lo, hi = (lo, mid) if not _bones_outside_cap(scaled) else (mid, hi)
+        need = f">= ({hi * rx:.1f}, {hi * ry:.1f}) mm at this ratio"
+    raise AnatomyError(
+        f"plantar_curvature_radius_mm = ({rx:g}, {ry:g}) mm makes a plantar cap too curved "
+        f"to enclose {', '.join(outside)} below the dorsal face (allowed: {need})"
+    )
 
 
 def _check_phalanges(a: Anatomy) -> None:

@@ -23,7 +23,7 @@ import math
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from footsim.model.anatomy import Anatomy
 from footsim.model.schema import Frozen as _Frozen
@@ -105,13 +105,14 @@ class Insole(_Frozen):
             math.radians(self.toe_spring_deg),
         )
 
-    @model_validator(mode="after")
-    def _known(self) -> Insole:
-        if self.material not in INSOLE_MATERIALS:
+    @field_validator("material")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in INSOLE_MATERIALS:
             raise ValueError(
-                f"insole.material = {self.material!r} is not one of {', '.join(INSOLE_MATERIALS)}"
+                f"unknown insole material {value!r} (allowed: {', '.join(INSOLE_MATERIALS)})"
             )
-        return self
+        return value
 
 
 #: Share of a teardrop pad's length distal to its apex (the rounded end).
@@ -168,6 +169,24 @@ class MetatarsalPad(_Frozen):
         description="'dome': elliptic paraboloid, apex in the middle; 'teardrop': rounded distal "
         "end, apex one third of the length from it, long proximal taper",
     )
+
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, value: str) -> str:
+        from footsim.physics.materials.library import MATERIALS
+
+        if value not in MATERIALS:
+            raise ValueError(
+                f"unknown material {value!r} (allowed: {', '.join(sorted(MATERIALS))})"
+            )
+        return value
+
+    def apex_key(self) -> tuple[str, float]:
+        """The key that places the apex along x and its value (mm): ``apex_x_mm`` when
+        given, else ``apex_proximal_to_mth_mm``."""
+        if self.apex_x_mm is not None:
+            return "footwear.pad.apex_x_mm", self.apex_x_mm
+        return "footwear.pad.apex_proximal_to_mth_mm", self.apex_proximal_to_mth_mm or 0.0
 
     def semi_lengths_mm(self) -> tuple[float, float]:
         """Extent (mm) of the pad proximal and distal of its apex."""
@@ -238,32 +257,51 @@ class Footwear(_Frozen):
             lo, hi = x0 - m + 5.0 - mth2_x, x1 + m - 1.0 - bend - mth2_x
             if not lo <= ins.toe_break_distal_to_mth2_mm <= hi:
                 raise FootwearError(
-                    f"insole.toe_break_distal_to_mth2_mm = {ins.toe_break_distal_to_mth2_mm:g} "
-                    f"mm leaves no room for the toe spring's bend on the insole (allowed: "
-                    f"{lo:.1f} .. {hi:.1f} mm for toe_spring_deg = {ins.toe_spring_deg:g})"
+                    "footwear.insole.toe_break_distal_to_mth2_mm = "
+                    f"{ins.toe_break_distal_to_mth2_mm:g} mm leaves no room for the toe spring's "
+                    f"bend on the insole (allowed: {lo:.1f} .. {hi:.1f} mm for toe_spring_deg = "
+                    f"{ins.toe_spring_deg:g})"
                 )
         if self.pad is None:
             return
-        ax, ay = self.pad.apex_xy(anatomy)
-        prox, dist = self.pad.semi_lengths_mm()
-        hy = self.pad.width_mm / 2
-        if ax - prox < x0 - m + 1.0 or ax + dist > x1 + m - 1.0:
+        self._check_pad(anatomy, x0 - m + 1.0, x1 + m - 1.0, y0 - m + 1.0, y1 + m - 1.0)
+
+    def _check_pad(self, anatomy: Anatomy, lo_x: float, hi_x: float, lo_y: float, hi_y: float):
+        """The pad within the insole less 1 mm (``lo_x .. hi_x``, ``lo_y .. hi_y``, mm), off
+        the toe spring, and its apex under the forefoot's envelope (a pad beside the foot
+        carries nothing); the message names the key that places the apex, in its own terms."""
+        pad, ins = self.pad, self.insole
+        x0, x1, y0, y1 = anatomy.envelope_box_mm()
+        ax, ay = pad.apex_xy(anatomy)
+        prox, dist = pad.semi_lengths_mm()
+        hy = pad.width_mm / 2
+        # allowed apex x: on the insole, under the foot, proximal to the toe spring's bend
+        ax_lo, ax_hi = max(lo_x + prox, x0), min(hi_x - dist, x1)
+        if ins.toe_spring_deg > 0:
+            ax_hi = min(ax_hi, ins.toe_break_x_mm(anatomy) - dist)
+        key, value = pad.apex_key()
+        if not ax_lo <= ax <= ax_hi:
+            if key.endswith("apex_x_mm"):
+                lo, hi = ax_lo, ax_hi
+            else:  # apex x = mid - proximal: the bounds swap
+                lo, hi = value + ax - ax_hi, value + ax - ax_lo
             raise FootwearError(
-                f"pad apex x = {ax:.1f} mm puts the pad outside the insole (allowed: "
-                f"{x0 - m + 1.0 + prox:.1f} .. {x1 + m - 1.0 - dist:.1f} mm for a "
-                f"{self.pad.shape} of length {self.pad.length_mm:g} mm)"
+                f"{key} = {value:g} mm puts the pad off the insole or the foot (allowed: "
+                f"{lo:.1f} .. {hi:.1f} mm for a {pad.shape} of length {pad.length_mm:g} mm on an "
+                f"insole with margin_mm = {ins.margin_mm:g}"
+                + (f" and toe_spring_deg = {ins.toe_spring_deg:g}" if ins.toe_spring_deg else "")
+                + ")"
             )
-        if ay - hy < y0 - m + 1.0 or ay + hy > y1 + m - 1.0:
+        ay_lo, ay_hi = max(lo_y + hy, y0), min(hi_y - hy, y1)
+        if not ay_lo <= ay <= ay_hi:
+            if pad.apex_y_mm is not None:
+                where = f"footwear.pad.apex_y_mm = {pad.apex_y_mm:g} mm"
+            else:
+                where = f"footwear.pad.width_mm = {pad.width_mm:g} mm (apex y {ay:.1f} mm)"
             raise FootwearError(
-                f"pad apex y = {ay:.1f} mm puts the pad outside the insole (allowed: "
-                f"{y0 - m + 1.0 + hy:.1f} .. {y1 + m - 1.0 - hy:.1f} mm for width "
-                f"{self.pad.width_mm:g} mm)"
-            )
-        if ins.toe_spring_deg > 0 and ax + dist > ins.toe_break_x_mm(anatomy):
-            raise FootwearError(
-                f"pad apex x = {ax:.1f} mm puts the pad's distal end on the toe spring (allowed: "
-                f"<= {ins.toe_break_x_mm(anatomy) - dist:.1f} mm; the bend starts at x = "
-                f"{ins.toe_break_x_mm(anatomy):.1f} mm)"
+                f"{where} puts the pad off the insole or the foot (allowed: apex y "
+                f"{ay_lo:.1f} .. {ay_hi:.1f} mm for width {pad.width_mm:g} mm on an insole "
+                f"with margin_mm = {ins.margin_mm:g})"
             )
 
 

@@ -18,6 +18,7 @@ import difflib
 import hashlib
 import json
 import tomllib
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -32,7 +33,7 @@ from pydantic import (
 
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
-from footsim.model.schema import Frozen
+from footsim.model.schema import Frozen, check_name
 from footsim.model.versions import (
     BODY_CONTACT_VERSION,
     GROUND_CONTACT_VERSION,
@@ -42,6 +43,22 @@ from footsim.model.versions import (
 )
 
 DEFAULT_SCENARIO = "default.toml"
+
+SIZE_RANGE_MM: dict[str, tuple[float, float]] = {
+    "coarse": (0.5, 8.0),
+    "default": (0.5, 15.0),
+    "fine": (0.5, 15.0),
+}
+"""Allowed element size under the heads (mm), ``[mesh] size_mm``, per preset (the size
+elsewhere scales with it, :func:`footsim.mesh.geometry.sizes`). Defined once, here: the schema
+and the mesher refuse the same values. The upper ends are the largest sizes that mesh the
+default forefoot above the quality floor: the coarse preset (no curvature refinement) meshes
+at 8 mm and falls below the floor at 10 mm (min SICN 0.042 < 0.05); the others mesh at 15 mm,
+where an element spans a metatarsal head (radius 4-14 mm). The lower end is the mesher's."""
+
+SESAMOID_SIZE_RANGE_MM = (0.3, 15.0)
+"""Allowed element size in the fat under the sesamoids (mm), ``[mesh] sesamoid_size_mm``: two
+small boxes only, so finer than :data:`SIZE_RANGE_MM` is affordable."""
 
 
 class ScenarioError(ValueError):
@@ -82,12 +99,16 @@ class MeshSpec(Frozen):
         "default", description="coarse (tests, seconds), default, fine (convergence studies)"
     )
     size_mm: float | None = Field(
-        None, gt=0.3, le=20.0, description="element size under the heads in mm; overrides preset"
+        None,
+        ge=min(lo for lo, _ in SIZE_RANGE_MM.values()),
+        le=max(hi for _, hi in SIZE_RANGE_MM.values()),
+        description="element size under the heads in mm; overrides the preset's, within "
+        "the preset's range (SIZE_RANGE_MM: coarse 0.5-8, default and fine 0.5-15)",
     )
     sesamoid_size_mm: float | None = Field(
         None,
-        ge=0.3,
-        le=15.0,
+        ge=SESAMOID_SIZE_RANGE_MM[0],
+        le=SESAMOID_SIZE_RANGE_MM[1],
         description="element size in mm in the fat under the two sesamoids (MTH1); default: "
         "the size under the heads. The push-off MTH1 peak sits there and keeps rising with "
         "refinement (3.0 mm elsewhere; 3.0 / 1.5 / 1.0 / 0.67 mm here: 1789 / 2338 / 2434 / "
@@ -95,6 +116,16 @@ class MeshSpec(Frozen):
     )
 
     _added_fields: ClassVar[tuple[str, ...]] = ("sesamoid_size_mm",)
+
+    @model_validator(mode="after")
+    def _size_within_the_preset(self) -> MeshSpec:
+        lo, hi = SIZE_RANGE_MM[self.preset]
+        if self.size_mm is not None and not lo <= self.size_mm <= hi:
+            raise ValueError(
+                f"mesh.size_mm = {self.size_mm:g} mm is outside the range of preset "
+                f"{self.preset!r} (allowed: {lo:g} .. {hi:g} mm)"
+            )
+        return self
 
 
 class OutputSpec(Frozen):
@@ -150,7 +181,12 @@ class SolverSpec(Frozen):
 class Scenario(Frozen):
     """One fully resolved simulation (the schema of a scenario TOML file)."""
 
-    name: str = Field("default", min_length=1, max_length=120, description="short identifier")
+    name: str = Field(
+        "default",
+        min_length=1,
+        max_length=120,
+        description="short identifier; names the run folder, so no path separator or '..'",
+    )
     description: str = Field("", description="what the scenario shows, for people")
     anatomy: Anatomy = Field(
         default_factory=Anatomy, description="overrides of footsim.model.anatomy"
@@ -179,6 +215,21 @@ class Scenario(Frozen):
                 f"mesh.sesamoid_size_mm = {self.mesh.sesamoid_size_mm:g} mm refines under the "
                 "sesamoids, but anatomy.sesamoids is false"
             )
+        return self
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @model_validator(mode="after")
+    def _footwear_fits_the_foot(self) -> Scenario:
+        """The insole and pad checked against the anatomy they will be meshed with (the heel
+        applied), so that a pad off the insole or beside the foot is refused here, not by the
+        mesher."""
+        from footsim.model.footwear import apply_heel
+
+        self.footwear.check(apply_heel(self.anatomy, self.footwear))
         return self
 
     @field_validator("materials")
@@ -306,26 +357,67 @@ def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
 
 
 def format_errors(exc: ValidationError) -> str:
-    """One line per error: ``key.path: message (value ...)``, with nearest-name suggestions."""
-    lines = []
+    """One line for all errors, ``key.path = value: message (allowed: range)`` each, ``; ``
+    between them; an unknown key gets the nearest valid key at any level of the schema."""
+    lines: list[str] = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         key = ".".join(loc)
         if err["type"] == "extra_forbidden":
-            model = _model_at(loc[:-1])
-            valid = list(model.model_fields) if model else []
-            lines.append(f"{key}: unknown key{suggest(loc[-1], valid)}")
+            lines.append(f"{key}: unknown key{suggest_key(loc)}")
             continue
         value = err.get("input")
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if not loc:  # a check across fields (a model validator): its message names them
-            lines.append(msg.removeprefix("Value error, "))
+            lines.append(msg)
+            continue
+        if isinstance(value, dict) and err["type"] == "value_error":  # a table's own check
+            model = _model_at(loc)
+            named = model is not None and msg.split(" ", 1)[0].split("[")[0] in model.model_fields
+            if named:
+                msg = f"{key}.{msg}"
+            lines.append(msg if msg.startswith(f"{key}.") else f"{key}: {msg}")
             continue
         ctx = err.get("ctx") or {}
-        bounds = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"})
-        extra = f" (allowed: {bounds})" if bounds else ""
+        bounds = _field_bounds(loc) or ", ".join(
+            f"{k} {v}" for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"}
+        )
+        kind = {"float_type": "a number", "int_type": "an integer", "bool_type": "true or false"}
+        allowed = ", ".join(x for x in (kind.get(err["type"], ""), bounds) if x)
+        if err["type"] == "finite_number":
+            allowed = ", ".join(x for x in ("a finite number", bounds) if x)
+        extra = f" (allowed: {allowed})" if allowed and "allowed:" not in msg else ""
         lines.append(f"{key} = {value!r}: {msg}{extra}")
     return "; ".join(lines)
+
+
+def _field_bounds(loc: list[str]) -> str:
+    """``ge 20.0, le 250.0`` for the field (or tuple item) at ``loc``, from its metadata."""
+    field = _field_at(loc[:-1] if loc[-1].isdigit() else loc)
+    if field is None:
+        return ""
+    metadata = list(field.metadata)
+    if loc[-1].isdigit():  # an item of a tuple field: its Annotated constraints
+        args = [a for a in getattr(field.annotation, "__args__", ()) if a is not Ellipsis]
+        item = args[min(int(loc[-1]), len(args) - 1)] if args else None
+        metadata = list(getattr(item, "__metadata__", ()))
+        metadata = [m for fi in metadata for m in getattr(fi, "metadata", [fi])]
+    out = []
+    for m in metadata:
+        for name in ("ge", "gt", "le", "lt"):
+            if getattr(m, name, None) is not None:
+                out.append(f"{name} {getattr(m, name)}")
+    return ", ".join(out)
+
+
+def _field_at(loc: list[str]):
+    model = _model_at(loc[:-1])
+    return getattr(model, "model_fields", {}).get(loc[-1]) if model else None
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
 
 
 def _model_at(loc: list[str]) -> type[BaseModel] | None:
@@ -334,14 +426,68 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return None
-        ann = field.annotation
-        candidates = [ann, *getattr(ann, "__args__", ())]
-        model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
+        model = _submodel(field.annotation)
         if model is None:
             return None
     return model
+
+
+def _key_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key of ``model`` as a path: tables and their keys, recursively."""
+    out = []
+    for name, field in model.model_fields.items():
+        out.append((*prefix, name))
+        sub = _submodel(field.annotation)
+        if sub is not None:
+            out += _key_paths(sub, (*prefix, name))
+    return out
+
+
+def _show(path: tuple[str, ...]) -> str:
+    return f"[{'.'.join(path[:-1])}] {path[-1]}" if len(path) > 1 else f"{path[0]!r}"
+
+
+def suggest_key(loc: list[str]) -> str:
+    """`` (did you mean ...?)`` for the unknown key ``loc[-1]`` in the table ``loc[:-1]``: the
+    nearest key of that table (``'mode'``), of a table below it written flat
+    (``[footwear] insole_thicknes_mm`` -> ``[footwear.insole] thickness_mm``), or of the same
+    name in another table (``[load] size_mm`` -> ``[mesh] size_mm``); empty if none is close."""
+    word, parent = loc[-1], tuple(loc[:-1])
+    model = _model_at(list(parent)) if parent else Scenario
+    if model is None:
+        return ""
+    best, best_score = "", 0.0
+
+    def ratio(text: str) -> float:
+        return difflib.SequenceMatcher(None, word, text).ratio()
+
+    for path in _key_paths(Scenario):
+        if path[: len(parent)] == parent and len(path) == len(parent) + 1:
+            candidates = [(ratio(path[-1]), 0.5, repr(path[-1]))]  # same table
+        else:
+            candidates = [(ratio(path[-1]), 0.85, _show(path))]  # same name, another table
+            if path[: len(parent)] == parent:  # a table below, written flat
+                candidates.append((ratio("_".join(path[len(parent) :])), 0.75, _show(path)))
+        for score, cutoff, shown in candidates:
+            if score >= cutoff and score > best_score:
+                best, best_score = shown, score
+    return f" (did you mean {best}?)" if best else ""
+
+
+def key_error(dotted: str) -> str | None:
+    """Why ``dotted`` (``"footwear.pad.height_mm"``) is not a key of a scenario, or None if it
+    is; a key inside a free table (``materials.SOFT_TISSUE``) counts as a key."""
+    parts = dotted.split(".")
+    for i in range(len(parts)):
+        model = _model_at(parts[:i]) if i else Scenario
+        if model is None:
+            field = _field_at(parts[:i]) if i else None
+            if field is not None and typing.get_origin(field.annotation) is dict:
+                return None
+            return f"{dotted}: {'.'.join(parts[:i])} is not a table"
+        if parts[i] not in model.model_fields:
+            return f"{dotted}: unknown key{suggest_key(parts[: i + 1])}"
+    return None
 
 
 def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -94,10 +94,12 @@ def run_report(folder: Path, out: Path) -> Path:
 
 def sweep_report(folder: Path, out: Path) -> Path:
     table = pd.read_csv(folder / "table.csv")
-    parts = [f"<p>{len(table)} runs, {int((table['status'] == 'done').sum())} done.</p>"]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = plotting.sweep_plot(table, Path(tmp) / "sweep.png")
-        parts += ["<h2>Peak pressure per region</h2>", _img(path, "sweep curves")]
+    done = int((table["status"] == "done").sum())
+    parts = [f"<p>{len(table)} runs, {done} done.</p>"]
+    if done:  # else no curve to draw; the table below says why each run failed
+        with tempfile.TemporaryDirectory() as tmp:
+            path = plotting.sweep_plot(table, Path(tmp) / "sweep.png")
+            parts += ["<h2>Peak pressure per region</h2>", _img(path, "sweep curves")]
     # the varied parameters and the headline figures; every column is in table.csv
     params = [c for c in table.columns if "." in c and table[c].nunique() > 1]
     figures = [f"MTH{k}_peak_kPa" for k in range(1, 6)] + [

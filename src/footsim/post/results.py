@@ -25,12 +25,17 @@ A run folder ``results/<name>-<hash>/`` holds
 - ``steps/plantar_NNN.vtu`` (optional): the plantar pressure at every converged load step;
 - ``pressure.png``: the plantar pressure map.
 
-A folder is written under a temporary name and renamed when complete, so a folder with a
-``summary.json`` is never half-written. Pictures never re-solve: they read these files.
+A folder is written under a temporary name, flushed to the disk and renamed when complete,
+so a folder with a ``summary.json`` is never half-written, even after a power cut
+(:mod:`footsim.folders`). A failed run's summary says whether its cause was ``transient``
+(memory, a full disk: :func:`is_transient_error`), and then a rerun retries it, or
+deterministic (no convergence, bad geometry), and then a rerun reports it again without
+re-solving. Pictures never re-solve: they read these files.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -41,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from footsim import folders
 
 #: The plantar regions of the regional table: the five head regions, the toes, and the
 #: ``pad`` region (the skin over the metatarsal pad's footprint, outside the head regions).
@@ -124,13 +131,47 @@ def read_summary(folder: Path) -> dict[str, Any] | None:
 
 
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON through a temporary file and an atomic rename."""
+    """Write JSON through a temporary file, flushed to the disk, and an atomic rename; on
+    failure (a full disk) the temporary file is removed and the old file left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=_json_default)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folders.fsync_dir(path.parent)
+
+
+TRANSIENT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.ENOMEM)
+"""OS errors whose cause passes: no space left, quota exceeded, out of memory."""
+
+PETSC_ERR_MEM = 55
+"""PETSc's error code for a failed allocation (``PETSC_ERR_MEM``, petscerror.h)."""
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """True when ``exc`` comes from the machine, not the model, so that the same run may
+    succeed later: out of memory (Python's, PETSc's) or a full disk."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS:
+        return True
+    return getattr(exc, "ierr", None) == PETSC_ERR_MEM  # petsc4py.PETSc.Error
+
+
+def is_transient(summary: Mapping[str, Any]) -> bool:
+    """True for a failed run whose cause was transient (retried on rerun); summaries written
+    before the ``transient`` key are judged by their reason."""
+    if "transient" in summary:
+        return bool(summary["transient"])
+    reason = str(summary.get("reason", ""))
+    return reason.startswith("MemoryError") or "No space left on device" in reason
 
 
 def _json_default(obj: Any) -> Any:
@@ -144,15 +185,22 @@ def _json_default(obj: Any) -> Any:
 
 
 def staging_dir(final: Path) -> Path:
-    """A fresh temporary folder beside ``final`` to write a run into before :func:`commit`."""
+    """A fresh temporary folder beside ``final`` to write a run into before :func:`commit`
+    (readable as the umask allows, as the folder it becomes)."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    path = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o777 & ~umask)
+    return path
 
 
 def commit(staging: Path, final: Path) -> Path:
-    """Move a fully written staging folder to ``final`` (replacing an older, failed one)."""
+    """Move a fully written staging folder to ``final`` (replacing an older, failed one),
+    its files flushed to the disk first."""
     final = Path(final)
+    folders.fsync_tree(staging)
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, old)
@@ -160,6 +208,7 @@ def commit(staging: Path, final: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, final)
+    folders.fsync_dir(final.parent)
     return final
 
 

@@ -42,7 +42,15 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
 def format_record(record: RunOutcome) -> str:
     """Human-readable outcome of a run (the regional table in kPa)."""
     if record.status != "done":
-        return f"{record.summary.get('name', '?')}: FAILED: {record.reason}\n{record.folder}"
+        from footsim.post.results import is_transient
+
+        if is_transient(record.summary):
+            why = "transient cause: retried on the next run"
+        else:
+            why = "deterministic: a rerun reports it again; --retry-failed re-solves"
+        cached = "recorded earlier, " if record.cached else ""
+        name = record.summary.get("name", "?")
+        return f"{name}: FAILED ({cached}{why}): {record.reason}\n{record.folder}"
     s = record.summary
     lines = [
         f"{s['name']}: done{' (cached)' if record.cached else ''}  ->  {record.folder}",

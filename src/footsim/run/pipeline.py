@@ -9,9 +9,11 @@ scenario and not solved twice (``force=True`` re-runs it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from footsim import __version__
+from footsim import __version__, folders
 from footsim.post import results
 from footsim.post.fields import export
 from footsim.post.results import RunOutcome
@@ -52,6 +54,7 @@ def run(
     *,
     png: bool = True,
     force: bool = False,
+    retry_failed: bool = False,
     options=None,
 ) -> RunOutcome:
     """Run ``scenario`` and write its folder under ``results_root`` (see
@@ -60,17 +63,71 @@ def run(
     ``options`` are :class:`~footsim.solve.options.SolverOptions` (default: the solver's, with the
     force reached within 0.2 %). Returns the record; a failed solve or geometry is a
     ``failed`` record, not an exception.
+
+    A recorded run is returned as it is (``cached``): a finished one, or a failure whose cause
+    was deterministic; a transient failure (memory, disk) is run again, and so is a
+    deterministic one with ``retry_failed``; ``force`` re-runs anything. MPI rank 0 holds the
+    run folder's lock (:func:`footsim.folders.locked`) from that check to the commit, so a
+    second run of the same scenario waits and then reuses the first's result; staging folders
+    left in ``results_root`` by killed runs are removed first (:func:`footsim.folders.
+    clean_stale`). Should writing fail (a full disk), nothing is left half-written.
     """
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD  # under mpirun: one model on all processes, rank 0 writes
     root = comm.rank == 0
     folder = run_folder(scenario, results_root)
-    if comm.bcast(not force and results.is_done(folder) if root else None, root=0):
-        summary = results.read_summary(folder) or {}
-        return RunOutcome("done", "", folder, summary, cached=True)
+    if root:
+        folders.clean_stale(Path(results_root))
+    lock = folders.locked(folder, on_wait=_say_waiting(folder)) if root else None
+    with lock or contextlib.nullcontext():
+        cached = None
+        if root and not force:
+            recorded = results.read_summary(folder)
+            if recorded is not None and (
+                recorded.get("status") == "done"
+                or not (retry_failed or results.is_transient(recorded))
+            ):
+                cached = recorded
+        cached = comm.bcast(cached, root=0)
+        if cached is not None:
+            status, reason = cached.get("status", "failed"), cached.get("reason", "")
+            return RunOutcome(status, reason, folder, cached, cached=True)
+        return _run_unlocked(scenario, folder, png=png, options=options)
 
+
+def _say_waiting(folder: Path) -> Callable[[str], None]:
+    def say(holder: str) -> None:
+        print(
+            f"footsim: {folder.name} is being run by another process ({holder}); waiting for "
+            "it to finish, then using its result",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
+
+
+def _run_unlocked(scenario: Scenario, folder: Path, *, png: bool, options) -> RunOutcome:
+    """Run ``scenario`` into ``folder`` (the caller holds its lock on rank 0)."""
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    root = comm.rank == 0
     staging = comm.bcast(results.staging_dir(folder) if root else None, root=0)
+    try:
+        return _run_into(scenario, folder, staging, png=png, options=options)
+    except BaseException:
+        if root:  # a full disk, an interrupt: nothing half-written stays
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, options):
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    root = comm.rank == 0
     base = {
         "name": scenario.name,
         "description": scenario.description,
@@ -91,12 +148,18 @@ def run(
             f"{type(exc).__name__}: {exc}".strip().splitlines()[0],
             traceback.format_exc(),
             getattr(exc, "steps", []),  # SolverError: the solves attempted up to the failure
+            results.is_transient_error(exc),
         )
     errors = [e for e in comm.gather(error, root=0) or [] if e is not None]
     if root:
         if errors:
             summary = dict(base, status="failed", reason=errors[0][0], traceback=errors[0][1])
             summary["solution"] = {"steps": errors[0][2]}
+            summary["transient"] = any(e[3] for e in errors)
+            if summary["transient"]:  # e.g. a full disk: drop what was half-written
+                for path in staging.iterdir():
+                    if path.name != "scenario.toml":
+                        shutil.rmtree(path) if path.is_dir() else path.unlink()
         else:
             summary.update(base, status="done", reason="")
         summary["wall_time_s"] = time.perf_counter() - t_start
@@ -239,7 +302,7 @@ def _check_equilibrium(summary: dict[str, Any]) -> None:
             )
 
 
-def clean_staging(results_root: Path) -> None:
-    """Remove leftover staging folders (``.<name>.*.tmp``) of killed runs."""
-    for p in Path(results_root).glob(".*.tmp"):
-        shutil.rmtree(p, ignore_errors=True)
+def clean_staging(results_root: Path) -> list[Path]:
+    """Remove the staging folders that killed runs left in ``results_root`` (not those of
+    runs in progress: :func:`footsim.folders.clean_stale`); returns what was removed."""
+    return folders.clean_stale(Path(results_root))

@@ -18,9 +18,12 @@ Results go to ``<results>/<sweep name>/``: ``runs/<name>-<hash>/`` per run (see
 :mod:`footsim.post.results`) and ``table.csv`` / ``table.parquet`` with one row per variant (the
 varied parameters, status, reason, every figure of the run), rewritten atomically after each
 finished run. Runs are cached by the content hash of the resolved scenario plus the footsim
-version: a rerun skips what is done (and what failed, unless ``retry_failed``); killing a sweep
-loses nothing finished. A failed run (non-convergence, bad geometry, a crashed worker) is
-recorded with its reason; the others go on.
+version: a rerun skips what is done and what failed for a deterministic reason
+(non-convergence, bad geometry; unless ``retry_failed``), and runs again what failed for a
+transient one (out of memory, a full disk, a crashed or killed worker: column ``transient``);
+killing a sweep loses nothing finished. A failed run is recorded with its reason; the others
+go on. A sweep whose every variant is invalid, or that varies a key no scenario has, is
+refused before anything runs (:class:`SweepError`).
 
 Execution: a local process pool (``workers`` processes, default the number of cores, spawned:
 PETSc and MPI do not survive a fork), or Dask distributed (``scheduler="local"`` starts a local
@@ -43,17 +46,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from footsim import folders
 from footsim.model.scenarios import (
     Scenario,
     ScenarioError,
     from_dict,
+    key_error,
     read_raw,
     read_toml,
     set_dotted,
     suggest,
 )
+from footsim.model.schema import check_name
 from footsim.post import results
 
 Runner = Callable[..., Any]
@@ -67,7 +80,7 @@ class SweepError(ValueError):
 class RangeSpec(BaseModel):
     """``{start, stop, step}``: start, start + step, ... up to and including stop."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     start: float
     stop: float
     step: float = Field(gt=0.0)
@@ -80,20 +93,34 @@ class RangeSpec(BaseModel):
 
 
 class ValuesSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     values: list[Any] = Field(min_length=1)
 
 
 class SweepSpec(BaseModel):
     """The schema of a sweep file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     name: str = Field(min_length=1, max_length=120)
     description: str = ""
     base: str = Field(description="scenario file, relative to the sweep file")
     mode: Literal["product", "zip"] = "product"
     parameters: dict[str, list[Any] | RangeSpec | ValuesSpec] = Field(min_length=1)
     set: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("parameters", "set")
+    @classmethod
+    def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            error = key_error(key)
+            if error:
+                raise ValueError(f"{error} of a scenario")
+        return value
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> SweepSpec:
@@ -147,12 +174,15 @@ def _sweep_errors(exc: ValidationError) -> str:
             hint = suggest(str(err["loc"][-1]), list(SweepSpec.model_fields))
             out.append(f"{key}: unknown key{hint}")
         else:
-            out.append(f"{key}: {err['msg']}")
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(f"{key} = {err.get('input')!r}: {msg}")
     return "; ".join(out)
 
 
 def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
-    """The sweep's variants, each validated as a scenario (invalid ones carry their error)."""
+    """The sweep's variants, each validated as a scenario (invalid ones carry their error).
+
+    Raises :class:`SweepError` when no variant is valid: the sweep would run nothing."""
     path = Path(path)
     spec = load_spec(path)
     base = read_raw(path.parent / spec.base)
@@ -169,11 +199,19 @@ def expand(path: str | Path) -> tuple[SweepSpec, list[Variant]]:
             variants.append(Variant(i, params, from_dict(data, source=data["name"])))
         except ScenarioError as exc:
             variants.append(Variant(i, params, None, str(exc)))
+    if variants and all(v.scenario is None for v in variants):
+        raise SweepError(
+            f"{path.name}: none of the {len(variants)} variants is a valid scenario; the first: "
+            f"{variants[0].error}"
+        )
     return spec, variants
 
 
 def resolve_runner(runner: Runner | str | None) -> Runner:
-    """A runner callable from a callable, a ``"module:function"`` string, or None (pipeline)."""
+    """A runner callable from a callable, a ``"module:function"`` string, or None (pipeline).
+
+    A runner is called as ``runner(scenario, runs_dir, retry_failed=True)`` and returns a
+    :class:`~footsim.post.results.RunOutcome`, as :func:`footsim.run.pipeline.run` does."""
     if runner is None:
         from footsim.run import pipeline
 
@@ -191,7 +229,9 @@ def _run_one(runner_ref, scenario: Scenario, runs_dir: Path) -> dict[str, Any]:
     runs_dir.mkdir(parents=True, exist_ok=True)
     marker = runs_dir / f"{STARTED}-{scenario.content_hash()}"
     marker.write_text(str(os.getpid()))
-    record = resolve_runner(runner_ref)(scenario, runs_dir)
+    # the sweep chose to run it (not done, or a failure to retry): the runner must not reuse
+    # a recorded failure; a finished run (another sweep's, meanwhile) it may
+    record = resolve_runner(runner_ref)(scenario, runs_dir, retry_failed=True)
     marker.unlink(missing_ok=True)
     return {
         "status": record.status,
@@ -204,15 +244,22 @@ def _run_one(runner_ref, scenario: Scenario, runs_dir: Path) -> dict[str, Any]:
 
 def _row(variant: Variant, outcome: dict[str, Any] | None, reason: str = "") -> dict[str, Any]:
     row: dict[str, Any] = {"index": variant.index, **variant.params}
-    if outcome is None:
+    if outcome is None:  # an invalid variant (deterministic) or a crashed worker (transient)
         row.update(
-            status="failed", reason=reason or variant.error, cached=False, hash="", folder=""
+            status="failed",
+            reason=reason or variant.error,
+            transient=variant.scenario is not None,
+            cached=False,
+            hash="",
+            folder="",
         )
         return row
     summary = outcome.get("summary") or {}
+    failed = outcome["status"] != "done"
     row.update(
         status=outcome["status"],
         reason=outcome.get("reason", ""),
+        transient=failed and results.is_transient(summary),
         cached=bool(outcome.get("cached", False)),
         hash=summary.get("hash", ""),
         folder=outcome.get("folder", ""),
@@ -235,9 +282,34 @@ def write_table(rows: list[dict[str, Any]], folder: Path):
     ):
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         os.close(fd)
-        write(frame, tmp)
-        os.replace(tmp, folder / name)
+        try:
+            write(frame, tmp)
+            fd = os.open(tmp, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return frame
+
+
+def outcome_text(table) -> str:
+    """What ``footsim sweep`` prints at the end: how many runs finished and failed, and why
+    each failed, transient failures (retried by the next run) apart from deterministic ones
+    (kept; ``--retry-failed`` re-runs them)."""
+    failed = table[table["status"] != "done"]
+    transient = failed["transient"].fillna(False).astype(bool)
+    lines = [f"{len(table)} runs: {len(table) - len(failed)} done, {len(failed)} failed"]
+    if len(failed):
+        lines[0] += (
+            f" ({int(transient.sum())} transient: retried by the next run; "
+            f"{int((~transient).sum())} deterministic: kept, --retry-failed re-runs them)"
+        )
+    for (_, row), again in zip(failed.iterrows(), transient, strict=True):
+        kind = "transient" if again else "deterministic"
+        lines.append(f"  run {row['index']} ({kind}): {row['reason']}")
+    return "\n".join(lines)
 
 
 def _cached_outcome(scenario: Scenario, runs_dir: Path) -> dict[str, Any] | None:
@@ -277,13 +349,17 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
 ):
-    """Run (or resume) a sweep; returns its table as a pandas DataFrame (one row per variant)."""
+    """Run (or resume) a sweep; returns its table as a pandas DataFrame (one row per variant).
+
+    Stale staging folders of killed runs in the sweep's ``runs/`` are removed first
+    (:func:`footsim.folders.clean_stale`)."""
     spec, variants = expand(path)
     folder = Path(results_root) / spec.name
     runs_dir = folder / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(f"{STARTED}-*"):
         stale.unlink(missing_ok=True)  # from a killed driver: those runs are simply redone
+    folders.clean_stale(runs_dir)
     rows: dict[int, dict[str, Any]] = {}
     todo: list[Variant] = []
     for v in variants:
@@ -291,7 +367,11 @@ def run_sweep(
             rows[v.index] = _row(v, None)
             continue
         cached = _cached_outcome(v.scenario, runs_dir)
-        if cached and (cached["status"] == "done" or not retry_failed):
+        keep = cached is not None and (
+            cached["status"] == "done"
+            or not (retry_failed or results.is_transient(cached["summary"]))
+        )
+        if keep:
             rows[v.index] = _row(v, cached)
         else:
             todo.append(v)

@@ -301,7 +301,8 @@ def sweep_plot(
     With ``x`` named in a two-parameter sweep: one line per region and value of the other
     parameter (solid, dashed, dotted, ...).
 
-    Returns the matplotlib figure, or the PNG path when ``path`` is given.
+    Returns the matplotlib figure, or the PNG path when ``path`` is given; ``ValueError`` when
+    no run of the sweep finished (nothing to draw).
     """
     import matplotlib
 
@@ -314,6 +315,12 @@ def sweep_plot(
     params = [c for c in table.columns if "." in c and c not in fixed]
     params = [c for c in params if table[c].nunique() > 1] or params[:1]  # the varied ones
     done = table[table["status"] == "done"]
+    if done.empty:  # an empty picture would read as a result
+        reasons = sorted(set(table["reason"].astype(str))) if "reason" in table else []
+        raise ValueError(
+            f"nothing to draw: none of the {len(table)} runs of the sweep finished"
+            + (f" (first reason: {reasons[0]})" if reasons else "")
+        )
     unit = "kPa" if quantity.endswith("kPa") else ""
     label = quantity.replace("_kPa", "").replace("_", " ")
     if len(params) >= 2 and x is None and table[params[1]].nunique() <= 4:
