@@ -357,8 +357,8 @@ def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
 
 
 def format_errors(exc: ValidationError) -> str:
-    """One line for all errors, ``key.path = value: message (allowed: range)`` each, ``; ``
-    between them; an unknown key gets the nearest valid key at any level of the schema."""
+    """One line for all errors, ``key.path = value: message (allowed: range)`` each, separated
+    by semicolons; an unknown key gets the nearest valid key at any level of the schema."""
     lines: list[str] = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
