@@ -254,7 +254,11 @@ def test_toe_spring_insole_follows_its_profile(tmp_path):
     ("insole", "pad", "needle"),
     [
         (Insole(toe_spring_deg=30.0, toe_break_distal_to_mth2_mm=25.0), None, "toe_break"),
-        (Insole(toe_spring_deg=15.0), MetatarsalPad(apex_proximal_to_mth_mm=5.0), "toe_spring_deg = 15"),
+        (
+            Insole(toe_spring_deg=15.0),
+            MetatarsalPad(apex_proximal_to_mth_mm=5.0),
+            "toe_spring_deg = 15",
+        ),
     ],
 )
 def test_bad_toe_spring_is_rejected_before_meshing(insole, pad, needle, tmp_path):
