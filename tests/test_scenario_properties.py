@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import footsim  # noqa: F401
 from footsim.cli.main import main
 from footsim.mesh import geometry
-from footsim.model import scenarios
+from footsim.model import scenarios, tomlfiles
 from footsim.model.footwear import apply_heel
 from footsim.physics.materials.library import MATERIALS
 
@@ -115,9 +115,9 @@ def invalid_scenarios(draw):
     path, field = draw(st.sampled_from(LEAVES))
     if draw(st.integers(0, 9)) == 0:  # a misspelt key instead
         key = ".".join(path[:-1] + (path[-1] + draw(st.sampled_from(["x", "_", "s"])),))
-        scenarios.set_dotted(data, key, 1.0)
+        tomlfiles.set_dotted(data, key, 1.0)
         return data, key
-    scenarios.set_dotted(data, ".".join(path), draw(_bad_value(path, field)))
+    tomlfiles.set_dotted(data, ".".join(path), draw(_bad_value(path, field)))
     return data, ".".join(path)
 
 
@@ -134,7 +134,7 @@ def test_invalid_scenarios_are_refused_fast_before_meshing(case, capsys, monkeyp
     monkeypatch.setattr(geometry, "_build_mesh", no_gmsh)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.toml"
-        path.write_text(scenarios.dumps_toml(data))
+        path.write_text(tomlfiles.dumps_toml(data))
         t0 = time.perf_counter()
         code = main(["mesh", str(path), "-o", str(Path(tmp) / "meshes")])
         elapsed = time.perf_counter() - t0

@@ -78,7 +78,7 @@ MESH_TABLES = ("anatomy", "footwear", "mesh")
 
 def cmd_mesh(args: argparse.Namespace) -> int:
     from footsim.mesh import geometry, quality
-    from footsim.model import footwear, scenarios
+    from footsim.model import footwear, scenarios, tomlfiles
 
     overrides: dict[str, object] = {}
     for key, value in _parse_set(args.set).items():  # bare names are anatomy parameters
@@ -91,9 +91,9 @@ def cmd_mesh(args: argparse.Namespace) -> int:
         error = scenarios.key_error(key)
         if error:
             raise UserError(f"--set {error}")
-        scenarios.set_dotted(overrides, key, value)
+        tomlfiles.set_dotted(overrides, key, value)
     if args.preset is not None:  # validated with the rest (a size must fit its preset)
-        scenarios.set_dotted(overrides, "mesh.preset", args.preset)
+        tomlfiles.set_dotted(overrides, "mesh.preset", args.preset)
     if args.scenario is not None:
         scenario = scenarios.load(args.scenario, overrides)
     else:

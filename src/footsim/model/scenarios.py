@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import tomllib
 import typing
 from importlib import resources
 from pathlib import Path
@@ -34,6 +33,7 @@ from pydantic import (
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
 from footsim.model.schema import Frozen, check_name
+from footsim.model.tomlfiles import deep_merge, drop_false_tables, dumps_toml, read_toml
 from footsim.model.versions import (
     BODY_CONTACT_VERSION,
     GROUND_CONTACT_VERSION,
@@ -284,46 +284,13 @@ def suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _drop_false_tables(data: dict[str, Any]) -> dict[str, Any]:
-    """``pad = false`` in TOML means "no pad": turn such keys into None (pydantic default)."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out[key] = _drop_false_tables(value)
-        elif value is False and key in {"pad", "insole"}:
-            out[key] = None
-        else:
-            out[key] = value
-    return out
-
-
-def read_toml(path: Path, error: type[ValueError] = ScenarioError, what: str = "scenario"):
-    """Parse a TOML file; a missing file or bad TOML raises ``error`` naming the file."""
-    if not path.is_file():
-        raise error(f"{what} file not found: {path}")
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path.name}: not valid TOML: {exc}") from exc
-
-
 def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario TOML and everything it extends, merged, as plain data (not validated)."""
     path = Path(path).resolve()
     if path in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path))
         raise ScenarioError(f"base: scenarios extend each other in a cycle: {chain}")
-    data = read_toml(path)
+    data = read_toml(path, ScenarioError)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -332,26 +299,13 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent = read_raw(path.parent / base, (*_seen, path))
     parent.pop("name", None)
     parent.pop("description", None)
-    return _deep_merge(parent, data)
-
-
-def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``data["a"]["b"]["c"] = value`` for ``key = "a.b.c"``, creating tables on the way."""
-    parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[part] = nxt
-        node = nxt
-    node[parts[-1]] = value
+    return deep_merge(parent, data)
 
 
 def from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
     """Validate plain data as a :class:`Scenario`, turning pydantic errors into one clear line."""
     try:
-        return Scenario.model_validate(_drop_false_tables(data))
+        return Scenario.model_validate(drop_false_tables(data))
     except ValidationError as exc:
         raise ScenarioError(f"{source}: {format_errors(exc)}") from exc
 
@@ -506,35 +460,5 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
         data.setdefault("name", Path(path).stem)
         source = Path(path).name
     if overrides:
-        data = _deep_merge(data, overrides)
+        data = deep_merge(data, overrides)
     return from_dict(data, source=source)
-
-
-def dumps_toml(data: dict[str, Any]) -> str:
-    """Minimal TOML writer for scenario data (tables, scalars, flat lists)."""
-
-    def scalar(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int | float):
-            return repr(v)
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, list | tuple):
-            return "[" + ", ".join(scalar(x) for x in v) + "]"
-        raise TypeError(f"cannot write {v!r} as TOML")
-
-    out: list[str] = []
-
-    def table(prefix: str, d: dict[str, Any]) -> None:
-        simple = {k: v for k, v in d.items() if not isinstance(v, dict)}
-        nested = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if prefix and (simple or not nested):
-            out.append(f"\n[{prefix}]")
-        for k, v in simple.items():
-            out.append(f"{k} = {scalar(v)}")
-        for k, v in nested.items():
-            table(f"{prefix}.{k}" if prefix else k, v)
-
-    table("", data)
-    return "\n".join(out).strip() + "\n"

@@ -62,11 +62,10 @@ from footsim.model.scenarios import (
     from_dict,
     key_error,
     read_raw,
-    read_toml,
-    set_dotted,
     suggest,
 )
 from footsim.model.schema import check_name
+from footsim.model.tomlfiles import read_toml, set_dotted
 from footsim.post import results
 
 Runner = Callable[..., Any]
