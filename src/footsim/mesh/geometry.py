@@ -231,7 +231,7 @@ def _build_model(
     background = box
     if sesamoid is not None:
         # the fat between each sesamoid and the sole: at push-off the MTH1 peak sits there and
-        # keeps rising as the mesh is refined there (README, "Mesh convergence at push-off")
+        # keeps rising as the mesh is refined there (docs/limitations.md)
         rs = anatomy.sesamoid_radius_mm
         fields = [box]
         for cs in anatomy.sesamoid_centres():

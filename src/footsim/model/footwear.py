@@ -128,12 +128,11 @@ class MetatarsalPad(_Frozen):
     (``a = 2 length/3``) at the apex, where both have the same cross-section and a horizontal
     tangent along x (a smooth surface).  The flanks meet the insole top at a bevel of slope
     ``2 height / a`` (the default dome: 27 deg distally and proximally, 34 deg at the sides),
-    as the skived (bevelled) edges of felt and foam pads do.  Until geometry version 4 the pad
-    was a half-ellipsoid, whose sides stood vertical at the rim: a 5 mm step under the skin,
-    whose flank under MTH2 took 0.7 MPa of contact pressure at 12 N of push-off load (default
-    mesh), where Newton then failed.  Commercial "teardrop" or "metatarsal dome" pads are
-    placed with their broad end just proximal to the heads (Hsi et al. 2005; Hastings et al.
-    2007).
+    as the skived (bevelled) edges of felt and foam pads do (a pad with vertical sides is a
+    5 mm step under the skin: its flank under MTH2 takes 0.7 MPa of contact pressure at 12 N of
+    push-off load on the default mesh, where Newton fails).  Commercial "teardrop" or
+    "metatarsal dome" pads are placed with their broad end just proximal to the heads (Hsi et
+    al. 2005; Hastings et al. 2007).
     """
 
     height_mm: float = Field(5.0, ge=1.0, le=12.0, description="apex height (mm), typical 4-8")

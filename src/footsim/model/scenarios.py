@@ -112,7 +112,7 @@ class MeshSpec(Frozen):
         description="element size in mm in the fat under the two sesamoids (MTH1); default: "
         "the size under the heads. The push-off MTH1 peak sits there and keeps rising with "
         "refinement (3.0 mm elsewhere; 3.0 / 1.5 / 1.0 / 0.67 mm here: 1789 / 2338 / 2434 / "
-        "2559 kPa, no converged value; README)",
+        "2559 kPa, no converged value; docs/limitations.md)",
     )
 
     _added_fields: ClassVar[tuple[str, ...]] = ("sesamoid_size_mm",)
@@ -163,7 +163,7 @@ class SolverSpec(Frozen):
         description="cell quadrature degree (default 4 = twice the P2 displacement degree); 2, "
         "the 4-point rule of Abaqus's C3D10 quadratic tetrahedra, exact for the small-strain "
         "P2-P1 stiffness, assembles a Jacobian 1.4-2.5 times faster and moves the peaks "
-        "by under 0.4 % (README, Speed)",
+        "by under 0.4 % (docs/performance.md)",
     )
 
     reuse_factorization: bool = Field(

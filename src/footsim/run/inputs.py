@@ -35,8 +35,8 @@ def load_case(scenario: Scenario) -> LoadCase:
 #: EQUILIBRIUM_RTOL`) and stricter than the library's 0.5 % for verification problems.
 RUN_FORCE_RTOL = 0.002
 
-#: Newton iterations a run allows per load step before the step is cut back: the forefoot's
-#: converging steps take at most ~10 (tests/test_pipeline.py), so a step at 15 is stalling.
+#: Newton iterations a run allows per load step before the step is given up and retried
+#: with a smaller travel increment (:class:`~footsim.solve.stepping.LoadStepper`).
 RUN_MAX_NEWTON_ITERATIONS = 15
 
 

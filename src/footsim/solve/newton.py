@@ -225,8 +225,7 @@ class NonlinearSolver:
 
         Only the couplings asked for so far are kept (``_coupled``); one asked for the first
         time is looked up in the matrix's own rows, so the matrix's pattern is never held
-        twice (a copy of it, 0.17 GB on the default-mesh insole + pad, stayed beside the
-        factors until the previous release)."""
+        twice (a copy is 0.17 GB on the default-mesh insole + pad)."""
         import scipy.sparse as sp
 
         rows, cols = self._extra.coupling_pattern()  # global dofs

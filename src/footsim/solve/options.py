@@ -187,8 +187,8 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
             # a symmetric Jacobian, LDL^T. One push-off Jacobian of the default forefoot (251k
             # unknowns, benchmarks/bench_factor.py): 29 s, 2.7 GB and 5 GMRES iterations to
             # 1e-6 with its own factors, against 40 s, 3.1 GB and 2 iterations with CNTL(7) =
-            # 1e-8 and the blocks compressed after elimination (the previous releases), and
-            # 5.4 GB for the full LU (README, "Speed").
+            # 1e-8 and the blocks compressed after elimination, and 5.4 GB for the full LU
+            # (docs/performance.md).
             if options.linear_solver == "mumps":
                 opts |= {
                     "mat_mumps_icntl_35": 2,

@@ -20,9 +20,9 @@ from petsc4py import PETSc  # noqa: E402  isort: skip
 JIT_WAIT_S = 1800
 """Seconds a process waits for another process to finish compiling the same form before
 dolfinx gives up ("JIT compilation timed out"). dolfinx's default, 10 s, is shorter than a
-first compile of the push-off tissue kernels (~20 s; 213 s before tr(C^k) was written with
-Newton's identities): two sweep workers or benchmarks starting together on a fresh cache
-failed. A ``dolfinx_jit_options.json`` of the user still takes precedence."""
+first compile of the push-off tissue kernels (~20 s): two sweep workers or benchmarks
+starting together on a fresh cache would fail. A ``dolfinx_jit_options.json`` of the user
+still takes precedence."""
 
 dolfinx.jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (
     JIT_WAIT_S,

@@ -167,8 +167,8 @@ def lowered_ceiling(ceiling: float, failed_mm: float, options: SolverOptions) ->
     ceiling. Without it the increment grows back to the size that failed and fails again:
     default-mesh insole + pad push-off, 6 of 27 solves failed (alternately +0.95 mm failing
     and +0.47 mm converging near the target), 57 Newton iterations, 43.6 min; with the ceiling
-    at 0.75, 3 of 19 failed, 50 iterations, 29.7 min, the peaks within 0.25 % (README,
-    "Speed")."""
+    at 0.75, 3 of 19 failed, 50 iterations, 29.7 min, the peaks within 0.25 %
+    (docs/performance.md)."""
     if options.failed_step_ceiling <= 0:
         return ceiling
     return min(ceiling, max(options.failed_step_ceiling * failed_mm, options.initial_step_mm))

@@ -18,8 +18,8 @@ Every law is a frozen dataclass with
   existence of solutions, Ball 1977): with the soft tissue's ``K = 0.55 MPa`` (nu 0.45,
   Cheung et al. 2005), the quadratic law let the tissue near the skin under MTH2 lose 88 %
   of its volume locally at 491 N of push-off and the next load step invert elements, while
-  with ``ln J`` the coarse forefoot reaches the full 755 N (under the penalty: see the
-  README for the contact enforcement that still fails there);
+  with ``ln J`` the coarse forefoot reaches the full 755 N (the contact enforcement at push-off:
+  docs/limitations.md);
 * ``psi_iso_stretches(l1, l2, l3)``: the isochoric energy as a numpy function of the principal
   stretches (exact parameters), used for the material stability checks;
 * ``shear_modulus`` / ``youngs_modulus`` / ``poisson_ratio``: small-strain constants, used to
