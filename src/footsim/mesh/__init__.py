@@ -20,6 +20,7 @@ __getattr__, __dir__, __all__ = attach(
             "to_dolfinx",
         ],
         "io": ["load_dolfinx"],
+        "cavities": ["remove_bones"],
         "session": ["initialize_gmsh"],
         "quality": ["QUALITY_FLOOR", "cad_volumes", "quality", "quality_report", "quicklook_png"],
         "tags": ["Surface", "Volume"],

@@ -85,6 +85,16 @@ def plate(ray: int) -> Volume:
     return Volume(20 + ray)
 
 
+BONE_SURFACE_OFFSET = 200
+"""Facet tag of the cavity a bone volume leaves in the tissue: ``200 + volume`` (rigid bones)."""
+
+
+def bone_surface(volume: int) -> int:
+    """Facet tag of the tissue's face bonded to bone ``volume`` once the bone's cells are
+    removed (:func:`footsim.mesh.cavities.remove_bones`): ``BONE_SURFACE_OFFSET + volume``."""
+    return BONE_SURFACE_OFFSET + int(Volume(volume))
+
+
 def registry() -> dict[str, dict[str, int]]:
     """All tags as ``{"volumes": {name: tag}, "surfaces": {name: tag}}`` (written beside meshes)."""
     return {

@@ -1,5 +1,6 @@
-"""The mechanics as forms: hyperelastic bodies, their materials, contact items and the rigid
-block that drives the bones (units: mm, N, MPa)."""
+"""The mechanics as forms: hyperelastic bodies, their materials, contact items, the rigid
+block that drives the bones, and rigid bones with their joints, bands and tendons
+(units: mm, N, MPa)."""
 
 from footsim._lazy import attach
 
@@ -17,5 +18,8 @@ __getattr__, __dir__, __all__ = attach(
             "TargetSurface",
         ],
         "materials": ["MATERIALS", "Material"],
+        "rigid_body": ["DRIVER", "RigidBodies", "RigidBody"],
+        "joints": ["Joint", "hinge"],
+        "bands": ["Band", "Tendon"],
     },
 )
