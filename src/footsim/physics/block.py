@@ -108,3 +108,55 @@ class RigidBlock:
         dofs = self.dofs[2]
         local = float(b.array[dofs[dofs < n_owned]].sum())
         return -self.V.mesh.comm.allreduce(local, op=MPI.SUM)
+
+
+class DrivenSkeleton:
+    """The tarsus driving a rigid skeleton: the load stepping's block for rigid bones.
+
+    It has :class:`RigidBlock`'s interface (``set``, ``apply``, ``bcs``, ``pivot``, ``V``,
+    ``vertical_reaction``): ``set(w, theta)`` moves the driven block of ``bodies``
+    (:data:`~footsim.physics.rigid_body.DRIVER`, which the tarsometatarsal joints, the fascia
+    and the tendons hang on) and, with ``cut`` (a :class:`RigidBlock` on the soft tissue of
+    the proximal cut, ``cut_soft = "rigid"``), that surface with it.
+    """
+
+    def __init__(self, V: fem.FunctionSpace, bodies, pivot, cut: RigidBlock | None = None):
+        self.V = V
+        self.bodies = bodies
+        self.cut = cut
+        self.pivot = np.asarray(pivot, dtype=float)
+        bodies.driver_pivot = self.pivot
+        self.bcs = list(cut.bcs) if cut is not None else []
+        self.w = 0.0
+        self.theta = 0.0
+
+    def set(self, w: float, theta: float | None = None) -> None:
+        self.w = float(w)
+        if theta is not None:
+            self.theta = float(theta)
+        self.bodies.drive(self.w, self.theta)
+        if self.cut is not None:
+            self.cut.set(self.w, self.theta)
+
+    def apply(self, x: np.ndarray) -> None:
+        if self.cut is not None:
+            self.cut.apply(x)
+
+    def follow(self) -> None:
+        """Move every bone with the tarsus (the rigid pre-positioning: no load)."""
+        self.bodies.follow_driver()
+
+    def lift(self, delta: float) -> None:
+        """Lift every bone by ``delta`` (mm) with the tissue."""
+        self.bodies.q.x.array.reshape(-1, 6)[:, 2] += delta
+        self.bodies.q.x.scatter_forward()
+
+    def vertical_reaction(self, residual_form=None) -> float:
+        """Downward force (N) with which the tarsus pushes the forefoot (positive = down):
+        the force on the tarsus from the joints, fascia and tendons, reversed; plus the
+        cut's, with ``cut``."""
+        f, _ = self.bodies.driver_wrench()
+        out = float(f[2])
+        if self.cut is not None and residual_form is not None:
+            out += self.cut.vertical_reaction(residual_form)
+        return out

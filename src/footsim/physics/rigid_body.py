@@ -322,6 +322,16 @@ class RigidBodies:
             F_q += ufl.derivative(E, self.q, self.s)
         return F_u, F_q
 
+    @property
+    def has_tendons(self) -> bool:
+        from footsim.physics.bands import Tendon
+
+        return any(isinstance(item, Tendon) and item.tension_N > 0 for item in self.items)
+
+    def set_tendon_level(self, level: float) -> None:
+        """Pull every tendon with ``level`` (0..1) times its tension."""
+        self.tendon_scale.value = float(level)
+
     def drive(self, w: float, theta: float | None = None) -> None:
         """Move the driven block to translation ``w`` (mm) and rotation ``theta`` (rad)."""
         self.driver_w.value = float(w)

@@ -24,8 +24,9 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 from footsim.mesh import tags  # noqa: E402
+from footsim.mesh.cavities import remove_bones  # noqa: E402
 from footsim.model.loads import LoadCase  # noqa: E402
-from footsim.physics.block import RigidBlock  # noqa: E402
+from footsim.physics.block import DrivenSkeleton, RigidBlock  # noqa: E402
 from footsim.physics.contact.body import BodyContact
 from footsim.physics.contact.ground import ContactSurface
 from footsim.physics.contact.obstacles import Obstacle, RigidPlane
@@ -33,6 +34,7 @@ from footsim.physics.contact.surface import TargetSurface
 from footsim.physics.hyperelasticity import Hyperelasticity
 from footsim.physics.materials.laws import Material  # noqa: E402
 from footsim.physics.materials.library import resolve  # noqa: E402
+from footsim.physics.skeleton import Skeleton, skeleton_state  # noqa: E402
 from footsim.solve.newton import NonlinearSolver, SolverError
 from footsim.solve.options import SolverOptions, describe_linear_solver
 from footsim.solve.stepping import LoadStepper, SolveRecord, StepRecord  # noqa: E402
@@ -72,7 +74,9 @@ class Solution:
     asked for, else empty); ``target_surface`` (two-body contact: the
     :class:`~footsim.physics.contact.surface.TargetSurface` pressed on, e.g. the insole and pad
     top, with its
-    contact pressure; else None).
+    contact pressure; else None); ``skeleton`` (rigid bones: joint angles, band and tendon
+    tensions, the tarsus's wrench and the balance of forces and moments,
+    :func:`~footsim.physics.skeleton.skeleton_state`; else empty).
     """
 
     displacement: fem.Function
@@ -101,6 +105,7 @@ class Solution:
     materials: dict[int, str] = field(default_factory=dict)
     steps: list[LoadStepSnapshot] = field(default_factory=list)
     target_surface: TargetSurface | None = None
+    skeleton: dict = field(default_factory=dict)
 
     @property
     def peak_pressure_kPa(self) -> float:
@@ -142,6 +147,8 @@ class Solution:
             "materials": dict(self.materials),
             "steps": [dataclasses.asdict(step) for step in self.record.steps],
         }
+        if self.skeleton:
+            out["skeleton"] = self.skeleton
         if self.target_surface is not None:  # replicated on every process
             t = self.target_surface
             out["target_peak_pressure_kPa"] = 1000.0 * float(t.pressure_MPa.max(initial=0.0))
@@ -169,6 +176,7 @@ def solve_contact(
     options: SolverOptions | None = None,
     keep_steps: bool = False,
     progress: Callable[[StepRecord], None] | None = None,
+    skeleton: Skeleton | None = None,
 ) -> Solution:
     """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
     moving surfaces.
@@ -198,6 +206,11 @@ def solve_contact(
             (``Solution.steps``, for load-step animations).
         progress: called with each attempted load step's
             :class:`~footsim.solve.stepping.StepRecord` as it finishes (a progress display).
+        skeleton: rigid bones (:class:`~footsim.physics.skeleton.Skeleton`): the bone cells
+            are removed, each bone is a rigid body jointed to the tarsus, which the load
+            stepping drives instead of the bones' cut (``driven_surfaces`` other than
+            ``CUT_BONE`` move with it); the tendons are pulled once the target force is
+            reached, and the force is then reached again.
 
     Raises:
         SolverError: if the load cannot be reached (step, load reached, residual).
@@ -211,6 +224,12 @@ def solve_contact(
     ground = ground or RigidPlane(z=0.0)
     record = SolveRecord(listener=progress)
     comm = mesh.comm
+    if skeleton is not None:
+        # the joints' stiff springs and the bond penalty need double-precision factors: in
+        # single precision the reused factorisation leaves Newton converging only linearly
+        options = dataclasses.replace(options, factor_precision="double")
+        mesh, cell_tags, facet_tags = remove_bones(mesh, cell_tags, facet_tags)
+        driven_surfaces = [t for t in driven_surfaces if int(t) != tags.Surface.CUT_BONE]
     present = set(int(t) for t in np.unique(cell_tags.values))
     present = set().union(*comm.allgather(present))
     if target_surface is None and present & {int(t) for t in counter_cells}:
@@ -228,11 +247,20 @@ def solve_contact(
     mats = resolve(materials)
     mats = {t: m for t, m in mats.items() if t in present}
     body = Hyperelasticity(mesh, cell_tags, mats, options)
-    if pivot is None and heel_rise_deg != 0.0:
+    if pivot is None and (heel_rise_deg != 0.0 or skeleton is not None):
         pivot = _lowest_point(mesh, facet_tags, contact_surface)
-    block = RigidBlock(
-        body.V, facet_tags, driven_surfaces, pivot=pivot, components=driven_components
-    )
+    bodies = None
+    if skeleton is None:
+        block = RigidBlock(
+            body.V, facet_tags, driven_surfaces, pivot=pivot, components=driven_components
+        )
+    else:
+        cut = None
+        if driven_surfaces:
+            cut = RigidBlock(body.V, facet_tags, driven_surfaces, pivot, driven_components)
+        bodies = skeleton.bodies(mesh, facet_tags, mats.values(), pivot)
+        bodies.tendon_scale.value = 0.0
+        block = DrivenSkeleton(body.V, bodies, pivot, cut)
     bcs = list(block.bcs)
     fdim = mesh.topology.dim - 1
     for tag, comp in rollers:
@@ -246,10 +274,18 @@ def solve_contact(
             body, facet_tags, contact_surface, int(target_surface), tuple(counter_cells),
             options, bc_dofs=np.concatenate([bc.dof_indices()[0] for bc in bcs]),
         )  # fmt: skip
-    residual = body.residual(contact.residual_terms(body.v))
+    terms = contact.residual_terms(body.v)
+    unknowns = body.unknowns()
+    if bodies is not None:
+        bonded, F_q = bodies.residual(body.u, body.v)
+        terms = terms + bonded
+        unknowns = unknowns + [bodies.q]
+    residual = body.residual(terms)
+    if bodies is not None:
+        residual = residual + [F_q]
     solver = NonlinearSolver(
         residual,
-        body.unknowns(),
+        unknowns,
         bcs,
         options,
         symmetric=contact.symmetric,
@@ -280,6 +316,9 @@ def solve_contact(
     try:
         if target_force_N is not None:
             stepper.to_force(float(target_force_N))
+            if bodies is not None and bodies.has_tendons:
+                stepper.ramp(bodies.set_tendon_level, phase="tendons")
+                stepper.to_force(float(target_force_N))
         else:
             stepper.to_travel(float(travel_mm))
         stepper.augmented_lagrangian(target_force_N, travel_mm)
@@ -326,10 +365,12 @@ def solve_contact(
             comm.allreduce(f.function_space.dofmap.index_map.size_local, op=MPI.SUM)
             * f.function_space.dofmap.index_map_bs
             for f in body.unknowns()
-        ),
+        )
+        + (0 if bodies is None else bodies.q.x.array.size),
         materials={t: m.name for t, m in mats.items()},
         steps=steps,
         target_surface=contact.target_pressure(),
+        skeleton={} if bodies is None else skeleton_state(bodies, contact, force),
     )
     record.add_time("post-processing", time.perf_counter() - t0)
     return sol
@@ -378,6 +419,7 @@ def solve_forefoot(
     progress: Callable[[StepRecord], None] | None = None,
     options: SolverOptions | None = None,
     keep_steps: bool = False,
+    skeleton: Skeleton | None = None,
 ) -> Solution:
     """Press the forefoot onto the ground, or onto its insole, with a vertical force through
     the bones.
@@ -388,7 +430,8 @@ def solve_forefoot(
     ``footwear`` (the mesh holds an insole, as the scenario says), the top of the insole and pad
     (``INSOLE_TOP``, two-body contact, :class:`~footsim.physics.contact.body.BodyContact`)
     whose bottom (``INSOLE_BOTTOM``) is clamped to the rigid shoe bed (an insole held by the shoe;
-    its rim is free).  The heel rise
+    its rim is free).  With ``skeleton`` the bones are rigid bodies jointed to the tarsus
+    (:func:`solve_contact`).  The heel rise
     rotates the bones about the ``y`` axis through the lowest part of the plantar skin (under
     the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not imposed).
 
@@ -422,6 +465,7 @@ def solve_forefoot(
         options=options,
         keep_steps=keep_steps,
         progress=progress,
+        skeleton=skeleton,
         **two_body,
     )
 

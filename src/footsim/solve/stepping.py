@@ -247,6 +247,8 @@ class LoadStepper:
         self.contact.hold_static(u)
         u.x.scatter_forward()
         self.block.set(w, theta)
+        if hasattr(self.block, "follow"):  # rigid bones move with the tarsus
+            self.block.follow()
         self.w_touch = w
         self.d = 0.0
         self.F = self.force()
@@ -429,6 +431,25 @@ class LoadStepper:
                     lo = hi = None
         self._dd = dd
 
+    def ramp(self, set_level: Callable[[float], None], steps: int = 4, phase: str = "ramp") -> None:
+        """Raise a load other than the travel (the tendons' tensions) from level 0 to 1 at the
+        current travel, in ``steps`` equal increments halved after a failed solve; the force
+        history starts afresh after it (the force-travel curve has changed)."""
+        level, dl = 0.0, 1.0 / steps
+        while level < 1.0:
+            self._check_budget(None)
+            new = min(1.0, level + dl)
+            set_level(new)
+            if self._attempt(self.d, phase, predictor=False):
+                level = new
+            else:
+                set_level(level)
+                dl *= self.options.cutback
+                if dl < 1.0 / 64:
+                    self._fail(f"the {phase} load could not be raised past level {level:.3f}", None)
+        self.history = [(self.d, self.F)]
+        self.prev = None
+
     def lift(self, delta: float) -> None:
         """Move the pressed body and the block rigidly up by ``delta`` (mm): the travel
         becomes ``d - delta`` and the stepping history is shifted with it (a rigid translation
@@ -436,6 +457,8 @@ class LoadStepper:
         u = self.solver.unknowns[0]
         u.x.array[self.lift_dofs] += delta
         u.x.scatter_forward()
+        if hasattr(self.block, "lift"):  # rigid bones are lifted with the tissue
+            self.block.lift(delta)
         self.d -= delta
         self.history = [(d - delta, F) for d, F in self.history]
         self.prev = None
