@@ -128,7 +128,7 @@ def sweep_report(folder: Path, out: Path) -> Path:
     return out
 
 
-def report(folder: str | Path, path: str | Path | None = None) -> Path:
+def html_report(folder: str | Path, path: str | Path | None = None) -> Path:
     """Write the HTML report of a run or sweep folder; returns its path."""
     folder = Path(folder)
     out = Path(path) if path else folder / "report.html"
