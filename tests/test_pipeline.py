@@ -256,6 +256,13 @@ def test_report_is_self_contained(standing, tmp_path):
     bare = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
     assert "http" not in bare and "<script" not in bare
     assert "MTH2" in text and text.rstrip().endswith("</html>")
+    # the figures' context, as the printed table gives it: the mesh preset and where to read
+    # which of its peaks are mesh-converged
+    from footsim.post.table import format_record
+
+    context = "mesh preset coarse: peaks are those of this mesh; which are mesh-converged"
+    assert f"M{context[1:]}" in text and "docs/limitations.md" in text
+    assert context in format_record(record)
 
 
 def test_user_text_is_escaped_in_the_run_report(standing, tmp_path):
