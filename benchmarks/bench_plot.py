@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import footsim  # noqa: F401
-from footsim.post import plotting, report, results
+from footsim.post import html_report, plotting, results
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
         "section (frontal)": lambda out: plotting.section(res, out / "f.png", plane="frontal"),
         "deformed 3-D": lambda out: plotting.deformed_view(res, out / "d.png"),
         "compare (with itself)": lambda out: plotting.compare(res, res, out / "ab.png"),
-        "report (HTML)": lambda out: report.report(args.run, out / "r.html"),
+        "report (HTML)": lambda out: html_report(args.run, out / "r.html"),
     }
     if res.steps:
         views["animation (GIF)"] = lambda out: plotting.animation(res, out / "a.gif")

@@ -92,7 +92,7 @@ def test_nan_and_infinity_say_finite(cli, tmp_path, value):
 )
 def test_pad_off_the_insole_is_refused_before_meshing(cli, tmp_path, pad, key):
     text = f"[footwear.insole]\nthickness_mm = 6.0\n[footwear.pad]\n{pad}\n"
-    _refused(cli, tmp_path, text, key, "off the insole or the foot", "allowed:")
+    _refused(cli, tmp_path, text, key, "outside the insole, beside the foot", "allowed:")
 
 
 def test_pad_beside_the_foot_on_a_wide_insole_is_refused():

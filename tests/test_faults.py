@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 import footsim  # noqa: F401
+from _helpers import sweep_command, write_mass_sweep
 from footsim.post import results
 
 HERE = Path(__file__).parent
@@ -213,36 +214,13 @@ def test_commit_flushes_files_before_the_rename(tmp_path, monkeypatch):
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
-def _sweep(tmp_path, masses):
-    (tmp_path / "base.toml").write_text(SCENARIO)
-    path = tmp_path / "sweep.toml"
-    values = ", ".join(f"{m:.1f}" for m in masses)
-    path.write_text(
-        f'name = "mass"\nbase = "base.toml"\n[parameters]\n"load.body_mass_kg" = [{values}]\n'
-    )
-    return path
-
-
 def _sweep_cmd(path, root):
-    return [
-        sys.executable,
-        "-m",
-        "footsim",
-        "sweep",
-        str(path),
-        "-o",
-        str(root),
-        "--workers",
-        "2",
-        "--runner",
-        "_fault_runs:piped",
-        "--no-progress",
-    ]
+    return sweep_command(path, root, "_fault_runs:piped", workers=2)
 
 
 def test_sweep_killed_at_random_moments_resumes_to_the_same_table(tmp_path, env):
     masses = [50.0, 55.0, 60.0, 65.0, 70.0]
-    path = _sweep(tmp_path, masses)
+    path = write_mass_sweep(tmp_path, masses, base=SCENARIO)
     env["FOOTSIM_TEST_SOLVE_S"] = "0.5"
     undisturbed = subprocess.run(
         _sweep_cmd(path, tmp_path / "ref"), env=env, capture_output=True, text=True, timeout=600

@@ -233,10 +233,10 @@ def test_load_steps_are_stored_and_animated(standing, tmp_path):
 def test_report_is_self_contained(standing, tmp_path):
     from html.parser import HTMLParser
 
-    from footsim.post import report
+    from footsim.post import html_report
 
     _, _, record = standing
-    out = report.report(record.folder, tmp_path / "r.html")
+    out = html_report(record.folder, tmp_path / "r.html")
     text = out.read_text()
 
     class Links(HTMLParser):
@@ -256,13 +256,20 @@ def test_report_is_self_contained(standing, tmp_path):
     bare = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
     assert "http" not in bare and "<script" not in bare
     assert "MTH2" in text and text.rstrip().endswith("</html>")
+    # the figures' context, as the printed table gives it: the mesh preset and where to read
+    # which of its peaks are mesh-converged
+    from footsim.post.table import format_record
+
+    context = "mesh preset coarse: peaks are those of this mesh; which are mesh-converged"
+    assert f"M{context[1:]}" in text and "docs/limitations.md" in text
+    assert context in format_record(record)
 
 
 def test_user_text_is_escaped_in_the_run_report(standing, tmp_path):
     """A scenario's name and description are the user's text: they show, escaped."""
     import shutil
 
-    from footsim.post import report
+    from footsim.post import html_report
 
     _, _, record = standing
     folder = shutil.copytree(record.folder, tmp_path / "run")
@@ -271,7 +278,7 @@ def test_user_text_is_escaped_in_the_run_report(standing, tmp_path):
     summary["description"] = "<script>alert(2)</script>"
     (folder / "summary.json").write_text(json.dumps(summary))
     (folder / "scenario.toml").write_text('description = "<script>alert(3)</script>"\n')
-    text = report.report(folder, tmp_path / "r.html").read_text()
+    text = html_report(folder, tmp_path / "r.html").read_text()
     assert "<script" not in text and "<img src=x" not in text
     for n in (2, 3):
         assert f"&lt;script&gt;alert({n})&lt;/script&gt;" in text

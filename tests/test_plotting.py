@@ -186,7 +186,7 @@ def test_sensor_grid_conserves_force_of_a_known_field(tmp_path):
 
 
 def test_sweep_report_is_self_contained(tmp_path):
-    from footsim.post import report
+    from footsim.post import html_report
 
     folder = tmp_path / "sweep"
     folder.mkdir()
@@ -199,7 +199,7 @@ def test_sweep_report_is_self_contained(tmp_path):
             **{f"MTH{k}_peak_kPa": [90.0, 95.0, 99.0] for k in range(1, 6)},
         }
     ).to_csv(folder / "table.csv", index=False)
-    text = report.report(folder).read_text()
+    text = html_report(folder).read_text()
     assert "data:image/png;base64," in text and "http" not in text
 
 

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -11,22 +10,11 @@ import pandas as pd
 import pytest
 
 import footsim  # noqa: F401
+from _helpers import sweep_command, write_mass_sweep
 from footsim.run import sweeps
 
 HERE = Path(__file__).parent
 RUNNER = "_sweep_runners:fake"
-
-
-def _write(tmp_path, masses, extra="", mode="product"):
-    (tmp_path / "base.toml").write_text('[mesh]\npreset = "coarse"\n')
-    values = ", ".join(f"{m:.1f}" for m in masses)
-    text = (
-        f'name = "mass"\nbase = "base.toml"\nmode = "{mode}"\n{extra}\n'
-        f'[parameters]\n"load.body_mass_kg" = [{values}]\n'
-    )
-    path = tmp_path / "sweep.toml"
-    path.write_text(text)
-    return path
 
 
 def _calls(path):
@@ -71,7 +59,7 @@ def test_schema_errors_name_the_key(tmp_path):
 
 
 def test_invalid_variant_is_a_failed_row_and_others_run(tmp_path, calls):
-    path = _write(tmp_path, [60.0, 500.0, 70.0])
+    path = write_mass_sweep(tmp_path, [60.0, 500.0, 70.0])
     table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
     assert list(table["status"]) == ["done", "failed", "done"]
     assert "body_mass_kg" in table.loc[1, "reason"] and "250" in table.loc[1, "reason"]
@@ -79,7 +67,7 @@ def test_invalid_variant_is_a_failed_row_and_others_run(tmp_path, calls):
 
 
 def test_second_run_solves_nothing(tmp_path, calls):
-    path = _write(tmp_path, [60.0, 70.0, 80.0])
+    path = write_mass_sweep(tmp_path, [60.0, 70.0, 80.0])
     first = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
     n = len(_calls(calls))
     assert n == 3 and list(first["status"]) == ["done", "done", "failed"]
@@ -100,10 +88,10 @@ def test_second_run_solves_nothing(tmp_path, calls):
 def test_adding_values_to_a_sweep_reuses_finished_runs(tmp_path, calls):
     """Runs are found by content hash, not by their index in the sweep: extending the sweep at
     its front shifts every index but solves only the new value."""
-    path = _write(tmp_path, [60.0, 70.0])
+    path = write_mass_sweep(tmp_path, [60.0, 70.0])
     sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
     assert len(_calls(calls)) == 2
-    path = _write(tmp_path, [50.0, 60.0, 70.0])
+    path = write_mass_sweep(tmp_path, [50.0, 60.0, 70.0])
     table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=1, progress=False)
     assert len(_calls(calls)) == 3  # only 50 kg was solved
     assert list(table["cached"]) == [False, True, True]
@@ -112,7 +100,7 @@ def test_adding_values_to_a_sweep_reuses_finished_runs(tmp_path, calls):
 
 
 def test_worker_crash_is_recorded_and_others_finish(tmp_path, calls):
-    path = _write(tmp_path, [60.0, 90.0, 70.0, 75.0])
+    path = write_mass_sweep(tmp_path, [60.0, 90.0, 70.0, 75.0])
     table = sweeps.run_sweep(path, tmp_path / "r", runner=RUNNER, workers=2, progress=False)
     by_mass = table.set_index("load.body_mass_kg")
     assert by_mass.loc[90.0, "status"] == "failed"
@@ -123,7 +111,7 @@ def test_worker_crash_is_recorded_and_others_finish(tmp_path, calls):
 def test_a_run_killed_beside_a_crash_is_not_blamed_for_it(tmp_path, calls):
     """60 kg runs beside the 90 kg run that kills its worker: both lose their pool, both are
     run again alone, and only the 90 kg run is recorded as the crash."""
-    path = _write(tmp_path, [60.0, 90.0, 70.0])
+    path = write_mass_sweep(tmp_path, [60.0, 90.0, 70.0])
     table = sweeps.run_sweep(
         path, tmp_path / "r", runner="_sweep_runners:slow_beside_crash", workers=2, progress=False
     )
@@ -134,22 +122,9 @@ def test_a_run_killed_beside_a_crash_is_not_blamed_for_it(tmp_path, calls):
 
 
 def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path, calls):
-    path = _write(tmp_path, [50.0, 55.0, 60.0, 65.0, 70.0, 75.0])
+    path = write_mass_sweep(tmp_path, [50.0, 55.0, 60.0, 65.0, 70.0, 75.0])
     root = tmp_path / "r"
-    cmd = [
-        sys.executable,
-        "-m",
-        "footsim",
-        "sweep",
-        str(path),
-        "-o",
-        str(root),
-        "--workers",
-        "1",
-        "--runner",
-        "_sweep_runners:slow",
-        "--no-progress",
-    ]
+    cmd = sweep_command(path, root, "_sweep_runners:slow", workers=1)
     env = dict(os.environ)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     table_path = root / "mass" / "table.csv"
@@ -184,9 +159,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_pool_workers_end_when_the_driver_is_killed(tmp_path, calls):
     """``kill -9`` of ``footsim sweep`` must not leave its workers solving in the background."""
-    path = _write(tmp_path, [50.0, 55.0])
-    cmd = [sys.executable, "-m", "footsim", "sweep", str(path), "-o", str(tmp_path / "r")]
-    cmd += ["--workers", "2", "--runner", "_sweep_runners:sleepy", "--no-progress"]
+    path = write_mass_sweep(tmp_path, [50.0, 55.0])
+    cmd = sweep_command(path, tmp_path / "r", "_sweep_runners:sleepy", workers=2)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pids_dir = calls / "pids"
     deadline = time.time() + 120
@@ -207,7 +181,7 @@ def test_pool_workers_end_when_the_driver_is_killed(tmp_path, calls):
 
 def test_dask_local_cluster_gives_the_pool_table(tmp_path, calls):
     pytest.importorskip("distributed")
-    path = _write(tmp_path, [60.0, 70.0, 80.0])
+    path = write_mass_sweep(tmp_path, [60.0, 70.0, 80.0])
     pool = sweeps.run_sweep(path, tmp_path / "a", runner=RUNNER, workers=2, progress=False)
     dask = sweeps.run_sweep(
         path, tmp_path / "b", runner=RUNNER, workers=2, scheduler="local", progress=False

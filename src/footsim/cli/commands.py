@@ -293,12 +293,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from footsim.post import report
+    from footsim.post import html_report
 
     folder = Path(args.result)
     if not (folder / "table.csv").exists():
         _finished_run(folder)
-    print(report.report(folder, args.output))
+    print(html_report(folder, args.output))
     return 0
 
 

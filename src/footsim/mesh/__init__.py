@@ -22,7 +22,13 @@ __getattr__, __dir__, __all__ = attach(
         "io": ["load_dolfinx"],
         "cavities": ["remove_bones"],
         "session": ["initialize_gmsh"],
-        "quality": ["QUALITY_FLOOR", "cad_volumes", "quality", "quality_report", "quicklook_png"],
+        "quality": [
+            "QUALITY_FLOOR",
+            "cad_volumes",
+            "mesh_quality",
+            "quality_report",
+            "quicklook_png",
+        ],
         "tags": ["Surface", "Volume"],
     },
 )

@@ -40,7 +40,7 @@ import numpy as np
 from footsim import folders
 from footsim.mesh import tags
 from footsim.mesh.io import _write_xdmf
-from footsim.mesh.quality import _check_quality, cad_volumes, quality
+from footsim.mesh.quality import _check_quality, cad_volumes, mesh_quality
 from footsim.mesh.session import ForefootMesh, GeometryError, _configure, _gmsh, initialize_gmsh
 from footsim.mesh.solids import _foot_entities, _footwear_entities
 from footsim.model.anatomy import Anatomy
@@ -333,7 +333,7 @@ def _build_mesh(anatomy, footwear, preset, sizes_mm, sesamoid_size_mm, params, f
             anatomy, footwear, fine, coarse, CURVATURE_ELEMENTS[preset], sesamoid_size_mm
         )
         cad = cad_volumes(gmsh)
-        q = quality(gmsh)
+        q = mesh_quality(gmsh)
         _check_quality(q)
         node_tags, _, _ = gmsh.model.mesh.getNodes()
         num_cells = sum(row["cells"] for row in q.values())

@@ -31,7 +31,7 @@ def cad_volumes(gmsh=None) -> dict[str, float]:
     return out
 
 
-def quality(gmsh=None) -> dict[str, Any]:
+def mesh_quality(gmsh=None) -> dict[str, Any]:
     """Per-volume quality of the current gmsh mesh: min/median SICN, min dihedral angle."""
     gmsh = gmsh or _gmsh()
     report: dict[str, Any] = {}

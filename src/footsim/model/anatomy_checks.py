@@ -13,7 +13,6 @@ from footsim.model.anatomy import MTP_GAP_MM, Anatomy, AnatomyError
 def check_anatomy(a: Anatomy) -> None:
     """Raise :class:`AnatomyError` when the bones would intersect each other, leave the
     envelope, or the fat pad would be thinner than the plantar plate."""
-    _check_plantar_cap(a)
     c, r = a.head_centres(), a.head_radii()
     rs = np.asarray(a.shaft_radius_mm)
     for k in range(5):
@@ -102,6 +101,7 @@ def check_anatomy(a: Anatomy) -> None:
             f"distal_rounding_mm = {a.distal_rounding_mm:g} mm would cut into the heads "
             f"(allowed: <= distal_extension_mm = {a.distal_extension_mm:g} mm)"
         )
+    _check_plantar_cap(a)  # last: the checks above name a more specific cause
 
 
 def _bones_outside_cap(a: Anatomy) -> list[str]:

@@ -285,7 +285,8 @@ class Footwear(_Frozen):
             else:  # apex x = mid - proximal: the bounds swap
                 lo, hi = value + ax - ax_hi, value + ax - ax_lo
             raise FootwearError(
-                f"{key} = {value:g} mm puts the pad off the insole or the foot (allowed: "
+                f"{key} = {value:g} mm puts the pad outside the insole, beside the foot or on "
+                "its toe spring (allowed: "
                 f"{lo:.1f} .. {hi:.1f} mm for a {pad.shape} of length {pad.length_mm:g} mm on an "
                 f"insole with margin_mm = {ins.margin_mm:g}"
                 + (f" and toe_spring_deg = {ins.toe_spring_deg:g}" if ins.toe_spring_deg else "")
@@ -298,7 +299,7 @@ class Footwear(_Frozen):
             else:
                 where = f"footwear.pad.width_mm = {pad.width_mm:g} mm (apex y {ay:.1f} mm)"
             raise FootwearError(
-                f"{where} puts the pad off the insole or the foot (allowed: apex y "
+                f"{where} puts the pad outside the insole, beside the foot (allowed: apex y "
                 f"{ay_lo:.1f} .. {ay_hi:.1f} mm for width {pad.width_mm:g} mm on an insole "
                 f"with margin_mm = {ins.margin_mm:g})"
             )

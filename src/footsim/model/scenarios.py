@@ -2,9 +2,12 @@
 
 A scenario names the anatomy overrides, the footwear, the load case, the mesh
 preset, material overrides and what to write. It is validated by a pydantic
-schema before any meshing or solving starts: wrong types, unknown keys (with the
-nearest valid name suggested) and out-of-range values are errors that name the
-parameter, its value and the allowed range.
+schema before any meshing or solving starts: wrong types (strict: no number from a
+string or a boolean, no NaN or infinity), unknown keys (with the nearest valid key
+suggested, in any table), out-of-range values and every condition across keys (the
+pad on the insole and under the foot, the mesh size within its preset's range, known
+materials, a plantar cap that encloses the bones, a name that stays in its folder)
+are errors on one line that name the key, its value and the allowed range.
 
 A scenario may extend another with ``base = "other.toml"`` (path relative to the
 file) and override a few keys; tables are merged key by key, a ``footwear.pad = false``

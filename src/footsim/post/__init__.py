@@ -9,6 +9,6 @@ __getattr__, __dir__, __all__ = attach(
         "results": ["REGIONS", "Result", "load", "metatarsal_bending", "region_table"],
         "fields": ["export", "gather_fields"],
         "table": ["figures", "format_record"],
-        "report": ["report"],
+        "report": ["html_report"],
     },
 )

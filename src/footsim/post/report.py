@@ -1,9 +1,10 @@
 """One self-contained HTML page per run or sweep: images embedded, no external links.
 
 ``footsim report RESULT_OR_SWEEP`` writes ``report.html`` in the folder: for a run, the
-scenario, the regional table (kPa), the pressure map, the sensor view and the sagittal cut-away
-through MTH2; for a sweep, the curves per MTH and the table. Pictures are drawn from the result
-files (no re-solve) into a temporary folder and embedded as base64 PNG data URIs.
+scenario, the mesh preset with a pointer to the limitations page (which of its peaks are
+mesh-converged), the regional table (kPa), the pressure map, the sensor view and the sagittal
+cut-away through MTH2; for a sweep, the curves per MTH and the table. Pictures are drawn from
+the result files (no re-solve) into a temporary folder and embedded as base64 PNG data URIs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from footsim import __version__
 from footsim.post import plotting, results
+from footsim.post.table import mesh_context
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -49,11 +51,13 @@ def run_report(folder: Path, out: Path) -> Path:
     res = results.load(folder)
     s = res.summary
     fig = s["figures"]
+    mesh = mesh_context(s)  # the preset, and where its peaks' convergence is measured
     parts = [
         f"<p>{html.escape(s.get('description', ''))}</p>",
         f"<p>Load {s['load_case']['force_N']:.1f} N ({html.escape(s['load_case']['description'])})"
         f"; reaction {fig['reaction_N']:.1f} N; contact area {fig['contact_area_mm2']:.0f} mm²; "
         f"{fig['load_steps']} load steps, {fig['newton_iterations']} Newton iterations.</p>",
+        f'<p class="note">{html.escape(mesh[:1].upper() + mesh[1:])}.</p>',
         "<h2>Regions</h2>",
         res.regions.to_html(float_format=lambda v: f"{v:.1f}"),
     ]
@@ -128,7 +132,7 @@ def sweep_report(folder: Path, out: Path) -> Path:
     return out
 
 
-def report(folder: str | Path, path: str | Path | None = None) -> Path:
+def html_report(folder: str | Path, path: str | Path | None = None) -> Path:
     """Write the HTML report of a run or sweep folder; returns its path."""
     folder = Path(folder)
     out = Path(path) if path else folder / "report.html"

@@ -324,7 +324,7 @@ def solve_contact(
         stepper.augmented_lagrangian(target_force_N, travel_mm)
     finally:
         _record_solver_breakdown(record, solver, time.perf_counter() - t0)
-    solver.release()  # the post-processing needs no factors (the run's memory peak)
+    solver.close()  # the post-processing needs no factors (the run's memory peak), no solver
 
     t0 = time.perf_counter()
     vm, tau = body.stress_measures()

@@ -10,6 +10,7 @@ reported by :class:`SolverError`, never returned.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,14 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 from petsc4py import PETSc  # noqa: E402  isort: skip
 
-from footsim.solve.options import SolverOptions, _prefix_counter, petsc_options, rigid_body_modes
+from footsim.solve.options import (
+    SolverOptions,
+    _prefix_counter,
+    clear_options,
+    petsc_options,
+    rigid_body_modes,
+    set_options,
+)
 from footsim.solve.process import release_free_heap, zero_free_copy
 
 
@@ -114,6 +122,8 @@ class NonlinearSolver:
     back the step or raise :class:`SolverError`); the unknowns are restored by the caller.
     ``symmetric``: the Jacobian is symmetric (see :func:`petsc_options`). ``timings`` (s) and
     ``counts`` (Jacobians, factorisations, Krylov iterations) accumulate over all solves.
+    Its PETSc options live in PETSc's global options database under its own prefix until
+    :meth:`close` (or its garbage collection) removes them.
     """
 
     def __init__(
@@ -126,12 +136,16 @@ class NonlinearSolver:
         u = unknowns if len(unknowns) > 1 else unknowns[0]
         self.petsc_options = petsc_options(options, symmetric and extra is None)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F,
-            u,
-            bcs=bcs,
-            petsc_options_prefix=prefix,
-            petsc_options=self.petsc_options,
+            F, u, bcs=bcs, petsc_options_prefix=prefix
         )
+        # The options stay in PETSc's database while the solver lives: MUMPS reads its own at
+        # every factorisation with a new factor matrix (the first solve, after release() or a
+        # pattern rebuild), not when the SNES reads its options here.
+        set_options(prefix, self.petsc_options)
+        self._clear_options = weakref.finalize(
+            self, clear_options, prefix, list(self.petsc_options)
+        )
+        self.problem.solver.setFromOptions()
         if options.linear_solver == "gamg":
             self.problem.A.setNearNullSpace(rigid_body_modes(unknowns[0].function_space))
         self.timings = {"residual assembly": 0.0, "jacobian assembly": 0.0}
@@ -366,6 +380,22 @@ class NonlinearSolver:
         self._fresh_factors = True
         release_free_heap()
 
+    def close(self) -> None:
+        """Free the solver's PETSc objects (collective) and remove its options from PETSc's
+        global options database; it cannot solve afterwards. Until then the options stay
+        there (MUMPS reads them at each new factorisation); a solver never closed has them
+        removed when it is garbage-collected or, at the latest, when Python exits, before
+        PETSc finalises."""
+        self._clear_options()
+        self._drop_factor_matrix()
+        if getattr(self, "matrix", None) is not None:
+            self.matrix.destroy()
+        problem = self.problem
+        for obj in (problem.solver, problem.A, problem.P_mat, problem.b, problem.x):
+            if obj is not None:
+                obj.destroy()  # also drops the SNES's callbacks, which refer to this solver
+        release_free_heap()
+
     def _postsolve(self, ksp, _b, _x) -> None:
         """KSP post-solve hook: when to factorise afresh.  A cycle is one factorisation and
         the solves that reuse it; its cost per Newton iteration falls while the Krylov
@@ -423,6 +453,8 @@ class NonlinearSolver:
         ``SolverOptions.step_rtol``); default ``options.atol``. ``stall``: give the solve up
         once the residual stalls (``SolverOptions.stall_iterations``; a step that can be cut
         back), reason :data:`STALLED`."""
+        if not self._clear_options.alive:
+            raise RuntimeError("this NonlinearSolver is closed (close() freed its PETSc objects)")
         t0 = time.perf_counter()
         if getattr(self, "_extra", None) is not None:
             self._update_pattern()

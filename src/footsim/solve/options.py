@@ -226,8 +226,43 @@ def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:
         }
     else:  # pragma: no cover - validated by Literal
         raise ValueError(options.linear_solver)
-    opts |= options.petsc_options
-    return opts
+    return _applicable(opts, options.petsc_options) | options.petsc_options
+
+
+def _applicable(opts: dict, extra: Mapping) -> dict:
+    """``opts`` without those of its options that the solver configured with ``opts | extra``
+    never reads (PETSc lists an option nobody read as "not used" when it finalises): MUMPS's
+    ``mat_mumps_*`` and ``pc_precision`` unless the preconditioner is an LU or Cholesky
+    factorisation by MUMPS, ``ksp_gmres_restart`` unless the Krylov method is (F)GMRES. The
+    options of ``extra`` (the user's) are all kept: PETSc's warning about one of them is
+    meant for the user."""
+    final = {**opts, **extra}
+    mumps = final.get("pc_type") in ("lu", "cholesky") and (
+        final.get("pc_factor_mat_solver_type") == "mumps"
+    )
+    gmres = final.get("ksp_type") in ("gmres", "fgmres")
+    return {
+        k: v
+        for k, v in opts.items()
+        if (mumps or not (k.startswith("mat_mumps_") or k == "pc_precision"))
+        and (gmres or k != "ksp_gmres_restart")
+    }
+
+
+def set_options(prefix: str, opts: Mapping) -> None:
+    """Set ``opts`` under ``prefix`` in PETSc's global options database, by their full names:
+    PETSc clears an option by its full name only (``PetscOptionsClearValue`` ignores a
+    pushed prefix), and :func:`clear_options` removes them by the same names."""
+    database = PETSc.Options()
+    for key, value in opts.items():
+        database[prefix + key] = value
+
+
+def clear_options(prefix: str, keys) -> None:
+    """Remove the options ``keys`` under ``prefix`` from PETSc's global options database."""
+    database = PETSc.Options()
+    for key in keys:
+        database.delValue(prefix + key)
 
 
 def describe_linear_solver(opts: Mapping) -> str:
@@ -260,12 +295,10 @@ def mumps_single_precision() -> bool:
     A.assemble()
     ksp = PETSc.KSP().create(PETSc.COMM_SELF)
     prefix = f"footsim_probe_{next(_prefix_counter)}_"
-    opts = PETSc.Options()
     keys = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
     keys["pc_precision"] = "single"
     try:
-        for key, value in keys.items():
-            opts[prefix + key] = value
+        set_options(prefix, keys)
         ksp.setOptionsPrefix(prefix)
         ksp.setOperators(A)
         ksp.setFromOptions()
@@ -277,8 +310,7 @@ def mumps_single_precision() -> bool:
     except PETSc.Error:
         return False
     finally:
-        for key in keys:
-            opts.delValue(prefix + key)
+        clear_options(prefix, keys)
         ksp.destroy()
         A.destroy()
 
