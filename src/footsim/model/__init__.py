@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = attach(
         "anatomy": ["Anatomy", "AnatomyError", "RAYS"],
         "footwear": ["Footwear", "FootwearError", "Insole", "MetatarsalPad", "apply_heel"],
         "loads": ["LoadCase", "push_off", "standing"],
+        "loadpath": ["LoadPathSpec"],
         "scenarios": ["Scenario", "ScenarioError", "load"],
         "versions": ["MODEL_VERSION", "GEOMETRY_VERSION"],
     },

@@ -35,6 +35,7 @@ from pydantic import (
 
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
+from footsim.model.loadpath import LoadPathSpec
 from footsim.model.schema import Frozen, check_name
 from footsim.model.tomlfiles import deep_merge, drop_false_tables, dumps_toml, read_toml
 from footsim.model.versions import (
@@ -208,8 +209,13 @@ class Scenario(Frozen):
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    load_path: LoadPathSpec = Field(
+        default_factory=LoadPathSpec,
+        description="footsim.model.loadpath: elastic bones on one block, or rigid jointed "
+        "bones with fascia and tendons",
+    )
 
-    _added_fields: ClassVar[tuple[str, ...]] = ("solver",)
+    _added_fields: ClassVar[tuple[str, ...]] = ("solver", "load_path")
 
     @model_validator(mode="after")
     def _sesamoid_size_needs_sesamoids(self) -> Scenario:

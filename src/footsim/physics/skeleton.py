@@ -281,12 +281,20 @@ class Skeleton:
         return build_skeleton(mesh, facet_tags, penalty, self.marks, self.spec, pivot)
 
 
-def skeleton_state(bodies: RigidBodies, contact, contact_force: np.ndarray) -> dict:
+def skeleton_state(
+    bodies: RigidBodies, contact_force: np.ndarray, nodes: np.ndarray, nodal_force_z: np.ndarray
+) -> dict:
     """The skeleton after a solve (JSON-friendly, replicated on every process): each joint's
     rotation about its hinge axis (deg; TMT: positive = the ray's head up, dorsiflexion; MTP:
     positive = toe up, dorsiflexion), band and tendon tensions (N), the force (N) and moment
     (N mm, about the tarsus's pivot) the tarsus applies to the forefoot, and the balance of
-    forces with the ground's: ``force_balance_N`` = tarsus + contact (0 at equilibrium)."""
+    forces with the ground's: ``force_balance_N`` = tarsus + contact (0 at equilibrium), and
+    of moments about the pivot: ``moment_balance_Nmm`` = tarsus + contact, the contact's
+    moment from its nodal forces (``nodal_force_z``, N, vertical, at the current ``nodes``, mm,
+    this process's share). ``centre_of_pressure_mm`` (x, y) and ``load_line_x_mm`` (where the
+    tarsus's resultant meets the ground, z = 0) show the balance on the sole."""
+    from mpi4py import MPI
+
     from footsim.physics.bands import Band, Tendon
     from footsim.physics.joints import Joint
 
@@ -304,6 +312,21 @@ def skeleton_state(bodies: RigidBodies, contact, contact_force: np.ndarray) -> d
     out["tarsus_force_N"] = (-f).tolist()
     out["tarsus_moment_Nmm"] = (-m).tolist()
     out["force_balance_N"] = (-f + np.asarray(contact_force, dtype=float)).tolist()
+    comm = bodies.mesh.comm
+    c = bodies.driver_pivot + np.array([0.0, 0.0, float(bodies.driver_w.value)])
+    fz = np.asarray(nodal_force_z, dtype=float)
+    X = np.asarray(nodes, dtype=float).reshape(-1, 3)
+    F = np.column_stack([np.zeros_like(fz), np.zeros_like(fz), fz])
+    m_contact = comm.allreduce(np.cross(X - c, F).sum(axis=0), op=MPI.SUM)
+    total = comm.allreduce(float(fz.sum()), op=MPI.SUM)
+    first = comm.allreduce((X[:, :2] * fz[:, None]).sum(axis=0), op=MPI.SUM)
+    out["contact_moment_Nmm"] = m_contact.tolist()
+    out["moment_balance_Nmm"] = (-m + m_contact).tolist()
+    out["centre_of_pressure_mm"] = (first / total).tolist() if total else [0.0, 0.0]
+    F_t, M_t = -f, -m
+    out["load_line_x_mm"] = (
+        float(c[0] + (-c[2] * F_t[0] - M_t[1]) / F_t[2]) if F_t[2] else float("nan")
+    )
     return out
 
 

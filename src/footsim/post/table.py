@@ -86,4 +86,30 @@ def format_record(record: RunOutcome) -> str:
             f"insole and pad top: peak {s['figures']['insole_peak_pressure_kPa']:.1f} kPa "
             "(insole_top.vtu; footsim plot --view insole)"
         )
+    skeleton = s.get("solution", {}).get("skeleton")
+    if skeleton:
+        lines += [""] + skeleton_lines(skeleton)
     return "\n".join(lines)
+
+
+def skeleton_lines(k: dict) -> list[str]:
+    """The rigid skeleton's state: joint angles (deg), fascia and tendon tensions (N), and
+    the balance of forces and moments of the whole forefoot (tarsus + ground)."""
+    joints = k.get("joints_deg", {})
+    tmt = "  ".join(f"{n} {v:+.2f}" for n, v in joints.items() if n.startswith("TMT"))
+    mtp = "  ".join(f"{n} {v:+.1f}" for n, v in joints.items() if n.startswith("MTP"))
+    out = [f"rigid bones: dorsiflexion (deg) {tmt}"]
+    if mtp:
+        out.append(f"             {mtp}")
+    if k.get("bands_N"):
+        out.append("fascia (N): " + "  ".join(f"{n} {v:.0f}" for n, v in k["bands_N"].items()))
+    if k.get("tendons_N"):
+        out.append("tendons (N): " + "  ".join(f"{n} {v:.0f}" for n, v in k["tendons_N"].items()))
+    f, m = k["force_balance_N"], k["moment_balance_Nmm"]
+    cop = k["centre_of_pressure_mm"]
+    out.append(
+        f"balance: tarsus + ground = ({f[0]:+.2f}, {f[1]:+.2f}, {f[2]:+.2f}) N, "
+        f"({m[0]:+.0f}, {m[1]:+.0f}, {m[2]:+.0f}) N mm; centre of pressure x = {cop[0]:.1f} mm, "
+        f"tarsus load line x = {k['load_line_x_mm']:.1f} mm"
+    )
+    return out

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from footsim import __version__, folders
+from footsim.model.loadpath import skeleton_for
 from footsim.post import results
 from footsim.post.fields import export
 from footsim.post.results import RunOutcome
@@ -211,7 +212,11 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
             keep_steps=scenario.output.steps,
             footwear=scenario.footwear.insole is not None,
             progress=bar if show else None,
+            skeleton=skeleton_for(
+                scenario.load_path, anatomy, case.name, scenario.load.body_mass_kg
+            ),
         )
+    cell_tags = solution.cell_tags  # without the bones' cells with rigid bones
     timings.update(solution.record.timings)
     solution_summary = solution.summary()  # collective under MPI
 

@@ -76,7 +76,8 @@ class Solution:
     top, with its
     contact pressure; else None); ``skeleton`` (rigid bones: joint angles, band and tendon
     tensions, the tarsus's wrench and the balance of forces and moments,
-    :func:`~footsim.physics.skeleton.skeleton_state`; else empty).
+    :func:`~footsim.physics.skeleton.skeleton_state`; else empty); ``cell_tags`` (of the
+    mesh solved on: without the bone cells with rigid bones).
     """
 
     displacement: fem.Function
@@ -106,6 +107,7 @@ class Solution:
     steps: list[LoadStepSnapshot] = field(default_factory=list)
     target_surface: TargetSurface | None = None
     skeleton: dict = field(default_factory=dict)
+    cell_tags: dolfinx.mesh.MeshTags | None = None
 
     @property
     def peak_pressure_kPa(self) -> float:
@@ -370,7 +372,8 @@ def solve_contact(
         materials={t: m.name for t, m in mats.items()},
         steps=steps,
         target_surface=contact.target_pressure(),
-        skeleton={} if bodies is None else skeleton_state(bodies, contact, force),
+        skeleton={} if bodies is None else skeleton_state(bodies, force, x_cur, pc.x.array[d] * a),
+        cell_tags=cell_tags,
     )
     record.add_time("post-processing", time.perf_counter() - t0)
     return sol
