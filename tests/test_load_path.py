@@ -109,5 +109,5 @@ def test_rigid_push_off_with_toes_balances_and_pulls_the_tendons(tmp_path):
     assert k["tendons_N"]["fhl"] == pytest.approx(0.57 * bw)
     # the windlass: the toes dorsiflex against the heel rise and tighten the fascia
     assert all(v >= 0.0 for v in k["bands_N"].values())
-    hallux = next(r for r in s["regions"] if r["region"] == "toes")
+    hallux = next(r for r in s["regions"] if r["region"] == "hallux")
     assert hallux["force_N"] > 0.0

@@ -43,6 +43,19 @@ def test_two_processes_match_the_serial_solve():
 
 
 @pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
+def test_rigid_bodies_on_two_processes_match_the_serial_solve():
+    """Rigid-body unknowns (a real space, owned by one process) bonded to tissue distributed
+    over two processes: the bar's six unknowns and the support reactions as serially."""
+    serial = _run("rigid_bar.py")
+    parallel = _run("rigid_bar.py", MPIRUN, "-n", "2")
+    assert serial["size"] == 1 and parallel["size"] == 2
+    assert serial["converged"] and parallel["converged"]
+    assert np.allclose(parallel["U"], serial["U"], rtol=1e-6, atol=1e-12)
+    for key in ("springs_N", "block_N"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-6), key
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
 def test_two_body_contact_on_two_processes_matches_the_serial_solve():
     """Two-body contact (a tissue hemisphere pressed into a softer block, non-matching
     meshes; each process projects with the surfaces gathered from all, and assembles the

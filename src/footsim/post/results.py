@@ -7,8 +7,9 @@ A run folder ``results/<name>-<hash>/`` holds
   Newton iterations, wall time per phase, the content hash and footsim version, and the
   plantar plates' largest principal Green-Lagrange strain (``plates``: peak and volume mean,
   %; figures ``PLATE2_peak_strain_pct`` ...);
-- ``regions.csv``: one row per plantar region (MTH1..MTH5, toes, pad): peak and mean pressure
-  (kPa), loaded area (mm^2), force (N), peak von Mises and maximum shear in the fat pad (kPa);
+- ``regions.csv``: one row per plantar region (MTH1..MTH5, lesser toes, pad, hallux): peak
+  and mean pressure (kPa), loaded area (mm^2), force (N), peak von Mises and maximum shear in
+  the fat pad (kPa);
 - ``plantar.vtu``: the plantar skin surface, reference coordinates as points, with point data
   ``pressure_kPa`` (Cauchy contact pressure), ``node_area_mm2`` (deformed tributary area, so
   that ``sum(pressure * area)`` is the contact force), ``displacement_mm`` and ``region``
@@ -49,9 +50,10 @@ import numpy as np
 
 from footsim import folders
 
-#: The plantar regions of the regional table: the five head regions, the toes, and the
-#: ``pad`` region (the skin over the metatarsal pad's footprint, outside the head regions).
-REGIONS = ("MTH1", "MTH2", "MTH3", "MTH4", "MTH5", "toes", "pad")
+#: The plantar regions of the regional table: the five head regions, the lesser toes
+#: (``toes``), the ``pad`` region (the skin over the metatarsal pad's footprint, outside the
+#: head regions) and the ``hallux`` (last, so the others keep their index).
+REGIONS = ("MTH1", "MTH2", "MTH3", "MTH4", "MTH5", "toes", "pad", "hallux")
 REGION_RADIUS_MM = 15.0
 """Plantar points within this distance (in the ground plane) of a head centre belong to that
 head's region (nearest head wins). 15 mm is just under the ~18-20 mm spacing of the heads,
@@ -79,18 +81,21 @@ def assign_regions(
     """Region index (into :data:`REGIONS`) of each reference point of the plantar skin.
 
     ``points_mm`` (n, 3) and ``head_centres_mm`` (5, 3) are reference coordinates in mm.
-    A point belongs to the nearest metatarsal head within :data:`REGION_RADIUS_MM` in the
-    ground plane; points distal to every head's region are ``toes``; ``pad_mask`` marks
-    points over the metatarsal pad (its footprint): those outside every head's region are
-    ``pad`` (the heads keep theirs, so a pad under the heads shows in their peaks); the rest
-    are -1.
+    A point belongs to the nearest metatarsal head within :data:`REGION_RADIUS_MM` in the ground
+    plane; points distal to every head's region are ``hallux`` (medial of the midline between
+    the first and second heads) or ``toes`` (the lesser toes); ``pad_mask`` marks points over
+    the metatarsal pad (its footprint): those outside every head's region are ``pad`` (the heads
+    keep theirs, so a pad under the heads shows in their peaks); the rest are -1.
     """
     xy = points_mm[:, None, :2] - head_centres_mm[None, :, :2]
     dist = np.linalg.norm(xy, axis=2)
     nearest = dist.argmin(axis=1)
     region = np.where(dist.min(axis=1) <= REGION_RADIUS_MM, nearest, -1)
     distal_edge = head_centres_mm[:, 0].max()
-    region[(region == -1) & (points_mm[:, 0] > distal_edge)] = REGIONS.index("toes")
+    distal = (region == -1) & (points_mm[:, 0] > distal_edge)
+    medial = points_mm[:, 1] < 0.5 * (head_centres_mm[0, 1] + head_centres_mm[1, 1])
+    region[distal & medial] = REGIONS.index("hallux")
+    region[distal & ~medial] = REGIONS.index("toes")
     if pad_mask is not None:
         pad = np.asarray(pad_mask, dtype=bool) & (dist.min(axis=1) > REGION_RADIUS_MM)
         region[pad] = REGIONS.index("pad")
