@@ -61,6 +61,19 @@ def test_hinge_angle_is_moment_over_stiffness_at_a_large_angle():
     assert np.allclose(U, R @ np.array([10.0, 0, 0]) - [10.0, 0, 0], atol=1e-6)
 
 
+def test_hinge_stops_at_the_end_of_its_range():
+    """Beyond the end of its range (0.2 rad) a hinge turns against its stiffness plus the
+    stop's: angle = lim + (M - k lim) / (k + k_stop); within it, M / k."""
+    k, k_stop, lim = 2000.0, 5.0e4, 0.2
+    for M, expected in ((300.0, 300.0 / k), (1200.0, lim + (1200.0 - k * lim) / (k + k_stop))):
+        rb = RigidBodies(_cube(), [RigidBody("toe", (10.0, 0.0, 0.0))])
+        joint = hinge("mtp", None, "toe", (0, 0, 0), (0, 1, 0), k, 1e5, k_stop, (None, lim))
+        rb.add(joint)
+        rb.set_load("toe", moment=(0.0, M, 0.0))
+        _solve_bodies(rb)
+        assert joint.angles(rb)[1] == pytest.approx(expected, rel=1e-4)
+
+
 def _windlass(moment_y: float, r=8.0, d=12.0, k_hinge=3000.0, ea=2.0e4):
     """A toe hinged about y at the origin; a band from a ground anchor 100 mm proximal under
     the joint, over a pulley fixed ``r`` below the joint centre, to the toe ``d`` distal of it."""

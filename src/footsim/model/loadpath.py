@@ -19,6 +19,9 @@ Sources of the defaults (n, method):
   (MT5-cuboid motion about twice MT1-cuneiform motion, Lundgren et al. 2008, Gait Posture
   28:93, bone pins, n = 6). The defaults 22, 22, 5.5, 5.5 N/mm (twice and half the first
   ray's) encode that order, not a measurement; sweep them.
+- Range of the rays' dorsal motion: the first head's excursion on the Klaue device, 4.9 mm
+  (the same study: 55 N over it is the stiffness above); beyond it the joint is held stiff
+  (the ligaments drawn tight). Rays 2-5 unmeasured: half (2, 3) and twice (4, 5) that.
 - MTP joints: passive dorsiflexion quasi-stiffness of the hallux 854 ± 836 N mm/rad (Heng et
   al. 2016, J Foot Ankle Res 9:39, n = 13); no lesser-toe value was found, the hallux's is used.
 - Plantar fascia: whole-aponeurosis stiffness 203.7 ± 50.5 N/mm (Kitaoka et al. 1994, Foot
@@ -66,6 +69,13 @@ class LoadPathSpec(Frozen):
         "head's travel), rays 1-5: 11 from first-ray mobility (55 N over ~5 mm: Glasoe 2000, "
         "Grebing & Coughlin 2004); rays 2-5 unmeasured, twice and half that by their order of "
         "mobility (Lundgren 2008)",
+    )
+    ray_dorsal_range_mm: Five = Field(
+        (4.9, 2.45, 2.45, 9.8, 9.8),
+        description="dorsal excursion of each head over its TMT joint's range of motion (mm), "
+        "beyond which the joint is held stiff: ray 1 4.9 mm (Klaue device, healthy feet, "
+        "Grebing & Coughlin 2004, n = 119); rays 2-5 unmeasured, half and twice that by "
+        "their order of mobility (Lundgren 2008)",
     )
     mtp_stiffness_Nmm_per_rad: Five = Field(
         (854.0, 854.0, 854.0, 854.0, 854.0),
@@ -139,6 +149,7 @@ def skeleton_for(spec: LoadPathSpec, anatomy, case: str, body_mass_kg: float):
         SkeletonSpec(
             ray_stiffness_N_per_mm=tuple(spec.ray_stiffness_N_per_mm),
             mtp_stiffness_Nmm_per_rad=tuple(spec.mtp_stiffness_Nmm_per_rad),
+            ray_dorsal_range_mm=tuple(spec.ray_dorsal_range_mm),
             fascia_stiffness_N=tuple(spec.fascia_EA_N * s for s in spec.fascia_shares),
             fascia_slack_mtp_rad=math.radians(spec.fascia_slack_mtp_deg),
             tendon_tension_N=spec.tendon_tensions_N(case, body_mass_kg),

@@ -60,6 +60,10 @@ class Joint:
         translational_stiffness: ``kt`` per axis (N/mm).
         rotational_stiffness: ``kr`` per axis (N mm/rad).
         axes: joint axes as orthonormal rows (reference configuration; default x, y, z).
+        range_rad: ``(lower, upper)`` end of the free range of the rotation about the second
+            axis, ``e_2 . psi`` (rad; None: no end); beyond it ``stop_stiffness`` (N mm/rad)
+            adds to the rotational stiffness (the ligaments drawn tight at the end of the
+            range): ``E += 1/2 k_stop (<e_2.psi - upper>_+^2 + <lower - e_2.psi>_+^2)``.
     """
 
     name: str
@@ -69,6 +73,8 @@ class Joint:
     translational_stiffness: tuple[float, float, float]
     rotational_stiffness: tuple[float, float, float]
     axes: tuple = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+    range_rad: tuple[float | None, float | None] = (None, None)
+    stop_stiffness: float = 0.0
 
     def __post_init__(self) -> None:
         _frame(self.axes)
@@ -96,6 +102,14 @@ class Joint:
                 E += 0.5 * kt * ufl.dot(e, d) ** 2
             if kr:
                 E += 0.5 * kr * ufl.dot(e, psi) ** 2
+        lower, upper = self.range_rad
+        if self.stop_stiffness > 0.0 and (lower is not None or upper is not None):
+            e2 = ufl.as_vector([float(c) for c in _frame(self.axes)[1]])
+            angle = ufl.dot(e2, psi)
+            if upper is not None:
+                E += 0.5 * self.stop_stiffness * ufl.max_value(angle - float(upper), 0.0) ** 2
+            if lower is not None:
+                E += 0.5 * self.stop_stiffness * ufl.max_value(float(lower) - angle, 0.0) ** 2
         return E
 
     def angles(self, bodies: RigidBodies) -> np.ndarray:
@@ -118,11 +132,14 @@ def hinge(
     stiffness: float,
     constraint_stiffness: float,
     constraint_rotational_stiffness: float,
+    range_rad: tuple[float | None, float | None] = (None, None),
 ) -> Joint:
     """A hinge about ``axis`` (reference configuration, turning with body a) through
     ``centre`` (mm): passive rotational ``stiffness`` about the axis (N mm/rad; 0: free), and
     the other motions held by ``constraint_stiffness`` (N/mm, the three translations) and
-    ``constraint_rotational_stiffness`` (N mm/rad, the two off-axis rotations)."""
+    ``constraint_rotational_stiffness`` (N mm/rad, the two off-axis rotations); beyond
+    ``range_rad`` (rad, about the axis) the rotation is held by
+    ``constraint_rotational_stiffness`` too (:class:`Joint`)."""
     return Joint(
         name=name,
         body_a=body_a,
@@ -135,6 +152,8 @@ def hinge(
             constraint_rotational_stiffness,
         ),
         axes=tuple(map(tuple, frame_from_axis(axis))),
+        range_rad=range_rad,
+        stop_stiffness=constraint_rotational_stiffness if range_rad != (None, None) else 0.0,
     )
 
 

@@ -13,7 +13,8 @@ Joints (:mod:`~footsim.physics.joints`):
   and each metatarsal base: a hinge about the medio-lateral axis through the base whose
   stiffness ``k_ray L^2`` (N mm/rad) gives the ray's measured sagittal stiffness ``k_ray``
   (N/mm, a dorsal force at the head over the head's dorsal travel) at the head's lever ``L``
-  from the base (mm);
+  from the base (mm), over the ray's dorsal range of motion (the head's measured excursion
+  over ``L``), at whose end the joint is held stiff (the ligaments drawn tight);
 - *metatarsophalangeal*, between each metatarsal and its proximal phalanx: a hinge about the
   medio-lateral axis through the head centre (the phalanx's base is concentric with the
   head) with the passive dorsiflexion stiffness of the MTP joint.
@@ -52,6 +53,9 @@ class SkeletonSpec:
 
     Args:
         ray_stiffness_N_per_mm: sagittal stiffness of each ray at its head (N/mm), rays 1-5.
+        ray_dorsal_range_mm: dorsal excursion of each head over the free range of its TMT
+            joint (mm); beyond it the joint is held by the constraint stiffness (None: no
+            end of range).
         mtp_stiffness_Nmm_per_rad: passive dorsiflexion stiffness of each MTP joint (N mm/rad).
         fascia_stiffness_N: axial stiffness ``EA`` of each fascia slip (N), rays 1-5 (0: none).
         fascia_slack_mtp_rad: MTP plantarflexion (rad) at which the fascia is at its natural
@@ -65,6 +69,7 @@ class SkeletonSpec:
 
     ray_stiffness_N_per_mm: tuple[float, ...]
     mtp_stiffness_Nmm_per_rad: tuple[float, ...]
+    ray_dorsal_range_mm: tuple[float, ...] | None = None
     fascia_stiffness_N: tuple[float, ...] = (0.0,) * 5
     fascia_slack_mtp_rad: float = 0.0
     tendon_tension_N: dict = field(default_factory=dict)
@@ -141,7 +146,13 @@ def build_skeleton(mesh, facet_tags, penalty: float, marks: Landmarks, spec: Ske
     for k, ray in enumerate(range(1, 6)):
         lever = float(marks.heads[k, 0] - marks.bases[k, 0])
         k_rot = spec.ray_stiffness_N_per_mm[k] * lever**2
-        rb.add(hinge(f"TMT{ray}", DRIVER, metatarsal(ray), marks.bases[k], y, k_rot, kc, kc_rot))
+        # dorsiflexion (the head up) is a negative rotation about y: its end is the lower one
+        end = (None, None)
+        if spec.ray_dorsal_range_mm is not None:
+            end = (-spec.ray_dorsal_range_mm[k] / lever, None)
+        rb.add(
+            hinge(f"TMT{ray}", DRIVER, metatarsal(ray), marks.bases[k], y, k_rot, kc, kc_rot, end)
+        )
         if toes:
             rb.add(
                 hinge(

@@ -433,15 +433,19 @@ class LoadStepper:
 
     def ramp(self, set_level: Callable[[float], None], steps: int = 4, phase: str = "ramp") -> None:
         """Raise a load other than the travel (the tendons' tensions) from level 0 to 1 at the
-        current travel, in ``steps`` equal increments halved after a failed solve; the force
-        history starts afresh after it (the force-travel curve has changed)."""
+        current travel, in increments of ``1/steps``, cut back after a failed solve and grown
+        by ``growth`` after an easy one (as the travel increments); the force history starts
+        afresh after it (the force-travel curve has changed)."""
         level, dl = 0.0, 1.0 / steps
         while level < 1.0:
             self._check_budget(None)
             new = min(1.0, level + dl)
             set_level(new)
-            if self._attempt(self.d, phase, predictor=False):
+            # loose: the state is not final, the force control that follows re-solves it
+            if self._attempt(self.d, phase, predictor=False, loose=True):
                 level = new
+                if self._last_its <= self.options.easy_iterations:
+                    dl *= self.options.growth
             else:
                 set_level(level)
                 dl *= self.options.cutback
