@@ -3,7 +3,7 @@
 Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset default]
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
        [--quadrature-degree 2] [--predictor on] [--steps] [--out-of-core]
-       [--factor-precision double]
+       [--factor-precision double] [--bones rigid] [--toes]
 
 Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
 factorisations and Krylov iterations, wall time per phase (the solve split into residual and
@@ -11,7 +11,9 @@ Jacobian assembly, two-body contact search and terms, linear solves) and peak me
 RSS of this process, which runs mesh, solve and export in-process). ``--no-reuse``: a fresh
 LU per Newton iteration (the solver before reuse of factorisations); ``--quadrature-degree``:
 cell quadrature (default 4 = 2 x the displacement degree); ``--predictor on``: each load step
-starts from the extrapolation of the last two states (the solver before this release).
+starts from the extrapolation of the last two states (always on with rigid bones);
+``--bones rigid``: the rigid jointed skeleton of ``[load_path]`` instead of elastic bones;
+``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def main() -> None:
         "--factor-precision", choices=["single", "double"], default="single",
         help="precision of the reused factors (single where PETSc has it)",
     )  # fmt: skip
+    parser.add_argument("--bones", choices=["elastic", "rigid"], default="elastic")
+    parser.add_argument("--toes", action="store_true", help="anatomy with phalanges")
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
@@ -61,6 +65,10 @@ def main() -> None:
     overrides: dict = {"name": f"bench-{args.case}", "mesh": {"preset": args.preset}}
     if args.case == "insole-pad":
         overrides["footwear"] = {"insole": {"material": "eva"}, "pad": {}}
+    if args.bones == "rigid":
+        overrides["load_path"] = {"bones": "rigid"}
+    if args.toes:
+        overrides["anatomy"] = {"phalanges": True}
     scenario = scenarios.load(base, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -85,7 +93,8 @@ def main() -> None:
         f"Python {platform.python_version()}"
     )
     print(
-        f"case: {args.case}, load: {args.load}, preset: {args.preset}, "
+        f"case: {args.case}, load: {args.load}, preset: {args.preset}, bones: {args.bones}, "
+        f"toes: {args.toes}, "
         f"reuse factorisations: {not args.no_reuse}, quadrature degree: "
         f"{args.quadrature_degree or 'default'}"
     )

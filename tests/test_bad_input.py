@@ -306,3 +306,26 @@ def test_error_lines_name_key_value_and_range():
     assert "\n" not in line
     assert "anatomy.plantar_curvature_radius_mm = (70, 70) mm" in line and "allowed: >=" in line
     assert os.linesep not in line
+
+
+@pytest.mark.parametrize(
+    "load_path, match",
+    [
+        ({"bones": "bone"}, r"load_path\.bones.*'elastic' or 'rigid'"),
+        ({"ray_stiffness_N_per_mm": [11, 22, 22, 5.5]}, r"ray_stiffness_N_per_mm"),
+        ({"ray_stiffness_N_per_mm": [11, 22, 0, 5.5, 5.5]}, r"ray_stiffness_N_per_mm\.2.*0"),
+        ({"push_off_fhl_bw": 3.0}, r"push_off_fhl_bw = 3.*2"),
+        ({"fascia_slack_mtp_deg": -5}, r"fascia_slack_mtp_deg = -5"),
+        ({"stiffnes": 1.0}, r"unknown key"),
+    ],
+)
+def test_load_path_values_are_refused_with_their_key(load_path, match):
+    with pytest.raises(scenarios.ScenarioError, match=match):
+        scenarios.from_dict({"load_path": load_path})
+
+
+def test_rigid_bones_on_an_insole_are_refused_until_verified():
+    with pytest.raises(scenarios.ScenarioError, match=r"rigid ground only"):
+        scenarios.from_dict(
+            {"load_path": {"bones": "rigid"}, "footwear": {"insole": {"material": "eva"}}}
+        )
