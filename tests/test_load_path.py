@@ -7,6 +7,8 @@ cheap and runs by default.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -64,16 +66,22 @@ def ufl_ds(mesh, facet_tags):
     return ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
 
 
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+
+
 def _run(tmp_path, case: str, **extra):
+    """The shipped barefoot scenario of ``case`` (push-off: Ogden tissue, its penalty) with
+    rigid bones, on the coarse mesh."""
     data = {
         "name": f"rigid-{case}",
-        "load": {"case": case, "body_mass_kg": 70.0},
-        "mesh": {"preset": "coarse"},
         "load_path": {"bones": "rigid"},
         "output": {"fields": False, "pressure_png": False},
     }
     data.update(extra)
-    record = pipeline.run(scenarios.from_dict(data), tmp_path)
+    shipped = "barefoot-push-off.toml" if case == "push_off" else "barefoot-standing.toml"
+    scenario = scenarios.load(SCENARIOS / shipped, data)
+    assert scenario.mesh.preset == "coarse"
+    record = pipeline.run(scenario, tmp_path)
     assert record.status == "done", record.reason
     return record.summary
 

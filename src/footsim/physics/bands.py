@@ -2,12 +2,12 @@
 
 A band runs from an anchor through via-points to an anchor; each point is a material point
 of a body (or of the ground) in the reference configuration. Its current length is the
-length of the polyline,
+length of the polyline::
 
     l = sum_j |x_{j+1} - x_j|,    lambda = l / L0,
 
 (``L0`` the slack length, mm; by default the reference length, so the band is just taut at
-rest), and its stored energy and tension are
+rest), and its stored energy and tension are::
 
     E = 1/2 k L0 <lambda - 1>_+^2,    T = dE/dl = k <lambda - 1>_+   (N),
 

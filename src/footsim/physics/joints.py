@@ -2,7 +2,7 @@
 
 A joint connects body ``a`` (``None``: the ground) and body ``b`` at a joint centre ``c``
 (reference configuration, mm), with axes ``e_1, e_2, e_3`` (orthonormal rows of ``axes``,
-reference configuration) that move with body ``a``. Its stored energy is
+reference configuration) that move with body ``a``. Its stored energy is::
 
     E = 1/2 sum_i kt_i (e_i . d)^2 + 1/2 sum_i kr_i (e_i . psi)^2,
     d   = R_a^T (x_b(c) - x_a(c))            (separation of the two copies of c, frame of a),

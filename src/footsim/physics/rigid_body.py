@@ -1,7 +1,7 @@
 """Rigid bodies with six global unknowns each, solved together with the tissue (mm, N, MPa).
 
 Each body ``b`` has a translation ``U_b`` (mm) of its reference point ``X_b`` and a rotation
-vector ``theta_b`` (rad); its rotation is the exact exponential map (Rodrigues' formula)
+vector ``theta_b`` (rad); its rotation is the exact exponential map (Rodrigues' formula)::
 
     R(theta) = I + sin(t)/t [theta]_x + (1 - cos t)/t^2 [theta]_x^2,   t = |theta|,
 
@@ -15,7 +15,7 @@ tissue's blocks ``[u, (p)]`` of the monolithic Newton system: the bodies' motion
 never prescribed, and there are no unknowns inside bone.
 
 Tissue bonded to a body's surface ``Gamma_b`` (facet tags) follows it through the coupling
-energy
+energy::
 
     Pi_c = sum_b int_{Gamma_b} kappa/2 |u - w_b(X)|^2 dA,   w_b(X) = U_b + (R_b - I)(X - X_b),
 
