@@ -31,3 +31,19 @@ def test_cli_doctor_exits_zero():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "mumps" in proc.stdout
+
+
+def test_interrupted_compilations_are_found(tmp_path):
+    """A ``.c`` without its ``.c.cached`` (a compile that was killed) older than ten minutes
+    is reported; a finished one, or one still being compiled, is not."""
+    import os
+
+    killed = tmp_path / "libffcx_forms_dead.c"
+    done = tmp_path / "libffcx_forms_done.c"
+    running = tmp_path / "libffcx_forms_running.c"
+    for path in (killed, done, running):
+        path.write_text("/* source */")
+    (tmp_path / "libffcx_forms_done.c.cached").write_text("")
+    now = killed.stat().st_mtime + 3600.0
+    os.utime(running, (now - 5.0, now - 5.0))
+    assert doctor.stale_jit_sources(tmp_path, now=now) == [killed]

@@ -122,6 +122,41 @@ def _jit() -> str:
     return f"form compiled and assembled in {time.perf_counter() - t0:.1f} s"
 
 
+#: A form JIT source (``.c``) without its ``.c.cached`` marker older than this (s) is the
+#: trace of a compilation that was killed: a compile of the forefoot's forms takes ~20 s.
+STALE_JIT_S = 600.0
+
+
+def stale_jit_sources(cache_dir: Path | None = None, now: float | None = None) -> list[Path]:
+    """Interrupted compilations in the form JIT cache (``dolfinx.jit`` ``cache_dir``): a
+    ``.c`` source with no ``.c.cached`` beside it, older than :data:`STALE_JIT_S`. FFCx takes
+    the source as a lock, so a run that compiles the same form waits for it until the JIT
+    timeout (:data:`footsim.solve.process.JIT_WAIT_S`, 30 min) and then fails."""
+    if cache_dir is None:
+        import dolfinx.jit
+
+        cache_dir = Path(dolfinx.jit.get_options()["cache_dir"])
+    now = time.time() if now is None else now
+    if not Path(cache_dir).is_dir():
+        return []
+    return sorted(
+        c
+        for c in Path(cache_dir).glob("*.c")
+        if not c.with_name(c.name + ".cached").exists() and now - c.stat().st_mtime > STALE_JIT_S
+    )
+
+
+def _jit_cache() -> str:
+    stale = stale_jit_sources()
+    if stale:
+        raise RuntimeError(
+            f"{len(stale)} interrupted form compilation(s) in {stale[0].parent} (e.g. "
+            f"{stale[0].name}): a run compiling the same form would wait for it for 30 min; "
+            "delete these .c files"
+        )
+    return "no interrupted compilations"
+
+
 def _render() -> str:
     """Render a sphere off-screen to a 64x64 PNG and check that it is not blank."""
     import numpy as np
@@ -148,6 +183,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("PyVista/VTK", _pyvista),
     ("MPI", _mpi),
     ("form JIT", _jit),
+    ("form JIT cache", _jit_cache),
     ("off-screen rendering", _render),
 )
 
