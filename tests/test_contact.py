@@ -21,9 +21,10 @@ from footsim import mesh as geometry  # noqa: E402
 from footsim.mesh import tags  # noqa: E402
 from footsim.physics.contact.obstacles import HeightField, RigidPlane  # noqa: E402
 from footsim.physics.materials.laws import NeoHookean  # noqa: E402
-from footsim.solve.forefoot import solve_contact, write_solution  # noqa: E402
+from footsim.solve.forefoot import solve_contact  # noqa: E402
 from footsim.solve.newton import SolverError  # noqa: E402
 from footsim.solve.options import SolverOptions, mumps_single_precision  # noqa: E402
+from footsim.solve.writing import write_solution  # noqa: E402
 
 X_SYM, Y_SYM = 201, 202  # test-only facet tags of the symmetry planes x = 0 and y = 0
 CONTACT, DRIVEN, TISSUE = tags.Surface.PLANTAR_SKIN, tags.Surface.CUT_BONE, tags.Volume.SOFT_TISSUE

@@ -44,15 +44,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from footsim.model.loads import G
 from footsim.model.schema import Frozen
 
 Positive = Annotated[float, Field(gt=0.0, le=1.0e5)]
 NonNegative = Annotated[float, Field(ge=0.0, le=1.0e6)]
 Five = tuple[Positive, Positive, Positive, Positive, Positive]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-
-#: Body weight (N) per kg of body mass: standard gravity (m/s^2).
-G = 9.81
 
 
 class LoadPathSpec(Frozen):

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import footsim  # noqa: F401  (must precede dolfinx)
 
 #: Standard gravity (m/s^2).
-
-#: Standard gravity (m/s^2).
 G = 9.81
 
 

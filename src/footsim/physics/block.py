@@ -21,9 +21,6 @@ from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
 
-#: Standard gravity (m/s^2).
-
-
 # --------------------------------------------------------------------------------------------
 # Rigid block driven through Dirichlet conditions
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from footsim.solve.stepping import StepRecord
+    from footsim.solve.records import StepRecord
 
 PROGRESS_ENV = "FOOTSIM_PROGRESS"
 """``0`` hides the progress bar, ``1`` shows it even off a terminal."""
@@ -30,7 +30,7 @@ def wanted(rank: int = 0) -> bool:
 
 
 class StepProgress:
-    """A listener for :class:`~footsim.solve.stepping.SolveRecord`: ``progress(step)`` after
+    """A listener for :class:`~footsim.solve.records.SolveRecord`: ``progress(step)`` after
     every attempted load step; use as a context manager so the bar closes."""
 
     def __init__(self, target_N: float, label: str, enabled: bool = True):

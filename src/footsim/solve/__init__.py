@@ -8,13 +8,14 @@ __getattr__, __dir__, __all__ = attach(
     {
         "options": ["SolverOptions"],
         "newton": ["NonlinearSolver", "SolverError"],
-        "stepping": ["LoadStepper", "SolveRecord"],
+        "stepping": ["LoadStepper"],
+        "records": ["SolveRecord", "StepRecord"],
         "forefoot": [
             "Solution",
             "solve_contact",
             "solve_forefoot",
             "solve_load_case",
-            "write_solution",
         ],
+        "writing": ["write_solution"],
     },
 )

@@ -2,7 +2,6 @@
 
 >>> sol = solve_forefoot(mesh, cell_tags, facet_tags, target_force_N=150.0)  # doctest: +SKIP
 >>> sol.peak_pressure_kPa, sol.reaction_dirichlet_N, sol.contact_area_mm2  # doctest: +SKIP
->>> write_solution(sol, "out/standing")  # XDMF: out/standing.xdmf  # doctest: +SKIP
 
 Units: mm, N, MPa; pressures in ``Solution`` are MPa (``*_kPa`` helpers for users).
 """
@@ -14,7 +13,6 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import footsim  # noqa: F401  (must precede dolfinx)
 
@@ -37,7 +35,8 @@ from footsim.physics.materials.library import resolve  # noqa: E402
 from footsim.physics.skeleton import Skeleton, skeleton_state  # noqa: E402
 from footsim.solve.newton import NonlinearSolver, SolverError
 from footsim.solve.options import SolverOptions, describe_linear_solver
-from footsim.solve.stepping import LoadStepper, SolveRecord, StepRecord  # noqa: E402
+from footsim.solve.records import SolveRecord, StepRecord  # noqa: E402
+from footsim.solve.stepping import LoadStepper  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def solve_contact(
         keep_steps: keep the contact pressure of every converged load step
             (``Solution.steps``, for load-step animations).
         progress: called with each attempted load step's
-            :class:`~footsim.solve.stepping.StepRecord` as it finishes (a progress display).
+            :class:`~footsim.solve.records.StepRecord` as it finishes (a progress display).
         skeleton: rigid bones (:class:`~footsim.physics.skeleton.Skeleton`): the bone cells
             are removed, each bone is a rigid body jointed to the tarsus, which the load
             stepping drives instead of the bones' cut (``driven_surfaces`` other than
@@ -488,46 +487,6 @@ def solve_load_case(mesh, cell_tags, facet_tags, case: LoadCase, **kwargs) -> So
     )
 
 
-def write_solution(solution: Solution, path: str | Path, engine: str = "xdmf") -> list[Path]:
-    """Write displacement, von Mises, max shear and contact pressure for ParaView/PyVista.
-
-    ``engine="xdmf"``: one ``<path>.xdmf`` (+ ``.h5``) with the displacement interpolated to
-    P1, the DG0 stresses and the P1 contact pressures (MPa).  ``engine="vtx"``: ADIOS2 ``.bp``
-    folders ``<path>_displacement.bp`` (full degree), ``<path>_stress.bp`` (DG0) and
-    ``<path>_contact.bp`` (P1).  Returns the written paths.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    u = solution.displacement
-    mesh = u.function_space.mesh
-    comm = mesh.comm
-    stress = [solution.von_mises, solution.max_shear]
-    contact = [solution.contact_pressure, solution.contact_pressure_nominal]
-    if engine == "xdmf":
-        from dolfinx.io import XDMFFile
-
-        V1 = fem.functionspace(mesh, ("Lagrange", 1, (mesh.geometry.dim,)))
-        u1 = fem.Function(V1, name="displacement")
-        u1.interpolate(u)
-        out = path.with_suffix(".xdmf")
-        with XDMFFile(comm, out, "w") as f:
-            f.write_mesh(mesh)
-            for fn in [u1, *stress, *contact]:
-                f.write_function(fn, 0.0)
-        return [out, out.with_suffix(".h5")]
-    if engine == "vtx":
-        from dolfinx.io import VTXWriter
-
-        outs = []
-        for suffix, fns in (("displacement", [u]), ("stress", stress), ("contact", contact)):
-            p = path.parent / f"{path.name}_{suffix}.bp"
-            with VTXWriter(comm, p, fns, engine="BP4") as w:
-                w.write(0.0)
-            outs.append(p)
-        return outs
-    raise ValueError(f"engine must be 'xdmf' or 'vtx', not {engine!r}")
-
-
 __all__ = [
     "LoadStepSnapshot",
     "Solution",
@@ -536,5 +495,4 @@ __all__ = [
     "solve_contact",
     "solve_forefoot",
     "solve_load_case",
-    "write_solution",
 ]

@@ -43,7 +43,7 @@ class SolverError(RuntimeError):
     converged driver displacement, mm), ``residual`` (residual norm of the failed solve, N),
     ``iterations`` (Newton iterations of the failed solve), ``reason`` (SNES reason code);
     ``steps``: the load stepping's attempted solves up to the failure (dicts of
-    :class:`footsim.solve.stepping.StepRecord`, empty when not applicable), so that a failed run's
+    :class:`footsim.solve.records.StepRecord`, empty when not applicable), so that a failed run's
     ``summary.json`` shows where it failed.
     """
 
