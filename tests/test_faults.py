@@ -68,6 +68,17 @@ def _phases(env) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+def _start(cmd, env) -> subprocess.Popen:
+    """Start ``cmd`` silently in its own session (so that killing it kills its children)."""
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def _kill_when(proc, ready, timeout=120.0) -> None:
     """``kill -9`` ``proc``'s process group as soon as ``ready()`` holds."""
     deadline = time.time() + timeout
@@ -138,13 +149,7 @@ def test_killed_run_reruns_to_the_same_result(tmp_path, env, reference, when):
             and any((p / "plantar.vtu").exists() for p in root.glob(".*.tmp"))
         ),
     }[when]
-    proc = subprocess.Popen(
-        _cmd("run", tmp_path / "s.toml", "-o", root, "--no-png"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _start(_cmd("run", tmp_path / "s.toml", "-o", root, "--no-png"), env)
     _kill_when(proc, ready)
     assert not (root / name).exists(), "a killed run left a folder under its final name"
     assert [p for p in root.glob(".*.tmp")] or when == "meshing"
@@ -232,13 +237,7 @@ def test_sweep_killed_at_random_moments_resumes_to_the_same_table(tmp_path, env)
     root = tmp_path / "r"
     rng = random.Random(36)
     for _ in range(2):
-        proc = subprocess.Popen(
-            _sweep_cmd(path, root),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        proc = _start(_sweep_cmd(path, root), env)
         time.sleep(rng.uniform(1.5, 5.0))  # spawning the workers takes ~1 s
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the driver and both workers
@@ -330,13 +329,7 @@ def test_killed_real_run_reruns_to_the_same_result(tmp_path, env, when):
         "solving": lambda: staged("scenario.toml") and not staged("plantar.vtu"),
         "writing": lambda: staged("plantar.vtu"),
     }[when]
-    proc = subprocess.Popen(
-        _cmd("run", tmp_path / "s.toml", "-o", root, "--no-png"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _start(_cmd("run", tmp_path / "s.toml", "-o", root, "--no-png"), env)
     _kill_when(proc, ready, timeout=600)
     assert not (root / ref.name).exists()
     _run(env, root)

@@ -10,38 +10,24 @@ import footsim  # noqa: F401  (must precede dolfinx)
 import subprocess  # noqa: E402  isort: skip
 import sys  # noqa: E402  isort: skip
 import textwrap  # noqa: E402  isort: skip
+from pathlib import Path  # noqa: E402  isort: skip
 
 import pytest  # noqa: E402  isort: skip
 from petsc4py import PETSc  # noqa: E402  isort: skip
 
 from footsim.solve.options import SolverOptions, petsc_options  # noqa: E402
 
-#: A neo-Hookean bar (4 x 1 x 1 mm, E = 1 MPa) clamped at one end and sagging under its weight
-#: (2e-3 N/mm^3), and a function ``bar_solver(options)`` giving a solver of it.
-BAR = """
-import footsim
-import numpy as np
-import ufl
-import dolfinx
-from dolfinx import fem
-from mpi4py import MPI
-from footsim.physics.hyperelasticity import Hyperelasticity
-from footsim.physics.materials.laws import NeoHookean
-from footsim.solve.newton import NonlinearSolver
+#: ``bar_solver(options)``: a solver of the sagging bar of tests/test_mechanics.py (the tests
+#: folder on the path, as pytest puts it there for this module), for a child process or here.
+BAR = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
 from footsim.solve.options import SolverOptions
+from test_mechanics import _sagging_bar
+
 
 def bar_solver(opts):
-    mesh = dolfinx.mesh.create_box(
-        MPI.COMM_WORLD, [[0, 0, 0], [4, 1, 1]], [4, 1, 1], dolfinx.mesh.CellType.tetrahedron
-    )
-    nc = mesh.topology.index_map(3).size_local
-    ct = dolfinx.mesh.meshtags(mesh, 3, np.arange(nc, dtype=np.int32), np.zeros(nc, np.int32))
-    body = Hyperelasticity(mesh, ct, {0: NeoHookean(name="b", E=1.0, nu=0.3)}, opts)
-    clamp = dolfinx.mesh.locate_entities_boundary(mesh, 2, lambda x: np.isclose(x[0], 0.0))
-    zero = np.zeros(3, dtype=dolfinx.default_scalar_type)
-    bc = fem.dirichletbc(zero, fem.locate_dofs_topological(body.V, 2, clamp), body.V)
-    weight = -ufl.dot(ufl.as_vector((0.0, 0.0, -2e-3)), body.v) * ufl.dx
-    return NonlinearSolver(body.residual(weight), body.unknowns(), [bc], opts)
+    return _sagging_bar(opts)[0]
 """
 
 

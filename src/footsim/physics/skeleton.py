@@ -280,14 +280,11 @@ class Skeleton:
     bond_factor: float = 1.0e3
 
     def bodies(self, mesh, facet_tags, materials, pivot) -> RigidBodies:
-        from mpi4py import MPI
-
         tdim = mesh.topology.dim
         n = mesh.topology.index_map(tdim).size_local
         h = mesh.h(tdim, np.arange(n, dtype=np.int32))
         h_all = np.concatenate(mesh.comm.allgather(h))
         E = max(m.youngs_modulus for m in materials)
-        del MPI
         penalty = coupling_penalty(E, float(np.median(h_all)), self.bond_factor)
         return build_skeleton(mesh, facet_tags, penalty, self.marks, self.spec, pivot)
 

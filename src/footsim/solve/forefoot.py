@@ -229,8 +229,8 @@ def solve_contact(
         # the joints' stiff springs and the bond penalty need double-precision factors (in
         # single precision the reused factorisation leaves Newton converging only linearly),
         # and each step starts from the extrapolated state: otherwise the tarsus's travel
-        # increment first stretches the stiff joints alone (coarse standing: 38 Newton
-        # iterations instead of 99)
+        # increment first stretches the stiff joints alone, and each step takes two to three
+        # times the Newton iterations (docs/performance.md)
         options = dataclasses.replace(options, factor_precision="double", predictor=True)
         mesh, cell_tags, facet_tags = remove_bones(mesh, cell_tags, facet_tags)
         driven_surfaces = [t for t in driven_surfaces if int(t) != tags.Surface.CUT_BONE]
