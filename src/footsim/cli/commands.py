@@ -280,6 +280,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
             plane=args.plane,
             quantity=args.quantity,
         )
+    elif args.view == "shear":
+        out = plotting.shear_map(folder, args.output or folder / "shear.png")
     elif args.view == "deformed":
         out = plotting.deformed_view(folder, args.output or folder / "deformed.png")
     elif args.view == "animation":
@@ -411,6 +413,7 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
         epilog="examples:\n  footsim plot results/default-0123456789abcdef -o map.png\n"
         "  footsim plot results/default-0123456789abcdef --view sensor --sensor insole\n"
         "  footsim plot results/default-0123456789abcdef --view section --ray 2\n"
+        "  footsim plot results/default-0123456789abcdef --view shear\n"
         "  footsim plot results/<run> --view animation  # GIF of the load steps (needs\n"
         "                                               # [output] steps = true)\n"
         "  footsim plot results/mt2-length            # curves of the sweep\n",
@@ -419,8 +422,9 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument(
         "--view",
         default="pressure",
-        choices=["pressure", "insole", "sensor", "section", "deformed", "animation"],
-        help="pressure map, the pressure on the insole and pad top (runs with footwear), a "
+        choices=["pressure", "shear", "insole", "sensor", "section", "deformed", "animation"],
+        help="pressure map, the friction's shear on the skin (magnitude and arrows), the "
+        "pressure on the insole and pad top (runs with footwear), a "
         "pressure-measuring device's map, a stress cut-away, 3-D, or a GIF of the pressure "
         "through the load steps",
     )

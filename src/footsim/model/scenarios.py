@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from footsim.model.anatomy import Anatomy
+from footsim.model.contact import ContactSpec
 from footsim.model.footwear import Footwear
 from footsim.model.loadpath import LoadPathSpec
 from footsim.model.schema import Frozen, check_name
@@ -214,8 +215,12 @@ class Scenario(Frozen):
         description="footsim.model.loadpath: elastic bones on one block, or rigid jointed "
         "bones with fascia and tendons",
     )
+    contact: ContactSpec = Field(
+        default_factory=ContactSpec,
+        description="footsim.model.contact: friction of the plantar skin on the ground",
+    )
 
-    _added_fields: ClassVar[tuple[str, ...]] = ("solver", "load_path")
+    _added_fields: ClassVar[tuple[str, ...]] = ("solver", "load_path", "contact")
 
     @model_validator(mode="after")
     def _sesamoid_size_needs_sesamoids(self) -> Scenario:

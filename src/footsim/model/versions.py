@@ -26,4 +26,4 @@ BODY_CONTACT_VERSION = "1"
 PAD_SHAPE_VERSION = "2"
 
 #: Foot-ground (rigid obstacle) contact: part of the hash of scenarios without an insole only.
-GROUND_CONTACT_VERSION = "1"
+GROUND_CONTACT_VERSION = "2"

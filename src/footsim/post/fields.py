@@ -37,7 +37,10 @@ def export(
 
     Pressures are Cauchy contact pressures (force per deformed area) at the P1 nodes of the
     plantar skin, in kPa; areas are the deformed nodal tributary areas (mm^2), so that the
-    regional forces add up to the contact reaction.
+    regional forces add up to the contact reaction. With friction, ``plantar.vtu`` also holds
+    the tangential traction the ground exerts on the skin (``skin_shear_kPa``, a vector, Cauchy;
+    ``skin_shear_magnitude_kPa``) and each node's ``stick_fraction``, and the table the shear
+    columns of :func:`skin_shear`.
     """
     import pyvista as pv
 
@@ -69,6 +72,11 @@ def export(
     plantar.point_data["pressure_kPa"] = pressure_kPa[plantar_ids]
     plantar.point_data["displacement_mm"] = disp[plantar_ids]
     plantar.point_data["node_area_mm2"] = node_area[plantar_ids]
+    plantar.point_data["skin_shear_kPa"] = g["skin_shear_kPa"][plantar_ids]
+    plantar.point_data["skin_shear_magnitude_kPa"] = np.linalg.norm(
+        g["skin_shear_kPa"][plantar_ids], axis=1
+    )
+    plantar.point_data["stick_fraction"] = g["stick"][plantar_ids]
 
     pad_mask = None
     if pad_covers is not None:
@@ -103,6 +111,12 @@ def export(
         in_pad = soft & (cell_region == k)
         if k < 5:
             in_pad &= centres[:, 2] < head_centres_mm[k, 2]
+        shear = skin_shear(
+            plantar.point_data["skin_shear_kPa"][sel],
+            a,
+            plantar.point_data["stick_fraction"][sel],
+            loaded,
+        )
         rows.append(
             dict(
                 zip(
@@ -115,6 +129,7 @@ def export(
                         force_N,
                         float(vm_kPa[in_pad].max()) if in_pad.any() else 0.0,
                         float(tau_kPa[in_pad].max()) if in_pad.any() else 0.0,
+                        *shear,
                     ),
                     strict=True,
                 )
@@ -155,13 +170,39 @@ def export(
     }
 
 
+def skin_shear(
+    t_kPa: np.ndarray, area_mm2: np.ndarray, stick: np.ndarray, loaded: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """A region's plantar shear from its nodes' tangential tractions ``t_kPa`` ((n, 3), on
+    the skin), deformed tributary areas (mm^2), stick fractions (0 to 1) and ``loaded``
+    mask: the peak traction magnitude (kPa), its area-weighted mean over the loaded area
+    (kPa), the resultant's magnitude (N), its direction in the ground plane (deg from distal,
+    +x, towards lateral, +y; 0 without shear) and the loaded area that slips (mm^2)."""
+    if not loaded.any():
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    t, a = t_kPa[loaded], area_mm2[loaded]
+    magnitude = np.linalg.norm(t, axis=1)
+    resultant = (t * a[:, None]).sum(axis=0) / 1000.0  # N
+    force = float(np.linalg.norm(resultant[:2]))
+    direction = float(np.degrees(np.arctan2(resultant[1], resultant[0]))) if force > 0 else 0.0
+    return (
+        float(magnitude.max()),
+        float(np.sum(magnitude * a) / a.sum()),
+        force,
+        direction,
+        float(np.sum(a * (1.0 - stick[loaded]))) if magnitude.max() > 0 else 0.0,
+    )
+
+
 def gather_fields(solution, cell_tags) -> dict[str, Any] | None:
     """The fields :func:`export` writes, over the whole mesh, on rank 0 (None on the others).
 
     Keys: ``x`` (reference coordinates of the P1 nodes, mm), ``displacement_mm``,
     ``pressure_kPa`` (Cauchy contact pressure), ``node_area_mm2`` (deformed tributary area of
-    the contact nodes, 0 elsewhere), ``on_surface`` (contact-surface nodes), the VTK
-    ``topology`` and ``cell_types`` of the linear tetrahedra, per cell ``tag``,
+    the contact nodes, 0 elsewhere), ``on_surface`` (contact-surface nodes), ``skin_shear_kPa``
+    ((n, 3): the friction's tangential traction on the skin, Cauchy) and ``stick`` (the
+    fraction of each contact node's area that sticks), the VTK ``topology`` and
+    ``cell_types`` of the linear tetrahedra, per cell ``tag``,
     ``von_mises_kPa``, ``max_shear_kPa`` and ``strain_pct`` (largest principal Green-Lagrange
     strain, %), and ``steps_pressure_kPa`` (one nodal array per kept load step).
 
@@ -198,12 +239,19 @@ def gather_fields(solution, cell_tags) -> dict[str, Any] | None:
     node_area[contact] = solution.contact_node_area
     on_surface = np.zeros(len(x), dtype=bool)
     on_surface[contact] = True
+    shear = np.zeros((len(x), 3))
+    stick = np.zeros(len(x))
+    if solution.contact_shear is not None:
+        shear = 1000.0 * solution.contact_shear.x.array.reshape(-1, 3)[: len(x)]
+        stick[contact] = solution.contact_node_stick
     nodal = {
         "x": x,
         "displacement_mm": u1.x.array.reshape(-1, 3)[: len(x)],
         "pressure_kPa": 1000.0 * solution.contact_pressure.x.array[: len(x)],
         "node_area_mm2": node_area,
         "on_surface": on_surface,
+        "skin_shear_kPa": shear,
+        "stick": stick,
     }
     steps = [1000.0 * step.pressure[: len(x)] for step in solution.steps]
     cells = {

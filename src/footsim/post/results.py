@@ -72,6 +72,11 @@ REGION_COLUMNS = (
     "force_N",
     "peak_von_mises_kPa",
     "peak_max_shear_kPa",
+    "peak_skin_shear_kPa",
+    "mean_skin_shear_kPa",
+    "skin_shear_force_N",
+    "skin_shear_direction_deg",
+    "slip_area_mm2",
 )
 
 

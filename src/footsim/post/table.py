@@ -20,6 +20,8 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
         "peak_pressure_kPa": sol["peak_pressure_kPa"],
         "peak_von_mises_kPa": sol["peak_von_mises_kPa"],
         "peak_max_shear_kPa": sol["peak_max_shear_kPa"],
+        "peak_skin_shear_kPa": sol.get("peak_shear_kPa", float("nan")),
+        "stick_area_mm2": sol.get("stick_area_mm2", float("nan")),
         "max_penetration_mm": sol["max_penetration_mm"],
         "newton_iterations": sol["newton_iterations"],
         "load_steps": sol["load_steps"],
@@ -31,8 +33,8 @@ def figures(summary: dict[str, Any]) -> dict[str, float]:
         if key in sol.get("solver_counts", {}):
             out[key] = sol["solver_counts"][key]
     for row in summary["regions"]:
-        for col in REGION_COLUMNS[1:]:
-            out[f"{row['region']}_{col}"] = row[col]
+        for col in REGION_COLUMNS[1:]:  # a figure an older run did not record: NaN
+            out[f"{row['region']}_{col}"] = row.get(col, float("nan"))
     for row in summary.get("plates", []):  # plantar plates: max principal strain (%)
         out[f"{row['plate']}_peak_strain_pct"] = row["peak_strain_pct"]
         out[f"{row['plate']}_mean_strain_pct"] = row["mean_strain_pct"]
@@ -73,14 +75,19 @@ def format_record(record: RunOutcome) -> str:
         mesh_context(s),
         "",
         f"{'region':<7}{'peak kPa':>10}{'mean kPa':>10}{'area mm2':>10}{'force N':>9}"
-        f"{'VM kPa':>9}{'shear kPa':>10}",
+        f"{'VM kPa':>9}{'tau kPa':>9}{'shear kPa':>10}{'slip mm2':>10}",
     ]
     for r in s["regions"]:
         lines.append(
             f"{r['region']:<7}{r['peak_kPa']:>10.1f}{r['mean_kPa']:>10.1f}"
             f"{r['contact_area_mm2']:>10.1f}{r['force_N']:>9.2f}{r['peak_von_mises_kPa']:>9.1f}"
-            f"{r['peak_max_shear_kPa']:>10.1f}"
+            f"{r['peak_max_shear_kPa']:>9.1f}{_cell(r, 'peak_skin_shear_kPa')}"
+            f"{_cell(r, 'slip_area_mm2')}"
         )
+    lines.append(
+        "VM, tau: peak von Mises and maximum shear stress in the fat pad under the region; "
+        "shear: peak friction traction on the skin; slip: loaded area that slides"
+    )
     if "insole_peak_pressure_kPa" in s["figures"]:  # footwear: the insole's side of the contact
         lines.append(
             f"insole and pad top: peak {s['figures']['insole_peak_pressure_kPa']:.1f} kPa "
@@ -90,6 +97,12 @@ def format_record(record: RunOutcome) -> str:
     if skeleton:
         lines += [""] + skeleton_lines(skeleton)
     return "\n".join(lines)
+
+
+def _cell(row: dict, key: str) -> str:
+    """A 10-wide table cell (one decimal), or "-" for a figure an older run did not record."""
+    value = row.get(key)
+    return f"{'-':>10}" if value is None else f"{value:>10.1f}"
 
 
 def skeleton_lines(k: dict) -> list[str]:

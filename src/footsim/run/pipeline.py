@@ -174,6 +174,7 @@ def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, opt
 def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any] | None:
     from footsim.mesh import geometry, io
     from footsim.model.footwear import apply_heel
+    from footsim.physics.contact.friction import CoulombLaw
     from footsim.solve.forefoot import solve_load_case
 
     options = options or solver_options(scenario)
@@ -215,6 +216,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
             skeleton=skeleton_for(
                 scenario.load_path, anatomy, case.name, scenario.load.body_mass_kg
             ),
+            friction=CoulombLaw(scenario.contact.ground_friction),
         )
     cell_tags = solution.cell_tags  # without the bones' cells with rigid bones
     timings.update(solution.record.timings)

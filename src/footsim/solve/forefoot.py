@@ -26,6 +26,7 @@ from footsim.mesh.cavities import remove_bones  # noqa: E402
 from footsim.model.loads import LoadCase  # noqa: E402
 from footsim.physics.block import DrivenSkeleton, RigidBlock  # noqa: E402
 from footsim.physics.contact.body import BodyContact
+from footsim.physics.contact.friction import CoulombLaw
 from footsim.physics.contact.ground import ContactSurface
 from footsim.physics.contact.obstacles import Obstacle, RigidPlane
 from footsim.physics.contact.surface import TargetSurface
@@ -76,7 +77,11 @@ class Solution:
     contact pressure; else None); ``skeleton`` (rigid bones: joint angles, band and tendon
     tensions, the tarsus's wrench and the balance of forces and moments,
     :func:`~footsim.physics.skeleton.skeleton_state`; else empty); ``cell_tags`` (of the
-    mesh solved on: without the bone cells with rigid bones).
+    mesh solved on: without the bone cells with rigid bones); ``contact_shear`` (the friction's
+    tangential traction on the skin, P1 vector Function, Cauchy, MPa; zero frictionless),
+    ``contact_node_shear`` ((n, 3) at the P1 contact nodes, MPa), ``contact_node_stick`` (each
+    node's tributary area's fraction in stick, 0 to 1) and ``stick_area_mm2`` (deformed area
+    in stick; the rest of ``contact_area_mm2`` slips).
     """
 
     displacement: fem.Function
@@ -107,11 +112,23 @@ class Solution:
     target_surface: TargetSurface | None = None
     skeleton: dict = field(default_factory=dict)
     cell_tags: dolfinx.mesh.MeshTags | None = None
+    contact_shear: fem.Function | None = None
+    contact_node_shear: np.ndarray | None = None
+    contact_node_stick: np.ndarray | None = None
+    stick_area_mm2: float = 0.0
 
     @property
     def peak_pressure_kPa(self) -> float:
         """Peak Cauchy contact pressure (kPa) over the P1 surface nodes."""
         local = float(self.contact_node_pressure.max()) if self.contact_node_pressure.size else 0
+        return 1000.0 * self.displacement.function_space.mesh.comm.allreduce(local, op=MPI.MAX)
+
+    @property
+    def peak_shear_kPa(self) -> float:
+        """Peak magnitude of the friction's tangential traction (Cauchy, kPa) over the P1
+        surface nodes (0 frictionless)."""
+        t = self.contact_node_shear
+        local = float(np.linalg.norm(t, axis=1).max()) if t is not None and t.size else 0.0
         return 1000.0 * self.displacement.function_space.mesh.comm.allreduce(local, op=MPI.MAX)
 
     @property
@@ -131,6 +148,9 @@ class Solution:
             "reaction_contact_N": self.reaction_contact_N,
             "peak_pressure_kPa": self.peak_pressure_kPa,
             "contact_area_mm2": self.contact_area_mm2,
+            "stick_area_mm2": self.stick_area_mm2,
+            "peak_shear_kPa": self.peak_shear_kPa,
+            "contact_force_N": [float(f) for f in self.contact_force_N],
             "max_penetration_mm": self.max_penetration_mm,
             "peak_von_mises_kPa": peak(self.von_mises),
             "peak_max_shear_kPa": peak(self.max_shear),
@@ -178,6 +198,7 @@ def solve_contact(
     keep_steps: bool = False,
     progress: Callable[[StepRecord], None] | None = None,
     skeleton: Skeleton | None = None,
+    friction: CoulombLaw | None = None,
 ) -> Solution:
     """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
     moving surfaces.
@@ -212,6 +233,8 @@ def solve_contact(
             stepping drives instead of the bones' cut (``driven_surfaces`` other than
             ``CUT_BONE`` move with it); the tendons are pulled once the target force is
             reached, and the force is then reached again.
+        friction: Coulomb's law between ``contact_surface`` and the rigid ``ground``
+            (:mod:`~footsim.physics.contact.friction`); None: frictionless.
 
     Raises:
         SolverError: if the load cannot be reached (step, load reached, residual).
@@ -240,6 +263,11 @@ def solve_contact(
         raise ValueError(
             "the mesh holds a second body (footwear): give target_surface (e.g. INSOLE_TOP) "
             "for two-body contact"
+        )
+    if target_surface is not None and friction is not None and friction.mu > 0.0:
+        raise NotImplementedError(
+            f"friction mu = {friction.mu:g} on two-body contact (target_surface = "
+            f"{int(target_surface)}): only the contact with the rigid ground has friction"
         )
     if target_surface is not None and not present & {int(t) for t in counter_cells}:
         raise ValueError(
@@ -272,7 +300,9 @@ def solve_contact(
         dofs = fem.locate_dofs_topological(Vc, fdim, facet_tags.find(int(tag)))
         bcs.append(fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, Vc))
     if target_surface is None:
-        contact = ContactSurface(body, facet_tags, contact_surface, ground, options)
+        contact = ContactSurface(
+            body, facet_tags, contact_surface, ground, options, friction=friction
+        )
     else:
         contact = BodyContact(
             body, facet_tags, contact_surface, int(target_surface), tuple(counter_cells),
@@ -342,6 +372,7 @@ def solve_contact(
     u1.interpolate(u)
     x_cur = X + u1.x.array.reshape(-1, mesh.geometry.dim)[d]
     force = contact.force()
+    shear, stick, stick_area = contact.shear_p1()
     sol = Solution(
         displacement=u,
         pressure=body.p if body.mixed else None,
@@ -376,6 +407,10 @@ def solve_contact(
         target_surface=contact.target_pressure(),
         skeleton={} if bodies is None else skeleton_state(bodies, force, x_cur, pc.x.array[d] * a),
         cell_tags=cell_tags,
+        contact_shear=shear,
+        contact_node_shear=shear.x.array.reshape(-1, 3)[d].copy(),
+        contact_node_stick=stick.x.array[d].copy(),
+        stick_area_mm2=stick_area,
     )
     record.add_time("post-processing", time.perf_counter() - t0)
     return sol
@@ -425,6 +460,7 @@ def solve_forefoot(
     options: SolverOptions | None = None,
     keep_steps: bool = False,
     skeleton: Skeleton | None = None,
+    friction: CoulombLaw | None = None,
 ) -> Solution:
     """Press the forefoot onto the ground, or onto its insole, with a vertical force through
     the bones.
@@ -436,7 +472,8 @@ def solve_forefoot(
     (``INSOLE_TOP``, two-body contact, :class:`~footsim.physics.contact.body.BodyContact`)
     whose bottom (``INSOLE_BOTTOM``) is clamped to the rigid shoe bed (an insole held by the shoe;
     its rim is free).  With ``skeleton`` the bones are rigid bodies jointed to the tarsus
-    (:func:`solve_contact`).  The heel rise
+    (:func:`solve_contact`). ``friction``: Coulomb's law skin-ground (barefoot only; the insole's
+    top is frictionless).  The heel rise
     rotates the bones about the ``y`` axis through the lowest part of the plantar skin (under
     the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not imposed).
 
@@ -471,6 +508,7 @@ def solve_forefoot(
         keep_steps=keep_steps,
         progress=progress,
         skeleton=skeleton,
+        friction=None if footwear else friction,
         **two_body,
     )
 

@@ -250,6 +250,7 @@ class LoadStepper:
             return False
         self.prev = (self.d, state)
         self._loose = loose
+        self.contact.commit()  # the converged step becomes the friction's history
         # a penalty that follows the tissue's stiffening is raised after
         # a loading step; the state is then out of balance under the new penalty ("stale"):
         # the drivers re-solve it before it is final, and drop force brackets from before
@@ -446,6 +447,7 @@ class LoadStepper:
             lam0 = self.contact.get_multiplier()
             d0, F0, hist0 = self.d, self.F, list(self.history)
             state0 = save_state(self.fields)
+            history0 = save_state(self.contact.history)
             for _attempt in range(3):
                 self.contact.uzawa_update(relax)
                 self.record.uzawa_iterations += 1
@@ -462,6 +464,7 @@ class LoadStepper:
                 except SolverError:
                     self.contact.set_multiplier(lam0)
                     restore_state(self.fields, state0)
+                    restore_state(self.contact.history, history0)
                     self.d, self.F, self.history = d0, F0, list(hist0)
                     self.block.set(self.w_touch - self.d)
                     relax *= 0.5

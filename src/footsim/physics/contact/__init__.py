@@ -1,4 +1,4 @@
-"""Frictionless contact of the plantar skin (units: mm, N, MPa).
+"""Contact of the plantar skin, frictionless or with Coulomb friction (units: mm, N, MPa).
 
 Two contact items share one interface (:class:`~footsim.physics.contact.item.ContactItem`):
 :class:`ContactSurface` presses a body onto a rigid obstacle (:class:`RigidPlane`,
@@ -7,6 +7,7 @@ pad), whose side of the contact :class:`TargetSurface` reports.
 """
 
 from footsim.physics.contact.body import BodyContact
+from footsim.physics.contact.friction import CoulombLaw, Friction
 from footsim.physics.contact.ground import ContactSurface
 from footsim.physics.contact.item import ContactItem
 from footsim.physics.contact.obstacles import (
@@ -25,6 +26,8 @@ __all__ = [
     "BodyContact",
     "ContactItem",
     "ContactSurface",
+    "CoulombLaw",
+    "Friction",
     "HeightField",
     "Obstacle",
     "RigidPlane",

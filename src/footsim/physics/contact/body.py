@@ -366,6 +366,12 @@ class BodyContact(BodyContactTangent):
         b.assemble()
 
     # ------------------------------------------------------------------------ stepping API
+    #: Frictionless: no history over the load steps.
+    history: tuple = ()
+
+    def commit(self) -> None:
+        """Nothing to commit: frictionless."""
+
     def hold_static(self, u: fem.Function) -> None:
         """Reset the counter body's displacement to zero (it rests on its supports)."""
         a = u.x.array.reshape(-1, 3)
@@ -472,6 +478,14 @@ class BodyContact(BodyContactTangent):
         pc.x.array[d] = b[k] / m[k]
         pn.x.array[d] = b[k] / m0[k]
         return pc, pn, m[k].copy(), m0[k].copy()
+
+    def shear_p1(self) -> tuple[fem.Function, fem.Function, float]:
+        """Frictionless: zero tangential traction (P1 vector, MPa), no node in stick (P1)
+        and no area in stick (mm^2) (:meth:`ContactSurface.shear_p1`)."""
+        mesh = self.body.mesh
+        V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
+        shear = fem.Function(V1, name="contact_shear")
+        return shear, fem.Function(self.P1, name="contact_stick"), 0.0
 
     def target_pressure(self) -> TargetSurface:
         """The contact pressure on the master (target) surface, e.g. the insole and pad top.

@@ -1,4 +1,4 @@
-"""Frictionless contact of the plantar skin with a rigid obstacle (units: mm, N, MPa).
+"""Contact of the plantar skin with a rigid obstacle, with or without friction (units: mm, N, MPa).
 
 Obstacle: the plane ``z = z0`` (:class:`RigidPlane`) or a height field ``z = h(x, y)``
 (:class:`HeightField`); the body must stay above it.  With the current position
@@ -25,9 +25,9 @@ penetration is ``g ~ p h / (factor E)``, i.e. a strain ``p / (factor E)`` of the
 layer.  With ``SolverOptions.adaptive_penalty`` (default) the penalty rises with the
 tissue's compression tangent at each surface vertex as the load grows
 (:meth:`ContactSurface.update_penalty`): the penetration then stays a fixed small fraction
-of the tissue's own compression in a stiffening tissue too.  Tangential tractions are zero;
-a Coulomb friction law would add a tangential term driven by the slip of ``x`` on the obstacle
-(``ContactSurface.traction`` is the place).
+of the tissue's own compression in a stiffening tissue too.  With a friction coefficient
+``mu > 0`` the traction gains Coulomb's tangential part (:mod:`~footsim.physics.contact.
+friction`), driven by the slip of ``x`` on the obstacle since the last load step.
 
 Post-processing (consistent, so that the integral of the pressure is the reaction): the
 Cauchy pressure (force per deformed area) ``p_c = p_N dA/da`` with Nanson's formula
@@ -46,6 +46,7 @@ import ufl  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
+from footsim.physics.contact.friction import CoulombLaw, Friction
 from footsim.physics.contact.obstacles import (
     RAISE_FACTOR,
     Obstacle,
@@ -70,6 +71,8 @@ class ContactSurface:
         kappa: uniform penalty (N/mm^3); default :func:`penalty_parameter` with the softest
             material of the cells adjacent to the surface and the local cell diameter ``h``
             (a nodal field, so graded meshes get a graded penalty; see the module docstring).
+        friction: Coulomb's law between the surface and the obstacle
+            (:mod:`~footsim.physics.contact.friction`); None or ``mu = 0``: frictionless.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class ContactSurface:
         obstacle: Obstacle,
         options: SolverOptions | None = None,
         kappa: float | None = None,
+        friction: CoulombLaw | None = None,
     ):
         self.body = body
         self.options = options or body.options
@@ -147,6 +151,15 @@ class ContactSurface:
         Finv = ufl.inv(body.I + ufl.grad(u))
         self.da_dA = ufl.det(body.I + ufl.grad(u)) * ufl.sqrt(ufl.dot(Finv.T * N, Finv.T * N))
         self.pc = self.pN / self.da_dA  # Cauchy pressure (MPa)
+        self.friction = None
+        if friction is not None and friction.mu > 0.0:
+            W = fem.functionspace(mesh, ("Lagrange", self.options.degree, (3,)))
+            self.friction = Friction(
+                W, self.x, self.normal, self.pN, self.kappa, friction, self.cells
+            )
+        # a tangential traction makes the Jacobian unsymmetric (slip) and the residual no
+        # longer an energy's gradient
+        self.symmetric = self.friction is None
 
         # Forms for post-processing
         self._gap_expr = fem.Expression(self.gap, self.L.element.interpolation_points)
@@ -155,11 +168,18 @@ class ContactSurface:
         self._b_form = fem.form(self.pc * phi * self.da_dA * self.ds)
         self._m_form = fem.form(phi * self.da_dA * self.ds)
         self._m0_form = fem.form(phi * self.ds)
-        self._force_forms = [fem.form(self.pN * self.normal[i] * self.ds) for i in range(3)]
+        self._force_forms = [fem.form(self.traction()[i] * self.ds) for i in range(3)]
         self._area_form = fem.form(
             ufl.conditional(ufl.gt(self.pN, 0.0), 1.0, 0.0) * self.da_dA * self.ds
         )
         self._area0_form = fem.form(1.0 * self.ds)
+        if self.friction is not None:
+            t_T, stick = self.friction.traction, self.friction.stick
+            self._shear_forms = [fem.form(t_T[i] * phi * self.ds) for i in range(3)]
+            self._stick_forms = [
+                fem.form(stick * phi * self.ds),
+                fem.form(stick * self.da_dA * self.ds),
+            ]
 
     # ------------------------------------------------------------------------ penalty
     def _update_kappa_value(self) -> None:
@@ -207,13 +227,26 @@ class ContactSurface:
 
     # ------------------------------------------------------------------------ residual
     def traction(self):
-        """Contact traction on the body per undeformed area (N/mm^2): ``p_N n``."""
-        return self.pN * self.normal
+        """Contact traction on the body per undeformed area (N/mm^2): ``p_N n`` plus the
+        friction's tangential traction."""
+        if self.friction is None:
+            return self.pN * self.normal
+        return self.pN * self.normal + self.friction.traction
 
-    #: The penalty energy of a rigid obstacle: a symmetric Jacobian (on a curved height field
-    #: only nearly; LDL^T factors then precondition a little less well, and GMRES still solves
-    #: with the true Jacobian).
+    #: Frictionless, the penalty energy of a rigid obstacle: a symmetric Jacobian (on a curved
+    #: height field only nearly; LDL^T factors then precondition a little less well, and GMRES
+    #: still solves with the true Jacobian). With friction: unsymmetric.
     symmetric = True
+
+    @property
+    def history(self) -> list[fem.Function]:
+        """The friction's history fields (empty without friction)."""
+        return [] if self.friction is None else self.friction.history
+
+    def commit(self) -> None:
+        """A load step has converged: it becomes the friction's history."""
+        if self.friction is not None:
+            self.friction.commit()
 
     def residual_terms(self, v):
         """The contact virtual work as a UFL form (:meth:`residual`)."""
@@ -255,7 +288,10 @@ class ContactSurface:
         self.lam.x.scatter_forward()
 
     def hold_static(self, u: fem.Function) -> None:
-        """Nothing to hold: the obstacle is rigid (see :meth:`BodyContact.hold_static`)."""
+        """Nothing to hold, the obstacle is rigid (see :meth:`BodyContact.hold_static`); a
+        rigid pre-positioning leaves the surface free of tangential load."""
+        if self.friction is not None:
+            self.friction.reset()
 
     def lift_estimate(self) -> float:
         """Penalty-weighted mean penetration (mm) of the surface nodes with a positive
@@ -282,7 +318,7 @@ class ContactSurface:
 
     # ------------------------------------------------------------------------ results
     def force(self) -> np.ndarray:
-        """Total contact force on the body ``int p_N n dA`` (N), 3 components."""
+        """Total contact force on the body ``int (p_N n + t_T) dA`` (N), 3 components."""
         comm = self.body.mesh.comm
         return np.array(
             [comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for f in self._force_forms]
@@ -294,6 +330,33 @@ class ContactSurface:
 
     def surface_area(self) -> float:
         return self.body.mesh.comm.allreduce(fem.assemble_scalar(self._area0_form), op=MPI.SUM)
+
+    def shear_p1(self) -> tuple[fem.Function, fem.Function, float]:
+        """The friction's tangential traction on the body as a P1 vector function (Cauchy:
+        force per deformed area, MPa), the fraction of each P1 node's undeformed tributary
+        area that sticks (0 to 1; 0 off contact), both zero off the surface, and the deformed
+        area in stick (mm^2).  Lumped like :meth:`pressure_p1`: ``sum_i t_i a_i`` is the
+        tangential contact force.  Frictionless: zeros."""
+        mesh = self.body.mesh
+        V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
+        shear = fem.Function(V1, name="contact_shear")
+        stick = fem.Function(self.P1, name="contact_stick")
+        if self.friction is None:
+            return shear, stick, 0.0
+        d = self.p1_dofs
+        m = fem.assemble_vector(self._m_form)
+        m0 = fem.assemble_vector(self._m0_form)
+        b = [fem.assemble_vector(f) for f in (*self._shear_forms, self._stick_forms[0])]
+        for vec in (m, m0, *b):
+            vec.scatter_reverse(dolfinx.la.InsertMode.add)
+            vec.scatter_forward()
+        t = shear.x.array.reshape(-1, 3)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for i in range(3):
+                t[d, i] = np.where(m.array[d] > 0, b[i].array[d] / m.array[d], 0.0)
+            stick.x.array[d] = np.where(m0.array[d] > 0, b[3].array[d] / m0.array[d], 0.0)
+        area = fem.assemble_scalar(self._stick_forms[1])
+        return shear, stick, mesh.comm.allreduce(area, op=MPI.SUM)
 
     def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
         """Cauchy and nominal contact pressure as P1 functions (MPa, zero off the surface),

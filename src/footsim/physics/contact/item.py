@@ -38,6 +38,13 @@ class ContactItem(Protocol):
         ``add_jacobian`` the Newton solver calls (:class:`~footsim.solve.newton.
         NonlinearSolver`'s ``extra``), or None."""
 
+    history: list
+    """The fields of the friction's history (empty without friction): saved and restored
+    with the unknowns when a load step is undone."""
+
+    def commit(self) -> None:
+        """A load step has converged: make it the start of the next (friction's history)."""
+
     def hold_static(self, u) -> None:
         """Freeze the contact configuration at displacement ``u`` (pre-positioning)."""
 
@@ -77,6 +84,10 @@ class ContactItem(Protocol):
     def pressure_p1(self):
         """Cauchy and nominal contact pressure as P1 Functions (MPa) and the nodal tributary
         areas, deformed and undeformed (mm^2)."""
+
+    def shear_p1(self):
+        """The tangential (friction) traction as a P1 vector function (Cauchy, MPa), each
+        P1 node's stick fraction and the area in stick (mm^2)."""
 
     def target_pressure(self):
         """The pressure the other body's surface carries

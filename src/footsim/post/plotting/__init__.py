@@ -1,7 +1,8 @@
 """Pictures drawn from result folders, never by re-solving (PyVista, off-screen where needed).
 
 One face for the plotting modules: plantar pressure maps, comparisons and sweep curves
-(:mod:`~footsim.post.plotting.maps`), platform and in-shoe sensor grids
+(:mod:`~footsim.post.plotting.maps`), plantar shear maps (:mod:`~footsim.post.plotting.shear`),
+platform and in-shoe sensor grids
 (:mod:`~footsim.post.plotting.sensors`), stress cut-aways and deformed views
 (:mod:`~footsim.post.plotting.sections`). Pressures in kPa, lengths in mm.
 """
@@ -17,6 +18,7 @@ from footsim.post.plotting.common import (
 from footsim.post.plotting.maps import animation, common_grid, compare, pressure_map, sweep_plot
 from footsim.post.plotting.sections import deformed_view, section, section_cells
 from footsim.post.plotting.sensors import SENSORS, SensorGrid, sensor_grid, sensor_view
+from footsim.post.plotting.shear import shear_map
 
 __all__ = [
     "PRESSURE_BAR",
@@ -35,6 +37,7 @@ __all__ = [
     "section_cells",
     "sensor_grid",
     "sensor_view",
+    "shear_map",
     "show",
     "sweep_plot",
 ]
