@@ -3,7 +3,7 @@
 Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset default]
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
        [--quadrature-degree 2] [--predictor on] [--steps] [--out-of-core]
-       [--factor-precision double] [--bones rigid] [--toes]
+       [--factor-precision double] [--bones rigid] [--toes] [--friction MU]
 
 Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
 factorisations and Krylov iterations, wall time per phase (the solve split into residual and
@@ -13,7 +13,9 @@ LU per Newton iteration (the solver before reuse of factorisations); ``--quadrat
 cell quadrature (default 4 = 2 x the displacement degree); ``--predictor on``: each load step
 starts from the extrapolation of the last two states (always on with rigid bones);
 ``--bones rigid``: the rigid jointed skeleton of ``[load_path]`` instead of elastic bones;
-``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors).
+``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors);
+``--friction``: the skin-ground Coulomb coefficient (default: the scenario's, 0.46; 0 is
+frictionless).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--bones", choices=["elastic", "rigid"], default="elastic")
     parser.add_argument("--toes", action="store_true", help="anatomy with phalanges")
+    parser.add_argument("--friction", type=float, default=None, help="skin-ground Coulomb mu")
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
@@ -69,6 +72,8 @@ def main() -> None:
         overrides["load_path"] = {"bones": "rigid"}
     if args.toes:
         overrides["anatomy"] = {"phalanges": True}
+    if args.friction is not None:
+        overrides["contact"] = {"ground_friction": args.friction}
     scenario = scenarios.load(base, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

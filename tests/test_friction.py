@@ -25,8 +25,12 @@ CONTACT, TOP, TISSUE = tags.Surface.PLANTAR_SKIN, tags.Surface.CUT_BONE, tags.Vo
 E_BLOCK, NU_BLOCK = 1.0, 0.0  # MPa, -: nu = 0, a pressed block does not bulge
 
 
+X_FACES = 203  # test-only facet tag of the faces x = 0 and x = L of the slab
+
+
 def slab(L: float = 10.0, H: float = 2.0, n: int = 6, nz: int = 2):
-    """The block [0, L]^2 x [0, H] (mm): bottom = contact, top = clamp."""
+    """The block [0, L]^2 x [0, H] (mm): bottom = contact, top = clamp, the faces normal to
+    x tagged ``X_FACES``."""
     mesh = dolfinx.mesh.create_box(
         MPI.COMM_WORLD, [[0, 0, 0], [L, L, H]], [n, n, nz], dolfinx.mesh.CellType.tetrahedron
     )
@@ -36,7 +40,11 @@ def slab(L: float = 10.0, H: float = 2.0, n: int = 6, nz: int = 2):
     )
     mesh.topology.create_connectivity(2, 3)
     idx, val = [], []
-    sides = ((lambda x: np.isclose(x[2], 0.0), CONTACT), (lambda x: np.isclose(x[2], H), TOP))
+    sides = (
+        (lambda x: np.isclose(x[2], 0.0), CONTACT),
+        (lambda x: np.isclose(x[2], H), TOP),
+        (lambda x: np.isclose(x[0], 0.0) | np.isclose(x[0], L), X_FACES),
+    )
     for pred, tag in sides:
         f = dolfinx.mesh.locate_entities_boundary(mesh, 2, pred)
         idx.append(f)
@@ -48,7 +56,9 @@ def slab(L: float = 10.0, H: float = 2.0, n: int = 6, nz: int = 2):
 
 class ClampedBlock:
     """A body on the ground with its top (``TOP``) clamped to ``(s_x, 0, -d)`` (mm): by
-    default the slab of :func:`slab`; ``bonded``: its bottom glued to the ground instead."""
+    default the slab of :func:`slab`; ``bonded``: its bottom glued to the ground instead;
+    ``x_faces_compressed``: the slab's x faces held at the uniform compression ``u_z = -d
+    z / H`` (their vertical reaction is the shear a homogeneous simple shear needs there)."""
 
     def __init__(
         self,
@@ -58,6 +68,7 @@ class ClampedBlock:
         options: SolverOptions | None = None,
         rollers=(),
         bonded: bool = False,
+        x_faces_compressed: bool = False,
     ):
         mesh, ct, ft = meshed or slab()
         material = material or NeoHookean(name="block", E=E_BLOCK, nu=NU_BLOCK)
@@ -76,6 +87,13 @@ class ClampedBlock:
             bcs.append(fem.dirichletbc(dolfinx.default_scalar_type(0.0), sym, Vc))
         self.bottom = fem.locate_dofs_topological(V, 2, ft.find(int(CONTACT)))
         self.bonded = bonded
+        self.gz = None
+        if x_faces_compressed:
+            Vz, _ = V.sub(2).collapse()
+            self.gz = fem.Function(Vz)
+            xdofs = fem.locate_dofs_topological((V.sub(2), Vz), 2, ft.find(X_FACES))
+            bcs.append(fem.dirichletbc(self.gz, xdofs, V.sub(2)))
+            self.height = float(mesh.geometry.x[:, 2].max())
         if bonded:  # the bottom glued to the ground: no contact term
             bcs.append(fem.dirichletbc(fem.Function(V), self.bottom))
             residual = self.body.residual()
@@ -89,6 +107,9 @@ class ClampedBlock:
     def move(self, sx: float, d: float) -> None:
         """Clamp the top at ``(sx, 0, -d)`` and solve; commit the friction history."""
         self.g.interpolate(lambda X: np.vstack([sx + 0 * X[0], 0 * X[0], -d + 0 * X[0]]))
+        if self.gz is not None:  # the homogeneous compression, the sole sunk by p / eps
+            delta = self.penetration(d)
+            self.gz.interpolate(lambda X: -delta - (d - delta) * X[2] / self.height)
         rec = self.solver.solve()
         assert rec.converged, rec
         if not self.bonded:
@@ -101,6 +122,23 @@ class ClampedBlock:
             for t in np.linspace(0, 1, steps + 1)[1:]:
                 self.move(*(a + t * (b - a)))
             a = b
+
+    def penetration(self, d: float) -> float:
+        """How far (mm) the sole of the compressed slab sinks into the ground when its top
+        is lowered by ``d`` (mm): the penalty's pressure ``eps delta`` equals the Cauchy
+        stress of the neo-Hookean slab (nu = 0) in uniaxial strain ``mu (1 / l - l)``,
+        ``l = 1 - (d - delta) / H`` the stretch (the lateral stretch is 1)."""
+        from scipy.optimize import brentq
+
+        if d <= 0.0:
+            return 0.0
+        eps, G, H = self.contact.kappa_value, E_BLOCK / 2.0, self.height
+
+        def imbalance(delta):
+            stretch = 1.0 - (d - delta) / H
+            return eps * delta - G * (1.0 / stretch - stretch)
+
+        return brentq(imbalance, 0.0, d)
 
     def force(self) -> np.ndarray:
         """The ground's force on the block (N): the contact's, or the glued bottom's
@@ -139,13 +177,14 @@ def test_block_sticks_below_mu_N_and_slides_at_mu_N():
     k = stuck_stiffness(b)
     s_slip = MU * N / k  # clamp travel at which the stuck block carries mu N
     travel = np.linspace(0.0, 3.0 * s_slip, 13)[1:]
-    forces, normal, slips = [], [], []
+    forces, normal, slips, stick = [], [], [], []
     for s in travel:
         b.move(s, D_PRESS)
         F = b.force()
         forces.append(-F[0])
         normal.append(F[2])
         slips.append(b.bottom_slip())
+        stick.append(b.contact.shear_p1()[2] / b.contact.contact_area())
     ratio, slips = np.array(forces) / (MU * np.array(normal)), np.array(slips)
     print(np.round(ratio, 4), np.round(slips / travel, 4))
     stuck = travel < 0.8 * s_slip
@@ -156,6 +195,45 @@ def test_block_sticks_below_mu_N_and_slides_at_mu_N():
     # sliding (past the edges' partial slip): mu N, the bottom following the clamp
     assert np.all(np.abs(ratio[travel >= 2.0 * s_slip] - 1.0) < 0.01)
     assert slips[-1] > 0.5 * travel[-1]
+    # the whole sole sticks first and slides at the end, where the recovered nodal shear is
+    # mu times the nodal pressure everywhere (the pressure is not uniform: the clamp holds
+    # the block's tilt)
+    assert stick[0] == pytest.approx(1.0, abs=1e-9) and stick[-1] == 0.0
+    c = b.contact
+    p = c.pressure_p1()[0].x.array[c.p1_dofs]
+    t = np.linalg.norm(c.shear_p1()[0].x.array.reshape(-1, 3)[c.p1_dofs], axis=1)
+    assert np.allclose(t[p > 0], MU * p[p > 0], rtol=1e-5)
+
+
+def test_frictional_patch_test_uniform_shear():
+    """A homogeneous state (the slab compressed, its x faces held at the uniform compression,
+    its top shifted): sticking, the shear on every node of the sole is the simple shear of
+    the slab in series with the penalty's elastic slip, ``s / (H / G + 1 / eps_T)``, and
+    sliding it is ``mu p`` with the uniform pressure ``p``, both within 2 %."""
+    H, G = 2.0, E_BLOCK / (2.0 * (1.0 + NU_BLOCK))
+    b = ClampedBlock(MU, x_faces_compressed=True)
+    b.path([(0.0, D_PRESS)], steps=2)
+    c = b.contact
+    eps = c.kappa.x.array[c.dofs]
+    assert np.ptp(eps) < 1e-9 * eps.max()  # a uniform mesh: a uniform penalty
+
+    def sole():
+        p = c.pressure_p1()[0].x.array[c.p1_dofs]
+        t = c.shear_p1()[0].x.array.reshape(-1, 3)[c.p1_dofs]
+        return p, t
+
+    s = 0.005  # mm: shear strain 0.25 %, sticking (mu p H / G = 0.03 mm)
+    b.move(s, D_PRESS)
+    p, t = sole()
+    expected = s / (H / G + 1.0 / eps[0])
+    assert np.allclose(-t[:, 0], expected, rtol=0.02), (t[:, 0].min(), t[:, 0].max(), expected)
+    assert np.allclose(p, p.mean(), rtol=0.02)
+    assert c.shear_p1()[2] == pytest.approx(c.contact_area(), rel=1e-9)  # all stuck
+    b.path([(s, D_PRESS), (0.1, D_PRESS)], steps=4)
+    p, t = sole()
+    assert np.allclose(p, p.mean(), rtol=0.02)
+    assert np.allclose(-t[:, 0], MU * p.mean(), rtol=0.02)
+    assert c.shear_p1()[2] == 0.0  # all sliding
 
 
 def test_path_dependence_follows_coulomb():

@@ -21,6 +21,9 @@ def solution_json(sol, comm) -> dict:
         "num_dofs": sol.num_dofs,
         "newton_iterations": sol.record.newton_iterations,
         "uzawa_iterations": sol.record.uzawa_iterations,
+        "contact_force_N": [float(f) for f in sol.contact_force_N],
+        "peak_shear_kPa": sol.peak_shear_kPa,
+        "stick_area_mm2": sol.stick_area_mm2,
     }
 
 
@@ -30,7 +33,7 @@ def fields_json(fields: dict) -> dict:
     cells = fields["topology"].reshape(-1, 5)[:, 1:]
     return {
         "nodal": {k: fields[k].tolist() for k in ("x", "displacement_mm", "pressure_kPa",
-                  "node_area_mm2", "on_surface")},
+                  "node_area_mm2", "on_surface", "skin_shear_kPa", "stick")},
         "cell_centres": fields["x"][cells].mean(axis=1).tolist(),
         "cells": {k: fields[k].tolist() for k in ("tag", "von_mises_kPa", "max_shear_kPa",
                   "strain_pct")},

@@ -22,6 +22,7 @@ result depends on the load path as Coulomb's law says. ``mu = 0`` adds no term a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import footsim  # noqa: F401  (must precede dolfinx)
@@ -94,16 +95,35 @@ class Friction:
 
     def reset(self) -> None:
         """No tangential load at the current position (after a rigid pre-positioning)."""
+        self._solved_with = None
         self.t_n.x.array[:] = 0.0
         self.x_n.interpolate(self._x_expr, cells0=self.cells)
         self.x_n.x.scatter_forward()
 
     def commit(self) -> None:
         """Make the current (converged) state the start of the next load step: ``t_n <-
-        t_T``, ``x_n <- x`` at the surface nodes."""
+        t_T``, ``x_n <- x`` at the surface nodes. The history the step was solved with is
+        kept for :meth:`as_solved`."""
+        self._solved_with = [f.x.array.copy() for f in self.history]
         t = fem.Function(self.t_n.function_space)
         t.interpolate(self._t_expr, cells0=self.cells)
         self.x_n.interpolate(self._x_expr, cells0=self.cells)
         self.t_n.x.array[:] = t.x.array
         for f in (self.t_n, self.x_n):
             f.x.scatter_forward()
+
+    @contextlib.contextmanager
+    def as_solved(self):
+        """Within this context the history is the one the last committed step was solved
+        with: the traction and the stick indicator are then those of the converged state
+        (after :meth:`commit` the trial traction is the interpolated committed one, which
+        reproduces the traction only at the nodes, and the stick test between nodes is
+        meaningless). Without a committed step: the current history."""
+        saved = [f.x.array.copy() for f in self.history]
+        try:
+            for f, a in zip(self.history, self._solved_with or saved, strict=True):
+                f.x.array[:] = a
+            yield self
+        finally:
+            for f, a in zip(self.history, saved, strict=True):
+                f.x.array[:] = a

@@ -38,6 +38,8 @@ int p_N dA`` exactly (partition of unity).
 
 from __future__ import annotations
 
+import contextlib
+
 import footsim  # noqa: F401  (must precede dolfinx)
 
 import dolfinx  # noqa: E402  isort: skip
@@ -320,9 +322,16 @@ class ContactSurface:
     def force(self) -> np.ndarray:
         """Total contact force on the body ``int (p_N n + t_T) dA`` (N), 3 components."""
         comm = self.body.mesh.comm
-        return np.array(
-            [comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for f in self._force_forms]
-        )
+        with self._as_solved():
+            local = [fem.assemble_scalar(f) for f in self._force_forms]
+        return np.array([comm.allreduce(f, op=MPI.SUM) for f in local])
+
+    def _as_solved(self):
+        """The friction's history as the last committed step was solved with
+        (:meth:`~footsim.physics.contact.friction.Friction.as_solved`); frictionless: no-op."""
+        if self.friction is None:
+            return contextlib.nullcontext()
+        return self.friction.as_solved()
 
     def contact_area(self) -> float:
         """Deformed area (mm^2) where ``p_N > 0`` (quadrature-point indicator)."""
@@ -346,7 +355,9 @@ class ContactSurface:
         d = self.p1_dofs
         m = fem.assemble_vector(self._m_form)
         m0 = fem.assemble_vector(self._m0_form)
-        b = [fem.assemble_vector(f) for f in (*self._shear_forms, self._stick_forms[0])]
+        with self._as_solved():
+            b = [fem.assemble_vector(f) for f in (*self._shear_forms, self._stick_forms[0])]
+            area = fem.assemble_scalar(self._stick_forms[1])
         for vec in (m, m0, *b):
             vec.scatter_reverse(dolfinx.la.InsertMode.add)
             vec.scatter_forward()
@@ -355,7 +366,6 @@ class ContactSurface:
             for i in range(3):
                 t[d, i] = np.where(m.array[d] > 0, b[i].array[d] / m.array[d], 0.0)
             stick.x.array[d] = np.where(m0.array[d] > 0, b[3].array[d] / m0.array[d], 0.0)
-        area = fem.assemble_scalar(self._stick_forms[1])
         return shear, stick, mesh.comm.allreduce(area, op=MPI.SUM)
 
     def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
