@@ -4,6 +4,7 @@ Usage: [mpirun -n 2] .venv/bin/python benchmarks/bench_solve.py [--preset defaul
        [--case barefoot|insole-pad] [--load push_off|standing] [--no-reuse]
        [--quadrature-degree 2] [--predictor on] [--steps] [--out-of-core]
        [--factor-precision double] [--bones rigid] [--toes] [--friction MU]
+       [--linesearch cp|bt|basic|l2]
 
 Prints machine, dofs, Newton iterations (also per load-stepping phase), load steps,
 factorisations and Krylov iterations, wall time per phase (the solve split into residual and
@@ -15,7 +16,7 @@ starts from the extrapolation of the last two states (always on with rigid bones
 ``--bones rigid``: the rigid jointed skeleton of ``[load_path]`` instead of elastic bones;
 ``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors);
 ``--friction``: the skin-ground Coulomb coefficient (default: the scenario's, 0.46; 0 is
-frictionless).
+frictionless); ``--linesearch``: PETSc SNES line search (default ``cp``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def main() -> None:
     parser.add_argument("--bones", choices=["elastic", "rigid"], default="elastic")
     parser.add_argument("--toes", action="store_true", help="anatomy with phalanges")
     parser.add_argument("--friction", type=float, default=None, help="skin-ground Coulomb mu")
+    parser.add_argument(
+        "--linesearch", default="cp", choices=["cp", "bt", "basic", "l2"], help="SNES line search"
+    )
     args = parser.parse_args()
 
     # the shipped scenario of the load case (push-off: Ogden tissue, penalty factor 100)
@@ -84,6 +88,7 @@ def main() -> None:
             predictor=args.predictor == "on",
             out_of_core=args.out_of_core,
             factor_precision=args.factor_precision,
+            linesearch=args.linesearch,
         )
         record = pipeline.run(scenario, Path(tmp), png=False, force=True, options=options)
         wall = time.perf_counter() - t0

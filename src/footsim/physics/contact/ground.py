@@ -156,12 +156,14 @@ class ContactSurface:
         self.friction = None
         if friction is not None and friction.mu > 0.0:
             W = fem.functionspace(mesh, ("Lagrange", self.options.degree, (3,)))
+            # the tangential penalty stays at the initial normal one: the tissue's shear
+            # modulus does not stiffen with the pressure as its compression tangent does
+            self.eps_T = fem.Function(self.L, name="tangential_penalty")
+            self.eps_T.x.array[:] = self.kappa.x.array
             self.friction = Friction(
-                W, self.x, self.normal, self.pN, self.kappa, friction, self.cells
+                W, self.x, self.normal, self.pN, self.eps_T, friction, self.cells
             )
-        # a tangential traction makes the Jacobian unsymmetric (slip) and the residual no
-        # longer an energy's gradient
-        self.symmetric = self.friction is None
+            self.symmetric = False
 
         # Forms for post-processing
         self._gap_expr = fem.Expression(self.gap, self.L.element.interpolation_points)
@@ -237,7 +239,9 @@ class ContactSurface:
 
     #: Frictionless, the penalty energy of a rigid obstacle: a symmetric Jacobian (on a curved
     #: height field only nearly; LDL^T factors then precondition a little less well, and GMRES
-    #: still solves with the true Jacobian). With friction: unsymmetric.
+    #: still solves with the true Jacobian). With friction unsymmetric (slip), and LU factors
+    #: precondition: LDL^T factors built from one triangle of it left GMRES at its iteration
+    #: limit and the coarse push-off took over five times as long.
     symmetric = True
 
     @property
