@@ -7,7 +7,7 @@ from mpi4py import MPI
 
 
 def solution_json(sol, comm) -> dict:
-    """Global figures of a :class:`footsim.solve.forefoot.Solution` (peak nodal pressure in MPa),
+    """Global figures of a :class:`footsim.solve.solution.Solution` (peak nodal pressure in MPa),
     the same on every process; collective."""
     p = sol.contact_node_pressure
     return {

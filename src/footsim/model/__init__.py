@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = attach(
         "footwear": ["Footwear", "FootwearError", "Insole", "MetatarsalPad", "apply_heel"],
         "loads": ["LoadCase", "push_off", "standing"],
         "loadpath": ["LoadPathSpec"],
+        "contact": ["ContactSpec"],
         "scenarios": ["Scenario", "ScenarioError", "load"],
         "versions": ["MODEL_VERSION", "GEOMETRY_VERSION"],
     },

@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = attach(
             "BodyContact",
             "ContactItem",
             "ContactSurface",
+            "CoulombLaw",
             "HeightField",
             "RigidPlane",
             "TargetSurface",

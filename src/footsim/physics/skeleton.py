@@ -290,7 +290,7 @@ class Skeleton:
 
 
 def skeleton_state(
-    bodies: RigidBodies, contact_force: np.ndarray, nodes: np.ndarray, nodal_force_z: np.ndarray
+    bodies: RigidBodies, contact_force: np.ndarray, nodes: np.ndarray, nodal_force: np.ndarray
 ) -> dict:
     """The skeleton after a solve (JSON-friendly, replicated on every process): each joint's
     rotation about its hinge axis (deg; TMT: positive = the ray's head up, dorsiflexion; MTP:
@@ -298,8 +298,9 @@ def skeleton_state(
     (N mm, about the tarsus's pivot) the tarsus applies to the forefoot, and the balance of
     forces with the ground's: ``force_balance_N`` = tarsus + contact (0 at equilibrium), and
     of moments about the pivot: ``moment_balance_Nmm`` = tarsus + contact, the contact's
-    moment from its nodal forces (``nodal_force_z``, N, vertical, at the current ``nodes``, mm,
-    this process's share). ``centre_of_pressure_mm`` (x, y) and ``load_line_x_mm`` (where the
+    moment from its nodal forces (``nodal_force``, N, (n, 3): the pressure's and the
+    friction's, or (n,) vertical only, at the current ``nodes``, mm, this process's share).
+    ``centre_of_pressure_mm`` (x, y) and ``load_line_x_mm`` (where the
     tarsus's resultant meets the ground, z = 0) show the balance on the sole."""
     from mpi4py import MPI
 
@@ -322,9 +323,11 @@ def skeleton_state(
     out["force_balance_N"] = (-f + np.asarray(contact_force, dtype=float)).tolist()
     comm = bodies.mesh.comm
     c = bodies.driver_pivot + np.array([0.0, 0.0, float(bodies.driver_w.value)])
-    fz = np.asarray(nodal_force_z, dtype=float)
+    F = np.asarray(nodal_force, dtype=float)
+    if F.ndim == 1:  # vertical only
+        F = np.column_stack([np.zeros_like(F), np.zeros_like(F), F])
+    fz = F[:, 2]
     X = np.asarray(nodes, dtype=float).reshape(-1, 3)
-    F = np.column_stack([np.zeros_like(fz), np.zeros_like(fz), fz])
     m_contact = comm.allreduce(np.cross(X - c, F).sum(axis=0), op=MPI.SUM)
     total = comm.allreduce(float(fz.sum()), op=MPI.SUM)
     first = comm.allreduce((X[:, :2] * fz[:, None]).sum(axis=0), op=MPI.SUM)

@@ -10,8 +10,8 @@ __getattr__, __dir__, __all__ = attach(
         "newton": ["NonlinearSolver", "SolverError"],
         "stepping": ["LoadStepper"],
         "records": ["SolveRecord", "StepRecord"],
+        "solution": ["Solution"],
         "forefoot": [
-            "Solution",
             "solve_contact",
             "solve_forefoot",
             "solve_load_case",

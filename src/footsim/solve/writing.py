@@ -1,4 +1,4 @@
-"""Write a converged :class:`~footsim.solve.forefoot.Solution` for ParaView and PyVista.
+"""Write a converged :class:`~footsim.solve.solution.Solution` for ParaView and PyVista.
 
 >>> write_solution(sol, "out/standing")  # XDMF: out/standing.xdmf  # doctest: +SKIP
 """

@@ -5,7 +5,7 @@ Penalty regularisation of the stick condition with a return mapping onto the Cou
 (Wriggers 2006, Computational Contact Mechanics, 2nd ed., sec. 5.2 and 6.3; Laursen 2002,
 Computational Contact and Impact Mechanics, ch. 5). With ``x`` the current position of a
 surface point, ``x_n`` and ``t_n`` its position and (nominal, tangential) traction at the
-last committed load step, ``n`` the normal of the surface pressed on and ``P_T = I - n n``:
+last committed load step, ``n`` the normal of the surface pressed on and ``P_T = I - n n``::
 
     t_trial = P_T (t_n - eps_T (x - x_n)),
     t_T     = t_trial                          if |t_trial| <= mu p_N   (stick)
