@@ -360,3 +360,26 @@ def test_cattaneo_mindlin_stick_radius():
     assert 0.5 < q < 0.7
     assert fit.x == pytest.approx(c_theory, rel=0.05)
     assert rms < 0.1
+
+
+def test_load_stepping_reaches_the_horizontal_ground_force():
+    """With friction, the load stepping moves the driven block along x until the ground's
+    horizontal force on the body is the one asked for (push-off's propulsive shear), within
+    the force tolerance of the vertical load, which it keeps; without friction the block stays."""
+    from footsim.physics.contact import HeightField
+    from footsim.solve.forefoot import solve_contact
+    from test_contact import box_mesh
+
+    ground = HeightField(lambda x, y: -0.05 * ((x - 2.0) ** 2 + (y - 2.0) ** 2))
+    kw = dict(target_force_N=0.05, ground=ground, options=SolverOptions(max_uzawa=20))
+    tol = SolverOptions().force_rtol * 0.05
+    for shear in (0.01, -0.005):
+        mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=4)
+        sol = solve_contact(mesh, ct, ft, friction=CoulombLaw(0.5), shear_N=shear, **kw)
+        assert sol.contact_force_N[0] == pytest.approx(shear, abs=tol)
+        assert sol.reaction_contact_N == pytest.approx(0.05, rel=SolverOptions().force_rtol)
+        assert any(step.phase == "shear" for step in sol.record.steps)
+    mesh, ct, ft = box_mesh(L=4.0, H=2.0, n=4)
+    sol = solve_contact(mesh, ct, ft, shear_N=0.01, **kw)  # frictionless: nothing to carry it
+    assert not any(step.phase == "shear" for step in sol.record.steps)
+    assert abs(sol.contact_force_N[0]) < 1e-3 * 0.05

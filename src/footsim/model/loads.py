@@ -31,14 +31,25 @@ PUSH_OFF_BW = 1.1
 PUSH_OFF_HEEL_RISE_DEG = 10.0
 
 
+#: Anterior (propulsive) ground shear over the vertical ground force at push-off: 0.10 BW
+#: anterior at 1.06 BW vertical, 75 % of stance, the boundary conditions of a subject-specific
+#: foot model (J Orthop Translat 2020, 27:139, Table 1, n = 1); the required coefficient of
+#: friction of level walking is of this order at push-off. With friction the load stepping
+#: moves the bones distally or proximally until the ground's horizontal force on the forefoot
+#: is this share of the vertical one (without friction there is no horizontal force to set).
+PUSH_OFF_SHEAR_RATIO = 0.10 / 1.06
+
+
 @dataclass(frozen=True)
 class LoadCase:
-    """A load preset: target vertical force (N) and heel-rise rotation (deg)."""
+    """A load preset: target vertical force (N), heel-rise rotation (deg) and the horizontal
+    (distal, +x) ground force on the forefoot that friction must carry (N; 0 in quiet standing)."""
 
     name: str
     force_N: float
     heel_rise_deg: float = 0.0
     description: str = ""
+    shear_N: float = 0.0
 
 
 def standing(
@@ -60,13 +71,15 @@ def push_off(
     bw_fraction: float = PUSH_OFF_BW,
     heel_rise_deg: float = PUSH_OFF_HEEL_RISE_DEG,
 ):
-    """Push-off in walking: ~1.1 body weight on the forefoot with the heel raised."""
+    """Push-off in walking: ~1.1 body weight on the forefoot with the heel raised, and the
+    propulsive ground shear (:data:`PUSH_OFF_SHEAR_RATIO` of it, distal)."""
     F = bw_fraction * body_mass_kg * G
     return LoadCase(
         "push_off",
         F,
         heel_rise_deg,
         f"{bw_fraction:g} x {body_mass_kg:g} kg x {G} m/s^2, heel rise {heel_rise_deg:g} deg",
+        PUSH_OFF_SHEAR_RATIO * F,
     )
 
 

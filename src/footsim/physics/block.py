@@ -29,9 +29,10 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 class RigidBlock:
     """Dirichlet condition moving the facets ``surfaces`` as one rigid block.
 
-    ``u(X) = R_y(theta) (X - X_c) + X_c - X + w e_z`` with ``R_y`` the rotation about the
-    ``y`` axis through the pivot ``X_c`` (mm); ``theta > 0`` lowers points distal (``+x``) of
-    the pivot (heel rise when the pivot is under the metatarsal heads).
+    ``u(X) = R_y(theta) (X - X_c) + X_c - X + w e_z + s e_x`` with ``R_y`` the rotation about
+    the ``y`` axis through the pivot ``X_c`` (mm); ``theta > 0`` lowers points distal (``+x``)
+    of the pivot (heel rise when the pivot is under the metatarsal heads); ``s`` (mm) moves the
+    block distally (the load stepping sets it to reach a horizontal ground force with friction).
     """
 
     def __init__(
@@ -69,24 +70,30 @@ class RigidBlock:
         self.pivot = np.asarray(pivot, dtype=float)
         self.w = 0.0
         self.theta = 0.0
+        self.s = 0.0
 
     @staticmethod
-    def motion(X: np.ndarray, w: float, theta: float, pivot: np.ndarray) -> np.ndarray:
+    def motion(
+        X: np.ndarray, w: float, theta: float, pivot: np.ndarray, s: float = 0.0
+    ) -> np.ndarray:
         """Rigid displacement at points ``X`` (shape (3, n))."""
-        c, s = math.cos(theta), math.sin(theta)
+        c, sn = math.cos(theta), math.sin(theta)
         d = X - pivot[:, None]
         out = np.zeros_like(X)
-        out[0] = c * d[0] + s * d[2] - d[0]
-        out[2] = -s * d[0] + c * d[2] - d[2] + w
+        out[0] = c * d[0] + sn * d[2] - d[0] + s
+        out[2] = -sn * d[0] + c * d[2] - d[2] + w
         return out
 
-    def set(self, w: float, theta: float | None = None) -> None:
-        """Move the block to translation ``w`` (mm) and rotation ``theta`` (rad)."""
+    def set(self, w: float, theta: float | None = None, s: float | None = None) -> None:
+        """Move the block to translation ``w`` (mm, up), rotation ``theta`` (rad) and distal
+        translation ``s`` (mm)."""
         self.w = float(w)
         if theta is not None:
             self.theta = float(theta)
+        if s is not None:
+            self.s = float(s)
         for c, g in self.g.items():
-            g.interpolate(lambda X, c=c: self.motion(X, self.w, self.theta, self.pivot)[c])
+            g.interpolate(lambda X, c=c: self.motion(X, self.w, self.theta, self.pivot, self.s)[c])
             g.x.scatter_forward()
 
     def apply(self, x: np.ndarray) -> None:
@@ -126,14 +133,17 @@ class DrivenSkeleton:
         self.bcs = list(cut.bcs) if cut is not None else []
         self.w = 0.0
         self.theta = 0.0
+        self.s = 0.0
 
-    def set(self, w: float, theta: float | None = None) -> None:
+    def set(self, w: float, theta: float | None = None, s: float | None = None) -> None:
         self.w = float(w)
         if theta is not None:
             self.theta = float(theta)
-        self.bodies.drive(self.w, self.theta)
+        if s is not None:
+            self.s = float(s)
+        self.bodies.drive(self.w, self.theta, self.s)
         if self.cut is not None:
-            self.cut.set(self.w, self.theta)
+            self.cut.set(self.w, self.theta, self.s)
 
     def apply(self, x: np.ndarray) -> None:
         if self.cut is not None:

@@ -193,9 +193,11 @@ class RigidBodies:
         self._point_weight = 1.0 / vol
         self._ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
         self._scalar_forms: dict = {}
-        # the driven block (DRIVER): vertical translation w (mm) and rotation theta (rad)
-        # about the y axis through pivot (mm), set by the load stepping, not solved for
+        # the driven block (DRIVER): vertical translation w (mm), distal translation s (mm)
+        # and rotation theta (rad) about the y axis through pivot (mm), set by the load
+        # stepping, not solved for
         self.driver_w = fem.Constant(mesh, 0.0)
+        self.driver_s = fem.Constant(mesh, 0.0)
         self.driver_theta = fem.Constant(mesh, 0.0)
         self.driver_pivot = np.zeros(3)
         # a virtual rigid motion (dU, dphi) of the driven block, always zero: the derivative of
@@ -243,7 +245,7 @@ class RigidBodies:
             return P
         if body == DRIVER:
             c = ufl.as_vector([float(v) for v in self.driver_pivot])
-            w = ufl.as_vector([0.0, 0.0, self.driver_w])
+            w = ufl.as_vector([self.driver_s, 0.0, self.driver_w])
             dU = ufl.as_vector([self._driver_delta[k] for k in range(3)])
             return c + self._driver_rotation() * (P - c) + w + dU
         Xc = ufl.as_vector([float(c) for c in self.centre(body)])
@@ -332,11 +334,14 @@ class RigidBodies:
         """Pull every tendon with ``level`` (0..1) times its tension."""
         self.tendon_scale.value = float(level)
 
-    def drive(self, w: float, theta: float | None = None) -> None:
-        """Move the driven block to translation ``w`` (mm) and rotation ``theta`` (rad)."""
+    def drive(self, w: float, theta: float | None = None, s: float | None = None) -> None:
+        """Move the driven block to translation ``w`` (mm, up), rotation ``theta`` (rad) and
+        distal translation ``s`` (mm)."""
         self.driver_w.value = float(w)
         if theta is not None:
             self.driver_theta.value = float(theta)
+        if s is not None:
+            self.driver_s.value = float(s)
 
     def follow_driver(self) -> None:
         """Set every body to the driven block's rigid motion (a state without load)."""
@@ -347,6 +352,7 @@ class RigidBodies:
             X = np.asarray(b.centre, dtype=float)
             x = self.driver_pivot + R @ (X - self.driver_pivot)
             x[2] += float(self.driver_w.value)
+            x[0] += float(self.driver_s.value)
             q[i, :3] = x - X
             q[i, 3:] = (0.0, theta, 0.0)
         self.q.x.scatter_forward()

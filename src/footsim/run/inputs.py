@@ -26,7 +26,8 @@ def load_case(scenario: Scenario) -> LoadCase:
         case = loads.push_off(spec.body_mass_kg, heel_rise_deg=spec.heel_rise_deg)
     if spec.force_N is not None:
         text = f"explicit force {spec.force_N:g} N, heel rise {case.heel_rise_deg:g} deg"
-        case = loads.LoadCase(case.name, spec.force_N, case.heel_rise_deg, text)
+        shear = case.shear_N * spec.force_N / case.force_N
+        case = loads.LoadCase(case.name, spec.force_N, case.heel_rise_deg, text, shear)
     return case
 
 

@@ -61,6 +61,7 @@ def solve_contact(
     progress: Callable[[StepRecord], None] | None = None,
     skeleton: Skeleton | None = None,
     friction: CoulombLaw | None = None,
+    shear_N: float | None = None,
 ) -> Solution:
     """Press a body onto a rigid obstacle, or onto a second deformable body, through rigidly
     moving surfaces.
@@ -97,6 +98,10 @@ def solve_contact(
             reached, and the force is then reached again.
         friction: Coulomb's law between ``contact_surface`` and the rigid ``ground``
             (:mod:`~footsim.physics.contact.friction`); None: frictionless.
+        shear_N: with friction and ``target_force_N``, the horizontal (x, distal) ground
+            force on the body to reach (N) by moving the driven block along x once the
+            vertical force is reached (:meth:`~footsim.solve.stepping.LoadStepper.to_shear`);
+            None: the block's horizontal position stays fixed.
 
     Raises:
         SolverError: if the load cannot be reached (step, load reached, residual).
@@ -215,6 +220,8 @@ def solve_contact(
             if bodies is not None and bodies.has_tendons:
                 stepper.ramp(bodies.set_tendon_level, phase="tendons")
                 stepper.to_force(float(target_force_N))
+            if shear_N is not None and getattr(contact, "friction", None) is not None:
+                stepper.to_shear(float(shear_N), float(target_force_N))
         else:
             stepper.to_travel(float(travel_mm))
         stepper.augmented_lagrangian(target_force_N, travel_mm)
@@ -327,6 +334,7 @@ def solve_forefoot(
     keep_steps: bool = False,
     skeleton: Skeleton | None = None,
     friction: CoulombLaw | None = None,
+    shear_N: float | None = None,
 ) -> Solution:
     """Press the forefoot onto the ground, or onto its insole, with a vertical force through
     the bones.
@@ -339,9 +347,10 @@ def solve_forefoot(
     whose bottom (``INSOLE_BOTTOM``) is clamped to the rigid shoe bed (an insole held by the shoe;
     its rim is free).  With ``skeleton`` the bones are rigid bodies jointed to the tarsus
     (:func:`solve_contact`). ``friction``: Coulomb's law skin-ground (barefoot only; the insole's
-    top is frictionless).  The heel rise
-    rotates the bones about the ``y`` axis through the lowest part of the plantar skin (under
-    the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not imposed).
+    top is frictionless), with ``shear_N`` the horizontal ground force to reach (N, distal).
+    The heel rise rotates the bones about the ``y`` axis through the lowest part of the plantar
+    skin (under the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not
+    imposed).
 
     Raises:
         SolverError: if the target force cannot be reached.
@@ -375,6 +384,7 @@ def solve_forefoot(
         progress=progress,
         skeleton=skeleton,
         friction=None if footwear else friction,
+        shear_N=shear_N,
         **two_body,
     )
 
@@ -387,6 +397,7 @@ def solve_load_case(mesh, cell_tags, facet_tags, case: LoadCase, **kwargs) -> So
         facet_tags,
         target_force_N=case.force_N,
         heel_rise_deg=case.heel_rise_deg,
+        shear_N=case.shear_N,
         **kwargs,
     )
 

@@ -119,6 +119,16 @@ def lowered_ceiling(ceiling: float, failed_mm: float, options: SolverOptions) ->
     return min(ceiling, max(options.failed_step_ceiling * failed_mm, options.initial_step_mm))
 
 
+#: The first move (mm) of the bones along x when a horizontal ground force is asked for
+#: (:meth:`LoadStepper.to_shear`): a fraction of the skin's elastic shear under load.
+SHEAR_TRIAL_MM = 0.2
+
+#: The largest move (mm) of one secant step of :meth:`LoadStepper.to_shear`, and how many
+#: moves it may take.
+SHEAR_MAX_STEP_MM = 1.0
+SHEAR_MAX_MOVES = 12
+
+
 class LoadStepper:
     """Displacement continuation of a rigid block until a target force or travel.
 
@@ -321,12 +331,13 @@ class LoadStepper:
             what = "under the raised contact penalty" if self._stale else "to full tolerance"
             self._fail(f"the re-solve {what} failed", target)
 
-    def to_force(self, F_target: float, phase: str = "load") -> None:
+    def to_force(self, F_target: float, phase: str = "load", settle: bool = True) -> None:
         """Force control: adjust the travel until ``|F - F_target| <= force_rtol F_target``.
 
         The steps on the way are solved to ``step_rtol * F_target`` (N; their states are not
         reported, and the force they measure is off by less than that), the state on target
-        once more to the full tolerance (:meth:`_equilibrate`) before it is final."""
+        once more to the full tolerance (:meth:`_equilibrate`) before it is final; ``settle``
+        False leaves it at the intermediate tolerance (a state that more loading follows)."""
         o = self.options
         tol = o.force_rtol * F_target
         self._step_atol = o.step_rtol * abs(F_target) if o.step_rtol > 0 else None
@@ -335,7 +346,7 @@ class LoadStepper:
         hi: tuple[float, float] | None = None  # bracket (d, F) with F > target
         lo_version = hi_version = self.penalty_version
         last_replaced, repeat = "", 0  # regula falsi with bisection safeguard
-        while abs(self.F - F_target) > tol or self._stale or self._loose:
+        while abs(self.F - F_target) > tol or self._stale or (self._loose and settle):
             self._check_budget(F_target)
             if abs(self.F - F_target) <= tol:  # on target: under a raised penalty, or loose
                 self._equilibrate(F_target)
@@ -399,6 +410,54 @@ class LoadStepper:
                     self._fail(f"the {phase} load could not be raised past level {level:.3f}", None)
         self.history = [(self.d, self.F)]
         self.prev = None
+
+    def to_shear(self, shear_N: float, F_target: float, phase: str = "shear") -> None:
+        """Move the block along x (distal) until the ground's horizontal force on the body is
+        ``shear_N`` (N, distal positive) within ``force_rtol * F_target``, reaching the
+        vertical force ``F_target`` (N) again after each move: secant steps on the block's
+        offset (the first a trial of ``SHEAR_TRIAL_MM``), halved after a failed solve. Only
+        friction carries a horizontal force: call it with friction on."""
+        o = self.options
+        tol = o.force_rtol * abs(F_target)
+        s0, Fx0 = self.block.s, float(self.contact.force()[0])
+        if abs(Fx0 - shear_N) <= tol:
+            return
+        step = math.copysign(SHEAR_TRIAL_MM, -(shear_N - Fx0))  # distal drags the skin back
+        points = [(s0, Fx0)]
+        for _ in range(SHEAR_MAX_MOVES):
+            self._check_budget(F_target)
+            s_new = points[-1][0] + step
+            self.block.set(self.w_touch - self.d, s=s_new)
+            F_before, history = self.F, list(self.history)
+            self.prev = None
+            if not self._attempt(self.d, phase, predictor=False, loose=True):
+                self.block.set(self.w_touch - self.d, s=points[-1][0])
+                self.history = history
+                step *= 0.5
+                continue
+            # the force-travel curve after the move: the one before, shifted by the force
+            # the move changed at this travel (its slopes guide the travel back to target)
+            shift = self.F - F_before
+            self.history = [(d, F + shift) for d, F in history]
+            self.to_force(F_target, phase=phase, settle=False)
+            Fx = float(self.contact.force()[0])
+            if abs(Fx - shear_N) <= tol:  # on target: the final state to full tolerance
+                self.to_force(F_target, phase=phase)
+                Fx = float(self.contact.force()[0])
+            points.append((self.block.s, Fx))
+            if abs(Fx - shear_N) <= tol and not self._loose:
+                self.history, self.prev = [(self.d, self.F)], None
+                return
+            (sa, fa), (sb, fb) = points[-2], points[-1]
+            slope = (fb - fa) / (sb - sa) if sb != sa else 0.0
+            if slope < 0.0:  # the expected sign: a secant step to the target
+                step = (shear_N - fb) / slope
+            step = math.copysign(min(abs(step), SHEAR_MAX_STEP_MM), step)
+        self._fail(
+            f"the horizontal ground force did not reach {shear_N:.1f} N (last {points[-1][1]:.1f}"
+            f" N) in {SHEAR_MAX_MOVES} moves of the bones",
+            F_target,
+        )
 
     def lift(self, delta: float) -> None:
         """Move the pressed body and the block rigidly up by ``delta`` (mm): the travel
