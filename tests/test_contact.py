@@ -300,7 +300,7 @@ def test_increment_grows_fast_after_trivial_steps_and_not_straight_after_a_cutba
     """The increment limit: doubled after a step of at most two Newton iterations, x1.5 after
     an easy one, kept after a hard one and on the first success after a cut-back step, and
     never above max_step_mm."""
-    from footsim.solve.stepping import grown_increment
+    from footsim.solve.increments import grown_increment
 
     o = SolverOptions()
     assert (o.fast_growth, o.fast_iterations, o.growth, o.easy_iterations) == (2.0, 2, 1.5, 6)
@@ -323,7 +323,7 @@ def test_a_failed_increment_lowers_the_ceiling_but_not_below_the_initial_step():
     ceiling only falls, never below initial_step_mm, and 0 switches it off."""
     import dataclasses
 
-    from footsim.solve.stepping import lowered_ceiling
+    from footsim.solve.increments import lowered_ceiling
 
     o = SolverOptions()
     assert (o.failed_step_ceiling, o.initial_step_mm) == (0.75, 0.5)
@@ -341,7 +341,7 @@ def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_cu
     """The force-control predictor: exact on an exponential and on a linear force-travel
     curve, short of the target (never past it) on convex power laws, capped at the maximum
     step, and stepping towards the target without a usable pair of states."""
-    from footsim.solve.stepping import travel_increment
+    from footsim.solve.increments import travel_increment
 
     def history(force, travels):
         return [(0.0, 0.0)] + [(d, force(d)) for d in travels]
