@@ -74,7 +74,6 @@ def pressure_map(
         scalar_bar_args=PRESSURE_BAR,
     )
     heads = np.asarray(res.summary.get("head_centres_mm", []), dtype=float)
-    radii = np.asarray(res.summary.get("head_radii_mm", []), dtype=float)
     if surface == "plantar":  # the regional table's peaks
         table = res.regions
         names = [f"MTH{k + 1}" for k in range(len(heads))]
@@ -84,25 +83,8 @@ def pressure_map(
     else:  # the insole's own peaks in the heads' regions (reference positions, ground plane)
         region = results.assign_regions(np.asarray(mesh.points), heads) if len(heads) else []
         head_peaks = [float(p[region == k].max(initial=0.0)) for k in range(len(heads))]
-    labels, label_points = [], []
     _head_outlines(pl, res.summary)
-    for k, (c, r) in enumerate(zip(heads, radii, strict=True)):
-        name = f"MTH{k + 1}"
-        value = head_peaks[k]
-        labels.append(f"{name}\n{value:.0f} kPa")
-        label_points.append([c[0] - 1.6 * r - 6.0, c[1], -1.0])
-    if labels:
-        pl.add_point_labels(
-            np.asarray(label_points),
-            labels,
-            font_size=18,
-            text_color="black",
-            shape_color="white",
-            shape_opacity=0.75,
-            point_size=1,
-            show_points=False,
-            always_visible=True,
-        )
+    _head_labels(pl, res.summary, head_peaks)
     name = title or res.summary.get("name", "")
     total = res.summary.get("figures", {}).get("reaction_N")
     heading = f"{name}: " + (
@@ -214,6 +196,27 @@ def _sample_both(a, b, spacing_mm: float):
     pa, pb = (np.asarray(s.point_data["pressure_kPa"]) for s in sampled)
     va, vb = (np.asarray(s.point_data["vtkValidPointMask"], bool) for s in sampled)
     return grid, pa, pb, va, vb
+
+
+def _head_labels(pl, summary, values) -> None:
+    """Each head's value (kPa) labelled beside it on the platform view ("MTH2 / 98 kPa")."""
+    heads = np.asarray(summary.get("head_centres_mm", []), dtype=float)
+    radii = np.asarray(summary.get("head_radii_mm", []), dtype=float)
+    if not len(heads):
+        return
+    labels = [f"MTH{k + 1}\n{float(v):.0f} kPa" for k, v in enumerate(values)]
+    points = [[c[0] - 1.6 * r - 6.0, c[1], -1.0] for c, r in zip(heads, radii, strict=True)]
+    pl.add_point_labels(
+        np.asarray(points),
+        labels,
+        font_size=18,
+        text_color="black",
+        shape_color="white",
+        shape_opacity=0.75,
+        point_size=1,
+        show_points=False,
+        always_visible=True,
+    )
 
 
 def _head_outlines(pl, summary, colour: str = "white") -> None:

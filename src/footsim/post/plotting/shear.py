@@ -18,7 +18,7 @@ from footsim.post.plotting.common import (
     _plotter,
     _result,
 )
-from footsim.post.plotting.maps import _head_outlines
+from footsim.post.plotting.maps import _head_labels, _head_outlines
 
 #: Largest arrow (mm) on the map: about half the spacing of the metatarsal heads.
 ARROW_MM = 8.0
@@ -76,20 +76,11 @@ def shear_map(
         pl.add_mesh(arrows, color="white", lighting=False)
     _head_outlines(pl, res.summary, colour="cyan")
     table = res.regions
-    heads = np.asarray(res.summary.get("head_centres_mm", []), dtype=float)
-    radii = np.asarray(res.summary.get("head_radii_mm", []), dtype=float)
-    labels, points = [], []
-    for k, (c, r) in enumerate(zip(heads, radii, strict=True)):
-        name = f"MTH{k + 1}"
-        value = table.loc[name, "peak_skin_shear_kPa"] if name in table.index else np.nan
-        labels.append(f"{name}\n{float(value):.0f} kPa")
-        points.append([c[0] - 1.6 * r - 6.0, c[1], -1.0])
-    if labels:
-        pl.add_point_labels(
-            np.asarray(points), labels, font_size=18, text_color="black",
-            shape_color="white", shape_opacity=0.75, point_size=1, show_points=False,
-            always_visible=True,
-        )  # fmt: skip
+    names = [f"MTH{k + 1}" for k in range(len(res.summary.get("head_centres_mm", [])))]
+    column = "peak_skin_shear_kPa"
+    _head_labels(
+        pl, res.summary, [table.loc[n, column] if n in table.index else np.nan for n in names]
+    )
     name = title or res.summary.get("name", "")
     pl.add_text(
         f"{name}: shear on the skin (peak {peak:.0f} kPa)",
