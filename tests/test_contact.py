@@ -373,6 +373,12 @@ def test_travel_increment_aims_at_the_force_without_overshooting_a_stiffening_cu
     assert 8.0 + travel_increment(h, h[-1][1], 700.0, 5.0) == pytest.approx(d_target, rel=1e-12)
     # no pair at distinct travels (only the touch state): the maximum step towards the target
     assert travel_increment([(0.0, 0.0)], 0.0, 100.0, 0.25) == 0.25
+    # nor after an Uzawa update moved the force at one travel: the last known stiffness
+    # (N/mm) aims at the target, never the maximum step (which overshot a standing run's
+    # 0.6 N excess by a 2 mm lift, to a quarter of the force)
+    h = [(3.5, 152.7), (3.5, 153.4)]
+    assert travel_increment(h, 153.4, 152.8, 2.0, stiffness=80.0) == pytest.approx(-0.6 / 80.0)
+    assert travel_increment(h, 153.4, 152.8, 2.0) == -2.0
     # a re-solve at fixed travel (penalty raise, Uzawa) is skipped for the slope
     h = history(linear, [1.0, 2.0]) + [(2.0, 85.0)]
     expected = math.log(300.0 / 85.0) / math.log(2.0)  # the log-secant of (1, 40), (2, 80)

@@ -215,13 +215,15 @@ def solve_contact(
     theta = math.radians(heel_rise_deg)
     stepper.position(theta)
     try:
+        # the drivers leave their states at the intermediate tolerance; the augmented
+        # Lagrangian's updates settle the last one to the full tolerance
         if target_force_N is not None:
-            stepper.to_force(float(target_force_N))
+            stepper.to_force(float(target_force_N), settle=False)
             if bodies is not None and bodies.has_tendons:
                 stepper.ramp(bodies.set_tendon_level, phase="tendons")
-                stepper.to_force(float(target_force_N))
+                stepper.to_force(float(target_force_N), settle=False)
             if shear_N is not None and getattr(contact, "friction", None) is not None:
-                stepper.to_shear(float(shear_N), float(target_force_N))
+                stepper.to_shear(float(shear_N), float(target_force_N), settle=False)
         else:
             stepper.to_travel(float(travel_mm))
         stepper.augmented_lagrangian(target_force_N, travel_mm)

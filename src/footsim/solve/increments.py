@@ -12,8 +12,22 @@ from collections.abc import Sequence
 from footsim.solve.options import SolverOptions
 
 
+def secant_stiffness(history: Sequence[tuple[float, float]]) -> float | None:
+    """The slope ``dF/dd`` (N/mm) of the latest pair of states at distinct travels with the
+    force rising along the travel (None if no pair has one)."""
+    pairs = zip(history[-2::-1], history[:0:-1], strict=False)  # (older, newer), latest first
+    for (da, fa), (db, fb) in pairs:
+        if abs(db - da) > 1e-12 and (fb - fa) * (db - da) > 0:  # skip fixed-d re-solves
+            return (fb - fa) / (db - da)
+    return None
+
+
 def travel_increment(
-    history: Sequence[tuple[float, float]], F: float, F_target: float, max_step: float
+    history: Sequence[tuple[float, float]],
+    F: float,
+    F_target: float,
+    max_step: float,
+    stiffness: float | None = None,
 ) -> float:
     """Travel increment (mm) that should bring the force from ``F`` to ``F_target`` (N), from
     the converged states ``history`` (travel mm, force N; the latest last), at most
@@ -30,10 +44,13 @@ def travel_increment(
     On the way up from the latest state that is always the log-secant's (their ratio is the
     logarithmic mean of the pair's forces over that of the current and target forces): on a
     less convex curve (linear, Hertz's ``d^1.5``) it stays short of the target and the
-    repeated secant closes in from below.  Without a usable pair: ``max_step`` towards the
-    target."""
+    repeated secant closes in from below.  Without a usable pair (a history that starts
+    afresh, or re-solves at one travel after the contact's multiplier changed): the linear
+    step with the last known ``stiffness`` (N/mm), else ``max_step`` towards the target."""
     direction = math.copysign(1.0, F_target - F)
     delta = direction * max_step
+    if stiffness is not None and stiffness > 0.0:
+        delta = (F_target - F) / stiffness
     pairs = zip(history[-2::-1], history[:0:-1], strict=False)  # (older, newer), latest first
     for (da, fa), (db, fb) in pairs:
         if abs(db - da) > 1e-12 and (fb - fa) * (db - da) > 0:  # skip fixed-d re-solves

@@ -28,7 +28,12 @@ import numpy as np  # noqa: E402  isort: skip
 from footsim.physics.block import RigidBlock
 from footsim.physics.contact.body import BodyContact  # noqa: E402
 from footsim.physics.contact.ground import ContactSurface  # noqa: E402
-from footsim.solve.increments import grown_increment, lowered_ceiling, travel_increment
+from footsim.solve.increments import (
+    grown_increment,
+    lowered_ceiling,
+    secant_stiffness,
+    travel_increment,
+)
 from footsim.solve.newton import (
     NonlinearSolver,
     SolverError,
@@ -103,6 +108,7 @@ class LoadStepper:
         self._step_atol: float | None = None  # that tolerance (N; set by to_force)
         self._after_cutback = False  # the last attempted solve failed and was cut back
         self._ceiling = math.inf  # travel increment limit (mm) set by failed steps
+        self._stiffness: float | None = None  # the last secant dF/dd (N/mm) of the history
 
     # ---------------------------------------------------------------------------- helpers
     def force(self) -> float:
@@ -195,6 +201,7 @@ class LoadStepper:
         self.record.penalty_raises += int(self._stale)
         self.d, self.F = d_new, F
         self.history.append((d_new, F))
+        self._stiffness = secant_stiffness(self.history) or self._stiffness
         self._last_its = rec.iterations
         if self.on_step is not None:
             self.on_step(phase, d_new, F)
@@ -244,6 +251,14 @@ class LoadStepper:
                     self._fail("displacement increment fell below min_step_mm", None)
         self._dd = dd
         self._equilibrate(None)
+
+    def _settle(self, F_target: float | None) -> None:
+        """The current state to the full tolerance: on the target force (N) again if there is
+        one (:meth:`to_force`), else at the current travel (:meth:`_equilibrate`)."""
+        if F_target is not None:
+            self.to_force(F_target)
+        else:
+            self._equilibrate(None)
 
     def _equilibrate(self, target: float | None) -> None:
         """Re-solve at the current travel, to the full tolerance, a state that is out of
@@ -296,7 +311,9 @@ class LoadStepper:
                 d_new = min(max(d_new, d0 + 1e-3 * (d1 - d0)), d1 - 1e-3 * (d1 - d0))
                 ph = "bracket"
             else:
-                d_new = self.d + travel_increment(self.history, self.F, F_target, dd)
+                d_new = self.d + travel_increment(
+                    self.history, self.F, F_target, dd, self._stiffness
+                )
                 ph = phase
             if self._attempt(d_new, ph, predictor=True, loose=True, stall=True):
                 dd = grown_increment(dd, self._last_its, o, self._after_cutback, self._ceiling)
@@ -336,17 +353,23 @@ class LoadStepper:
         self.history = [(self.d, self.F)]
         self.prev = None
 
-    def to_shear(self, shear_N: float, F_target: float, phase: str = "shear") -> None:
+    def to_shear(
+        self, shear_N: float, F_target: float, phase: str = "shear", settle: bool = True
+    ) -> None:
         """Move the block along x (distal) until the ground's horizontal force on the body is
         ``shear_N`` (N, distal positive) within ``force_rtol * F_target``, reaching the
         vertical force ``F_target`` (N) again after each move: secant steps on the block's
         offset (the first a trial of ``SHEAR_TRIAL_MM``), halved after a failed solve. Only
-        friction carries a horizontal force: call it with friction on."""
+        friction carries a horizontal force: call it with friction on. ``settle`` False may
+        leave the state on target at the intermediate tolerance, as :meth:`to_force`."""
         o = self.options
         tol = o.force_rtol * abs(F_target)
         s0, Fx0 = self.block.s, float(self.contact.force()[0])
         if abs(Fx0 - shear_N) <= tol:
-            return
+            self.to_force(F_target, phase=phase, settle=settle)
+            s0, Fx0 = self.block.s, float(self.contact.force()[0])
+            if abs(Fx0 - shear_N) <= tol:
+                return
         step = math.copysign(SHEAR_TRIAL_MM, -(shear_N - Fx0))  # distal drags the skin back
         points = [(s0, Fx0)]
         for _ in range(SHEAR_MAX_MOVES):
@@ -366,12 +389,12 @@ class LoadStepper:
             self.history = [(d, F + shift) for d, F in history]
             self.to_force(F_target, phase=phase, settle=False)
             Fx = float(self.contact.force()[0])
-            if abs(Fx - shear_N) <= tol:  # on target: the final state to full tolerance
+            if abs(Fx - shear_N) <= tol and settle:  # on target: the final state, settled
                 self.to_force(F_target, phase=phase)
                 Fx = float(self.contact.force()[0])
             points.append((self.block.s, Fx))
-            if abs(Fx - shear_N) <= tol and not self._loose:
-                self.history, self.prev = [(self.d, self.F)], None
+            if abs(Fx - shear_N) <= tol and not (settle and self._loose):
+                self.prev = None  # the history keeps its slopes for the force control after
                 return
             (sa, fa), (sb, fb) = points[-2], points[-1]
             slope = (fb - fa) / (sb - sa) if sb != sa else 0.0
@@ -419,15 +442,24 @@ class LoadStepper:
         to the fixed point).  The run fails (:class:`SolverError`) when a re-solve fails three
         times in a row or ``max_uzawa`` updates neither bring the penetration below tolerance
         nor the pressure to rest: a contact pressure from a badly enforced constraint is
-        never reported."""
+        never reported.
+
+        The states between updates may stay at the intermediate tolerance (those the force
+        control leaves, or the drivers before this one left): the multiplier's fixed point
+        does not need them exact. The state that ends it is settled to the full tolerance
+        (:meth:`_settle`) and its penetration judged after that."""
         o = self.options
         if not o.augmented_lagrangian:
+            self._settle(F_target)
             return
         p_old = self._owned_pressure().copy()
         relax, change = 1.0, float("nan")
         for _ in range(o.max_uzawa):
             if self.contact.max_penetration() <= o.penetration_tol:
-                return
+                if not (self._loose or self._stale):
+                    return
+                self._settle(F_target)  # judged again once settled
+                continue
             lam0 = self.contact.get_multiplier()
             d0, F0, hist0 = self.d, self.F, list(self.history)
             state0 = save_state(self.fields)
@@ -443,7 +475,7 @@ class LoadStepper:
                     if not self._attempt(self.d, "uzawa", predictor=False, loose=loose):
                         raise SolverError("re-solve failed")
                     if F_target is not None:
-                        self.to_force(F_target, phase="uzawa")
+                        self.to_force(F_target, phase="uzawa", settle=False)
                     break
                 except SolverError:
                     self.contact.set_multiplier(lam0)
@@ -466,8 +498,10 @@ class LoadStepper:
             change = np.sqrt(sq[0]) / max(np.sqrt(sq[1]), 1e-300) / relax
             p_old = p_new.copy()
             if change < o.pressure_rtol:
+                self._settle(F_target)
                 return
             relax = min(1.0, 2.0 * relax)  # a relaxed update that worked: try a longer one
+        self._settle(F_target)
         pen = self.contact.max_penetration()
         if pen > o.penetration_tol:
             self._fail(
