@@ -81,10 +81,11 @@ def main() -> None:
     scenario = scenarios.load(base, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
+        options = pipeline.solver_options(scenario)
         options = dataclasses.replace(
-            pipeline.solver_options(scenario),
+            options,
             reuse_factorization=not args.no_reuse,
-            quadrature_degree=args.quadrature_degree,
+            quadrature_degree=args.quadrature_degree or options.quadrature_degree,
             predictor=args.predictor == "on",
             out_of_core=args.out_of_core,
             factor_precision=args.factor_precision,
@@ -106,7 +107,7 @@ def main() -> None:
         f"case: {args.case}, load: {args.load}, preset: {args.preset}, bones: {args.bones}, "
         f"toes: {args.toes}, "
         f"reuse factorisations: {not args.no_reuse}, quadrature degree: "
-        f"{args.quadrature_degree or 'default'}"
+        f"{args.quadrature_degree or options.quadrature_degree or 'default'}"
     )
     steps = record.summary.get("solution", {}).get("steps", [])
     if record.status != "done":
