@@ -138,13 +138,13 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
         {
             "name": "stiff",
             "mesh": {"preset": "coarse"},
-            "solver": {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2,
+            "solver": {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 4,
                        "reuse_factorization": False},
         }
     )  # fmt: skip
     record = pipeline.run(scenario, tmp_path)
     assert record.status == "failed" and "captured" in record.reason
-    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 2,
+    assert seen == {"penalty_factor": 100.0, "max_uzawa": 9, "quadrature_degree": 4,
                     "reuse_factorization": False}  # fmt: skip
 
 

@@ -13,7 +13,7 @@ What each bump changed is in CHANGELOG.md.
 RESULTS_EPOCH = "0.1.0"
 
 #: The model as a whole (geometry construction, material laws, solver choices).
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 
 #: The mesh: the geometry's construction and its tags (part of every mesh hash; bump
 #: :data:`MODEL_VERSION` with it, cached results depend on the mesh).

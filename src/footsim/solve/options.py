@@ -29,8 +29,9 @@ class SolverOptions:
 
     Discretisation: ``formulation`` ``"mixed"`` (Taylor-Hood P2-P1 displacement-pressure, free
     of volumetric locking) or ``"displacement"``; ``degree`` of the displacement;
-    ``quadrature_degree`` of the cells (None: ``2 * degree``; 2, the 4-point rule of Abaqus's
-    C3D10, moves the forefoot peaks by under 0.4 %) and ``facet_quadrature_degree`` of the
+    ``quadrature_degree`` of the cells (default 2, the 4-point rule of Abaqus's C3D10; None:
+    ``2 * degree``, which moves the forefoot peaks by under 0.6 %) and
+    ``facet_quadrature_degree`` of the
     contact surface (None: ``2 * degree + 1``).
 
     Newton (PETSc SNES, :class:`~footsim.solve.newton.NonlinearSolver`): converged at
