@@ -53,10 +53,10 @@ from footsim.solve.records import SolveRecord, StepRecord
 #: (:meth:`LoadStepper.to_shear`): a fraction of the skin's elastic shear under load.
 SHEAR_TRIAL_MM = 0.2
 
-#: The largest move (mm) of one secant step of :meth:`LoadStepper.to_shear`, and how many
-#: moves it may take.
+#: The largest move (mm) along x of one step of :meth:`LoadStepper.to_shear`, and how many
+#: solves (moves and the final re-solve) it may take.
 SHEAR_MAX_STEP_MM = 1.0
-SHEAR_MAX_MOVES = 12
+SHEAR_MAX_MOVES = 16
 
 
 class LoadStepper:
@@ -356,56 +356,70 @@ class LoadStepper:
     def to_shear(
         self, shear_N: float, F_target: float, phase: str = "shear", settle: bool = True
     ) -> None:
-        """Move the block along x (distal) until the ground's horizontal force on the body is
-        ``shear_N`` (N, distal positive) within ``force_rtol * F_target``, reaching the
-        vertical force ``F_target`` (N) again after each move: secant steps on the block's
-        offset (the first a trial of ``SHEAR_TRIAL_MM``), halved after a failed solve. Only
-        friction carries a horizontal force: call it with friction on. ``settle`` False may
-        leave the state on target at the intermediate tolerance, as :meth:`to_force`."""
+        """Move the block along x (distal) and down until the ground's horizontal force on the
+        body is ``shear_N`` (N, distal positive) and its vertical force ``F_target`` (N), both
+        within ``force_rtol * F_target``.
+
+        Both are driven at once, Broyden's method on the block's offset and travel ``(s, d)``
+        (mm): the Jacobian starts from the loading's last slope ``dF/dd`` and the move of a
+        first trial along x (``SHEAR_TRIAL_MM``, at fixed travel, which also measures how
+        the vertical force falls as the skin is dragged); each move is one solve at the
+        intermediate tolerance, at most ``SHEAR_MAX_STEP_MM`` along x and the force
+        control's increment down, halved after a failed solve. Only friction carries a
+        horizontal force: call it with friction on. ``settle`` False may leave the state on
+        target at the intermediate tolerance, as :meth:`to_force`."""
         o = self.options
         tol = o.force_rtol * abs(F_target)
-        s0, Fx0 = self.block.s, float(self.contact.force()[0])
-        if abs(Fx0 - shear_N) <= tol:
-            self.to_force(F_target, phase=phase, settle=settle)
-            s0, Fx0 = self.block.s, float(self.contact.force()[0])
-            if abs(Fx0 - shear_N) <= tol:
-                return
-        step = math.copysign(SHEAR_TRIAL_MM, -(shear_N - Fx0))  # distal drags the skin back
-        points = [(s0, Fx0)]
+
+        def residual() -> np.ndarray:
+            return np.array([self.F - F_target, float(self.contact.force()[0]) - shear_N])
+
+        r = residual()
+        k = self._stiffness or max(abs(F_target), 1.0) / max(self.d, 1.0)  # N/mm
+        J = np.array([[k, 0.0], [0.0, 0.0]])  # d(Fz, Fx)/d(d, s); the s column from the trial
+        dx = np.array([0.0, math.copysign(SHEAR_TRIAL_MM, r[1])])  # distal drags the skin back
+        dd_max = max(getattr(self, "_dd", o.initial_step_mm), o.initial_step_mm)
+        stiffness = self._stiffness  # the moves' secants mix the two directions: not kept
         for _ in range(SHEAR_MAX_MOVES):
-            self._check_budget(F_target)
-            s_new = points[-1][0] + step
-            self.block.set(self.w_touch - self.d, s=s_new)
-            F_before, history = self.F, list(self.history)
-            self.prev = None
-            if not self._attempt(self.d, phase, predictor=False, loose=True):
-                self.block.set(self.w_touch - self.d, s=points[-1][0])
-                self.history = history
-                step *= 0.5
+            # a state at the intermediate tolerance counts within half the tolerance: its
+            # re-solve to the full one moves the forces by up to about the other half
+            if max(abs(r)) <= (0.5 * tol if self._loose else tol):
+                if not (settle and (self._loose or self._stale)):
+                    break
+                self._equilibrate(F_target)  # on target: the final state, settled
+                r = residual()
                 continue
-            # the force-travel curve after the move: the one before, shifted by the force
-            # the move changed at this travel (its slopes guide the travel back to target)
-            shift = self.F - F_before
-            self.history = [(d, F + shift) for d, F in history]
-            self.to_force(F_target, phase=phase, settle=False)
-            Fx = float(self.contact.force()[0])
-            if abs(Fx - shear_N) <= tol and settle:  # on target: the final state, settled
-                self.to_force(F_target, phase=phase)
-                Fx = float(self.contact.force()[0])
-            points.append((self.block.s, Fx))
-            if abs(Fx - shear_N) <= tol and not (settle and self._loose):
-                self.prev = None  # the history keeps its slopes for the force control after
-                return
-            (sa, fa), (sb, fb) = points[-2], points[-1]
-            slope = (fb - fa) / (sb - sa) if sb != sa else 0.0
-            if slope < 0.0:  # the expected sign: a secant step to the target
-                step = (shear_N - fb) / slope
-            step = math.copysign(min(abs(step), SHEAR_MAX_STEP_MM), step)
-        self._fail(
-            f"the horizontal ground force did not reach {shear_N:.1f} N (last {points[-1][1]:.1f}"
-            f" N) in {SHEAR_MAX_MOVES} moves of the bones",
-            F_target,
-        )
+            self._check_budget(F_target)
+            if J[1, 1] != 0.0:  # after the trial: a Broyden step, capped
+                try:
+                    dx = np.linalg.solve(J, -r)
+                except np.linalg.LinAlgError:
+                    dx = np.array([0.0, -r[1] / J[1, 1]])
+                dx *= min(1.0, SHEAR_MAX_STEP_MM / max(abs(dx[1]), 1e-12))
+                dx *= min(1.0, dd_max / max(abs(dx[0]), 1e-12))
+            d0, s0 = self.d, self.block.s
+            self.block.set(self.w_touch - d0, s=s0 + dx[1])
+            self.prev = None
+            if not self._attempt(d0 + dx[0], phase, predictor=False, loose=True):
+                self.block.set(self.w_touch - d0, s=s0)
+                dx *= 0.5
+                continue
+            r_new = residual()
+            dr = r_new - r
+            if J[1, 1] == 0.0:  # the trial along x: the s column is its secant
+                J[:, 1] = dr / dx[1]
+            else:
+                J += np.outer(dr - J @ dx, dx) / (dx @ dx)
+            r = r_new
+        else:
+            self._fail(
+                f"the horizontal ground force did not reach {shear_N:.1f} N (last "
+                f"{r[1] + shear_N:.1f} N) in {SHEAR_MAX_MOVES} moves of the bones",
+                F_target,
+            )
+        # the force-travel curve has changed with the offset: the force control that follows
+        # starts afresh from the loading's last slope (``_stiffness``)
+        self.history, self.prev, self._stiffness = [(self.d, self.F)], None, stiffness
 
     def lift(self, delta: float) -> None:
         """Move the pressed body and the block rigidly up by ``delta`` (mm): the travel
