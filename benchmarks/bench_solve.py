@@ -11,8 +11,9 @@ factorisations and Krylov iterations, wall time per phase (the solve split into 
 Jacobian assembly, two-body contact search and terms, linear solves) and peak memory (max
 RSS of this process, which runs mesh, solve and export in-process). ``--no-reuse``: a fresh
 LU per Newton iteration (the solver before reuse of factorisations); ``--quadrature-degree``:
-cell quadrature (default: the scenario's, 2; 4 = 2 x the displacement degree); ``--predictor on``: each load step
-starts from the extrapolation of the last two states (always on with rigid bones);
+cell quadrature (default: the scenario's, 2; 4 = 2 x the displacement degree);
+``--predictor on``: each load step starts from the extrapolation of the last two states
+(always on with rigid bones);
 ``--bones rigid``: the rigid jointed skeleton of ``[load_path]`` instead of elastic bones;
 ``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors);
 ``--friction``: the skin-ground Coulomb coefficient (default: the scenario's, 0.46; 0 is
