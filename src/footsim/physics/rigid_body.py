@@ -358,7 +358,7 @@ class RigidBodies:
         self.q.x.scatter_forward()
 
     def driver_wrench(self) -> tuple[np.ndarray, np.ndarray]:
-        """Force (N) and moment (N mm, about the block's current pivot ``pivot + w e_z``) that
+        """Force (N) and moment (N mm, about the block's current pivot ``pivot + (s, 0, w)``) that
         the bodies exert on the driven block through joints, bands and tendons anchored on it:
         minus the derivative of their energy with respect to a virtual rigid motion of the
         block (exact at any rotation; the first-order rotation ``I + [dphi]_x`` is exact for

@@ -295,7 +295,7 @@ def skeleton_state(
     """The skeleton after a solve (JSON-friendly, replicated on every process): each joint's
     rotation about its hinge axis (deg; TMT: positive = the ray's head up, dorsiflexion; MTP:
     positive = toe up, dorsiflexion), band and tendon tensions (N), the force (N) and moment
-    (N mm, about the tarsus's pivot) the tarsus applies to the forefoot, and the balance of
+    (N mm, about the tarsus's current pivot) the tarsus applies to the forefoot, and the balance of
     forces with the ground's: ``force_balance_N`` = tarsus + contact (0 at equilibrium), and
     of moments about the pivot: ``moment_balance_Nmm`` = tarsus + contact, the contact's
     moment from its nodal forces (``nodal_force``, N, (n, 3): the pressure's and the
@@ -322,7 +322,10 @@ def skeleton_state(
     out["tarsus_moment_Nmm"] = (-m).tolist()
     out["force_balance_N"] = (-f + np.asarray(contact_force, dtype=float)).tolist()
     comm = bodies.mesh.comm
-    c = bodies.driver_pivot + np.array([0.0, 0.0, float(bodies.driver_w.value)])
+    # the block's current pivot, about which driver_wrench's moment is taken: pivot + (s, 0, w)
+    c = bodies.driver_pivot + np.array(
+        [float(bodies.driver_s.value), 0.0, float(bodies.driver_w.value)]
+    )
     F = np.asarray(nodal_force, dtype=float)
     if F.ndim == 1:  # vertical only
         F = np.column_stack([np.zeros_like(F), np.zeros_like(F), F])
