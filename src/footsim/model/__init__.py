@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = attach(
         "loads": ["LoadCase", "push_off", "standing"],
         "loadpath": ["LoadPathSpec"],
         "contact": ["ContactSpec"],
-        "scenarios": ["Scenario", "ScenarioError", "load"],
+        "scenarios": ["Scenario", "ScenarioError", "load", "shipped"],
         "versions": ["MODEL_VERSION", "GEOMETRY_VERSION"],
     },
 )

@@ -9,5 +9,6 @@ __getattr__, __dir__, __all__ = attach(
         "inputs": ["load_case", "solver_options", "volume_materials", "footwear_materials"],
         "pipeline": ["RunOutcome", "mesh_dir", "run", "run_folder"],
         "sweeps": ["expand", "run_sweep"],
+        "batch": ["Variant", "run_variants"],
     },
 )
