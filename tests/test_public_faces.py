@@ -14,7 +14,7 @@ import types
 
 import pytest
 
-SUBPACKAGES = ("model", "mesh", "physics", "solve", "post", "run")
+SUBPACKAGES = ("model", "mesh", "physics", "solve", "post", "run", "validate")
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)

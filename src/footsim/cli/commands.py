@@ -451,3 +451,7 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("result", help="run folder or sweep folder")
     p.add_argument("-o", "--output", default=None, help="HTML path (default: <folder>/report.html)")
     p.set_defaults(func=cmd_report)
+
+    from footsim.cli import validate
+
+    validate.register(sub, fmt)

@@ -1,0 +1,302 @@
+"""The validation cases: shipped scenarios, the measurements they are compared with, and how.
+
+A :class:`Case` runs one or more shipped scenarios (:func:`footsim.model.scenarios.shipped`,
+with overrides) and holds :class:`Comparison` rows: a model quantity
+(:mod:`footsim.validate.quantities`) against a published measurement
+(:mod:`footsim.validate.studies`). Nothing here is fitted to a measurement: the scenarios'
+inputs come from anatomy, tissue and gait literature (their own docstrings and comments), and
+each comparison says on which grid the model is read (a platform's 5 mm sensors, an in-shoe
+insole's 14 mm) so that a peak is compared as the instrument measured it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from footsim.validate import quantities as q
+from footsim.validate import studies as s
+from footsim.validate.evidence import Measurement
+from footsim.validate.quantities import Quantity
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of the report: ``label`` (what is compared, unit included), the model
+    ``quantity`` and the ``measured`` figure; ``signed`` for a change or a difference (its
+    sign is compared first, :func:`footsim.validate.verdicts.verdict`)."""
+
+    label: str
+    quantity: Quantity
+    measured: Measurement
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validation case.
+
+    ``runs`` maps a run's role in the case to a shipped scenario's name and dotted overrides
+    (``{"anatomy.mt2_extra_length_mm": 3.0}``); ``load`` (``standing`` / ``push_off``) picks
+    the mesh-convergence uncertainty shown next to the model's figures
+    (:data:`footsim.validate.suite.MESH_UNCERTAINTY_PCT`); ``caveat`` is printed with the case
+    (e.g. an input that is not measured); ``quick`` puts it in ``footsim validate --quick``;
+    ``counted`` False keeps it out of the tally (its inputs are not all published fits)."""
+
+    name: str
+    title: str
+    runs: dict[str, tuple[str, dict[str, Any]]]
+    comparisons: tuple[Comparison, ...]
+    load: Literal["standing", "push_off"]
+    caveat: str = ""
+    quick: bool = True
+    counted: bool = True
+
+
+def _max(*quantities: Quantity) -> Quantity:
+    return lambda runs: max(f(runs) for f in quantities)
+
+
+def _central_minus(run: str, *others: str) -> Quantity:
+    """The central column's peak (the larger of MTH2 and MTH3, platform) minus the largest
+    of ``others``."""
+    central = _max(q.sensor_peak(run, "MTH2"), q.sensor_peak(run, "MTH3"))
+    return q.difference(central, _max(*(q.sensor_peak(run, r) for r in others)))
+
+
+HEADS = tuple(f"MTH{k}" for k in range(1, 6))
+ZEBRIS_PITCH_MM = 8.47
+"""Sensor spacing of the zebris FDM platforms (mm), as written in their pressure exports
+(8.466 mm in x and y)."""
+
+STANDING_REGIONS = Case(
+    name="standing-regions",
+    title="Barefoot quiet standing: forefoot peak pressure and its pattern",
+    runs={"barefoot": ("barefoot-standing", {})},
+    load="standing",
+    comparisons=(
+        Comparison(
+            "forefoot peak pressure, 8.47 mm sensors (kPa)",
+            _max(*(q.sensor_peak("barefoot", h, pitch_mm=ZEBRIS_PITCH_MM) for h in HEADS)),
+            s.ZEBRIS_FOREFOOT_PEAK,
+        ),
+        Comparison(
+            "MTH3 peak minus MTH1 peak, platform (kPa)",
+            q.difference(q.sensor_peak("barefoot", "MTH3"), q.sensor_peak("barefoot", "MTH1")),
+            s.HENNIG_MTH3_OVER_MTH1,
+            signed=True,
+        ),
+        Comparison(
+            "MTH3 peak minus MTH5 peak, platform (kPa)",
+            q.difference(q.sensor_peak("barefoot", "MTH3"), q.sensor_peak("barefoot", "MTH5")),
+            s.HENNIG_MTH3_OVER_MTH5,
+            signed=True,
+        ),
+        Comparison(
+            "central (MTH2-3) peak minus MTH1 peak, platform (kPa)",
+            _central_minus("barefoot", "MTH1"),
+            s.KANATLI_MIDSTANCE_CENTRAL,
+            signed=True,
+        ),
+        Comparison(
+            "central (MTH2-3) peak minus lateral (MTH4-5) peak, platform (kPa)",
+            _central_minus("barefoot", "MTH4", "MTH5"),
+            s.KANATLI_MIDSTANCE_CENTRAL,
+            signed=True,
+        ),
+    ),
+    caveat="The model stands on one forefoot at half body weight times the forefoot share "
+    "(70 kg); the cohorts' body mass is not matched. Kanatli's columns are from mid-stance "
+    "in walking, the phase closest to standing.",
+)
+
+PUSH_OFF_REGIONS = Case(
+    name="push-off-regions",
+    title="Barefoot push-off: peak pressure under the heads and the hallux",
+    runs={"jointed": ("push-off-jointed", {})},
+    load="push_off",
+    comparisons=(
+        Comparison("MTH2 peak, platform (kPa)", q.sensor_peak("jointed", "MTH2"), s.PUTTI_MTH2),
+        Comparison("MTH3 peak, platform (kPa)", q.sensor_peak("jointed", "MTH3"), s.PUTTI_MTH3),
+        Comparison(
+            "hallux peak, platform (kPa)", q.sensor_peak("jointed", "hallux"), s.PUTTI_HALLUX
+        ),
+        Comparison(
+            "central (MTH2-3) peak minus MTH1 peak, platform (kPa)",
+            _central_minus("jointed", "MTH1"),
+            s.PUTTI_CENTRAL,
+            signed=True,
+        ),
+        Comparison(
+            "MTH1 peak minus lateral (MTH4-5) peak, platform (kPa)",
+            q.difference(
+                q.sensor_peak("jointed", "MTH1"),
+                _max(q.sensor_peak("jointed", "MTH4"), q.sensor_peak("jointed", "MTH5")),
+            ),
+            s.KANATLI_PRESWING_MEDIAL,
+            signed=True,
+        ),
+        Comparison(
+            "MTH3 peak minus MTH5 peak, platform (kPa)",
+            q.difference(q.sensor_peak("jointed", "MTH3"), q.sensor_peak("jointed", "MTH5")),
+            s.HENNIG_MTH3_OVER_MTH5,
+            signed=True,
+        ),
+    ),
+    caveat="One posture (10° heel rise, 1.1 body weight of 70 kg on the forefoot) against the "
+    "peak of a whole roll-over; the rigid jointed skeleton with toes and flexor tendons. The "
+    "stiffnesses of rays 2-5 and the lesser MTP joints are not measured (footsim.model.loadpath).",
+)
+
+TISSUE_COMPRESSION = Case(
+    name="tissue-compression",
+    title="Compression of the soft tissue under MTH2 at push-off",
+    runs={"jointed": ("push-off-jointed", {})},
+    load="push_off",
+    comparisons=(
+        Comparison(
+            "tissue compression under MTH2 (%)",
+            q.tissue_compression_pct("jointed", 2),
+            s.CAVANAGH_MTH2_COMPRESSION,
+        ),
+    ),
+    caveat="Model: the distance from the head's lowest bone node to the skin below it, "
+    "deformed against unloaded (the model's unloaded tissue under MTH2 is its anatomy input, "
+    "not the 15.2 mm of the five subjects measured).",
+)
+
+FAT_PAD = Case(
+    name="fat-pad-thickness",
+    title="Thinner tissue under the heads: peak pressure rises",
+    runs={"normal": ("barefoot-standing", {}), "thinned": ("thinned-fat-pad", {})},
+    load="standing",
+    comparisons=tuple(
+        Comparison(
+            f"{h} peak change, tissue thinned to ~60 %, platform (%)",
+            q.change_pct(q.sensor_peak("normal", h), q.sensor_peak("thinned", h)),
+            s.ABOUAESHA_THINNER_HIGHER,
+            signed=True,
+        )
+        for h in ("MTH2", "MTH3")
+    ),
+    caveat="Measured across a neuropathic diabetic cohort in walking (a correlation, not an "
+    "intervention); the model thins every head's tissue of one foot, standing.",
+)
+
+HEEL_HEIGHT = Case(
+    name="heel-height",
+    title="Heel height: the central heads take more, the fifth less",
+    runs={
+        "flat": ("heel-0cm", {}),
+        "5cm": ("heel-5cm", {}),
+        "8cm": ("heel-8cm", {}),
+    },
+    load="standing",
+    comparisons=(
+        Comparison(
+            "central (MTH2-3) peak change, 0 → 5 cm heel, in-shoe sensors (%)",
+            q.change_pct(
+                _max(*(q.sensor_peak("flat", h, "insole") for h in ("MTH2", "MTH3"))),
+                _max(*(q.sensor_peak("5cm", h, "insole") for h in ("MTH2", "MTH3"))),
+            ),
+            s.SPEKSNIJDER_CENTRAL,
+            signed=True,
+        ),
+        Comparison(
+            "MTH2 peak change, 0 → 8 cm heel, in-shoe sensors (%)",
+            q.change_pct(
+                q.sensor_peak("flat", "MTH2", "insole"), q.sensor_peak("8cm", "MTH2", "insole")
+            ),
+            s.HAWKEY_MTH2_RISES,
+            signed=True,
+        ),
+        Comparison(
+            "MTH5 peak change, 0 → 8 cm heel, in-shoe sensors (%)",
+            q.change_pct(
+                q.sensor_peak("flat", "MTH5", "insole"), q.sensor_peak("8cm", "MTH5", "insole")
+            ),
+            s.HAWKEY_MTH5_FALLS,
+            signed=True,
+        ),
+    ),
+    caveat="Standing on a rigid sole, against walking in shoes. The forefoot's share of the "
+    "load at each heel height is an input from shod pressure studies "
+    "(footsim.model.footwear.HEEL_FOREFOOT_SHARE), so part of the rise is put in, not predicted.",
+)
+
+MT2_LENGTH = Case(
+    name="mt2-length",
+    title="Morton's foot: a longer second metatarsal loads its head more at push-off",
+    runs={
+        "normal": ("push-off-jointed", {}),
+        "long": ("push-off-jointed", {"anatomy.mt2_extra_length_mm": 3.0}),
+    },
+    load="push_off",
+    comparisons=tuple(
+        Comparison(
+            "MTH2 peak change, MT2 3 mm longer, platform (%)",
+            q.change_pct(q.sensor_peak("normal", "MTH2"), q.sensor_peak("long", "MTH2")),
+            m,
+            signed=True,
+        )
+        for m in (s.RODGERS_MTH2_RISES, s.FLEISCHER_MTH2_RISES)
+    ),
+    quick=False,
+)
+
+INSOLE = Case(
+    name="soft-insole",
+    title="A soft cushioning insole lowers the peaks under the heads",
+    runs={"barefoot": ("barefoot-standing", {}), "insole": ("soft-insole", {})},
+    load="standing",
+    comparisons=tuple(
+        Comparison(
+            f"{h} peak change, 6 mm soft insole against bare rigid ground, in-shoe sensors (%)",
+            q.change_pct(
+                q.sensor_peak("barefoot", h, "insole"), q.sensor_peak("insole", h, "insole")
+            ),
+            s.HAHNI_CUSHIONING,
+            signed=True,
+        )
+        for h in ("MTH2", "MTH3")
+    ),
+    caveat="NOT COUNTED: the soft foam's modulus is Cheung & Zhang's (2005) 0.3 MPa, but its "
+    "Poisson ratio and stiffening exponent are illustrative, not a published fit.",
+    counted=False,
+)
+
+PAD = Case(
+    name="metatarsal-pad",
+    title="A metatarsal pad just proximal to the heads offloads MTH2",
+    runs={"insole": ("eva-insole", {}), "pad": ("pad-5mm-proximal", {})},
+    load="standing",
+    comparisons=(
+        Comparison(
+            "MTH2 peak change, 5 mm pad with its apex 5 mm proximal, in-shoe sensors (%)",
+            q.change_pct(
+                q.sensor_peak("insole", "MTH2", "insole"), q.sensor_peak("pad", "MTH2", "insole")
+            ),
+            s.KANG_MTH2_FALLS,
+            signed=True,
+        ),
+    ),
+    caveat="NOT COUNTED: the EVA insole's and the pad foam's constants are illustrative, not "
+    "published fits. Standing, against walking in the study.",
+    counted=False,
+)
+
+CASES: tuple[Case, ...] = (
+    STANDING_REGIONS,
+    PUSH_OFF_REGIONS,
+    TISSUE_COMPRESSION,
+    FAT_PAD,
+    HEEL_HEIGHT,
+    MT2_LENGTH,
+    INSOLE,
+    PAD,
+)
+"""Every case, in the order of the report."""
+
+
+def case_names() -> list[str]:
+    return [c.name for c in CASES]
