@@ -152,3 +152,84 @@ def test_a_second_validation_solves_nothing(quick):
         v.rows["model"].tolist()
         == quick.rows[quick.rows["case"] == "standing-regions"]["model"].tolist()
     )
+
+
+def test_tissue_compression_is_the_bone_to_skin_distance_loaded_over_unloaded():
+    """A head whose lowest point sits 12 mm above the skin and sinks 4 mm (moving 1.3 mm
+    forwards) onto skin that stays on the ground: 1 - 8/12 of compression."""
+    import numpy as np
+    import pyvista as pv
+
+    from footsim.post.results import Result
+    from footsim.validate.quantities import RunView, tissue_compression_pct
+
+    centres = [[-4.0, -24.0, 20.0], [0.0, 0.0, 20.0], [0, 18, 19], [-11, 35, 18], [-20, 50, 17]]
+    bone = np.array([[0.0, 0.0, 12.0], [0.0, 0.0, 13.5], [40.0, 40.0, 30.0], [0.0, 3.0, 14.0]])
+    volume = pv.PolyData(bone).cast_to_unstructured_grid()
+    volume.point_data["displacement_mm"] = np.tile([1.3, 0.0, -4.0], (len(bone), 1))
+    x, y = np.meshgrid(np.arange(-10.0, 10.5, 1.0), np.arange(-10.0, 10.5, 1.0))
+    skin = pv.PolyData(np.column_stack([x.ravel(), y.ravel(), np.zeros(x.size)]))
+    skin.point_data["displacement_mm"] = np.zeros((skin.n_points, 3))
+    result = Result(
+        folder=".",
+        summary={"head_centres_mm": centres, "head_radii_mm": [9.5, 8.0, 7.6, 7.0, 6.5]},
+        regions=None,
+        plantar=skin,
+        volume=volume,
+        insole_top=None,
+    )
+    view = RunView(".")
+    view.__dict__["result"] = result  # the cached property, filled by hand
+    assert tissue_compression_pct("run", 2)({"run": view}) == pytest.approx(100 / 3, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_every_case_runs_on_the_teaching_mesh(tmp_path):
+    """The whole suite on the teaching mesh (push-off with the jointed skeleton: ~6 min a run
+    on 2 cores): every run converges and every comparison gets a model figure."""
+    v = suite.validate(tmp_path, mesh="teaching", workers=2, progress=False)
+    assert (v.runs["status"] == "done").all(), v.runs[["scenario", "reason"]]
+    assert (v.rows["verdict"] != "failed").all(), v.rows[["comparison", "reason"]]
+    assert set(v.rows["case"]) == set(cases.case_names())
+
+
+def _fails_at_5cm(scenario, root, **kwargs):
+    """A runner for the failure path: the 5 cm heel does not converge; the other runs
+    'finish' without result files."""
+    from footsim import run as pipeline
+    from footsim.post import results
+
+    folder = pipeline.run_folder(scenario, root)
+    failed = scenario.name == "heel-5cm"
+    summary = {
+        "name": scenario.name,
+        "hash": scenario.content_hash(),
+        "status": "failed" if failed else "done",
+        "reason": "SolverError: step 3 did not converge" if failed else "",
+    }
+    staging = results.staging_dir(folder)
+    results.write_json_atomic(staging / "summary.json", summary)
+    results.commit(staging, folder)
+    return pipeline.RunOutcome(summary["status"], summary["reason"], folder, summary)
+
+
+def test_a_failed_run_stays_in_the_report_as_failed_with_its_reason(tmp_path):
+    from footsim.validate import report
+
+    v = suite.validate(
+        tmp_path,
+        mesh="teaching",
+        only=["heel-height"],
+        workers=1,
+        progress=False,
+        runner=_fails_at_5cm,
+    )
+    assert v.failed_runs == 1
+    rows = v.rows.set_index("comparison")
+    first = rows.iloc[0]  # 0 -> 5 cm
+    assert first["verdict"] == "failed" and "did not converge" in first["reason"]
+    assert first["model"] is None or math.isnan(first["model"])
+    for _, row in rows.iloc[1:].iterrows():  # 0 -> 8 cm: its runs 'finished', no files
+        assert row["verdict"] == "failed" and "plantar.vtu" in row["reason"]
+    text = report.write_report(v)["markdown"].read_text()
+    assert text.count("| failed: ") == 3 and "0 failed" not in text

@@ -53,15 +53,11 @@ class Case:
     counted: bool = True
 
 
-def _max(*quantities: Quantity) -> Quantity:
-    return lambda runs: max(f(runs) for f in quantities)
-
-
 def _central_minus(run: str, *others: str) -> Quantity:
     """The central column's peak (the larger of MTH2 and MTH3, platform) minus the largest
     of ``others``."""
-    central = _max(q.sensor_peak(run, "MTH2"), q.sensor_peak(run, "MTH3"))
-    return q.difference(central, _max(*(q.sensor_peak(run, r) for r in others)))
+    central = q.largest(q.sensor_peak(run, "MTH2"), q.sensor_peak(run, "MTH3"))
+    return q.difference(central, q.largest(*(q.sensor_peak(run, r) for r in others)))
 
 
 HEADS = tuple(f"MTH{k}" for k in range(1, 6))
@@ -77,7 +73,7 @@ STANDING_REGIONS = Case(
     comparisons=(
         Comparison(
             "forefoot peak pressure, 8.47 mm sensors (kPa)",
-            _max(*(q.sensor_peak("barefoot", h, pitch_mm=ZEBRIS_PITCH_MM) for h in HEADS)),
+            q.largest(*(q.sensor_peak("barefoot", h, pitch_mm=ZEBRIS_PITCH_MM) for h in HEADS)),
             s.ZEBRIS_FOREFOOT_PEAK,
         ),
         Comparison(
@@ -131,7 +127,7 @@ PUSH_OFF_REGIONS = Case(
             "MTH1 peak minus lateral (MTH4-5) peak, platform (kPa)",
             q.difference(
                 q.sensor_peak("jointed", "MTH1"),
-                _max(q.sensor_peak("jointed", "MTH4"), q.sensor_peak("jointed", "MTH5")),
+                q.largest(q.sensor_peak("jointed", "MTH4"), q.sensor_peak("jointed", "MTH5")),
             ),
             s.KANATLI_PRESWING_MEDIAL,
             signed=True,
@@ -146,6 +142,7 @@ PUSH_OFF_REGIONS = Case(
     caveat="One posture (10° heel rise, 1.1 body weight of 70 kg on the forefoot) against the "
     "peak of a whole roll-over; the rigid jointed skeleton with toes and flexor tendons. The "
     "stiffnesses of rays 2-5 and the lesser MTP joints are not measured (footsim.model.loadpath).",
+    quick=False,
 )
 
 TISSUE_COMPRESSION = Case(
@@ -163,6 +160,7 @@ TISSUE_COMPRESSION = Case(
     caveat="Model: the distance from the head's lowest bone node to the skin below it, "
     "deformed against unloaded (the model's unloaded tissue under MTH2 is its anatomy input, "
     "not the 15.2 mm of the five subjects measured).",
+    quick=False,
 )
 
 FAT_PAD = Case(
@@ -196,8 +194,8 @@ HEEL_HEIGHT = Case(
         Comparison(
             "central (MTH2-3) peak change, 0 → 5 cm heel, in-shoe sensors (%)",
             q.change_pct(
-                _max(*(q.sensor_peak("flat", h, "insole") for h in ("MTH2", "MTH3"))),
-                _max(*(q.sensor_peak("5cm", h, "insole") for h in ("MTH2", "MTH3"))),
+                q.largest(*(q.sensor_peak("flat", h, "insole") for h in ("MTH2", "MTH3"))),
+                q.largest(*(q.sensor_peak("5cm", h, "insole") for h in ("MTH2", "MTH3"))),
             ),
             s.SPEKSNIJDER_CENTRAL,
             signed=True,

@@ -73,6 +73,11 @@ def change_pct(before: Quantity, after: Quantity) -> Quantity:
     return lambda runs: 100.0 * (after(runs) - before(runs)) / before(runs)
 
 
+def largest(*quantities: Quantity) -> Quantity:
+    """The largest of ``quantities``: e.g. the central column's peak, MTH2's or MTH3's."""
+    return lambda runs: max(f(runs) for f in quantities)
+
+
 def difference(a: Quantity, b: Quantity) -> Quantity:
     """``a - b``: e.g. MTH2's peak minus MTH1's, whose sign is a pattern of the load."""
     return lambda runs: a(runs) - b(runs)
@@ -99,17 +104,19 @@ def tissue_compression_pct(run: str, ray: int) -> Quantity:
 
 
 def _tissue_thickness(res: results.Result, ray: int, *, deformed: bool) -> float:
-    """Distance (mm) from the lowest node of head ``ray`` to the plantar skin below it."""
+    """Distance (mm) from the lowest point of head ``ray`` to the plantar skin below it.
+
+    The head's lowest point is the mesh node nearest to its sphere's bottom (reference
+    coordinates): a node of the bone surface, shared by the tissue, whether the bone is
+    meshed (elastic) or a cavity of the tissue (rigid)."""
     vol = res.volume
     if vol is None:
         raise FileNotFoundError(f"{res.folder}: volume.vtu missing (no volume output)")
-    tag = np.asarray(vol.cell_data["tag"])
     X = np.asarray(vol.points, dtype=float)
     U = np.asarray(vol.point_data["displacement_mm"], dtype=float)
-    nodes = np.unique(results._cell_point_ids(vol)[tag == ray])
     centre = np.asarray(res.summary["head_centres_mm"], dtype=float)[ray - 1]
     low = centre - np.array([0.0, 0.0, res.summary["head_radii_mm"][ray - 1]])
-    i = nodes[np.argmin(np.linalg.norm(X[nodes] - low, axis=1))]
+    i = np.argmin(np.linalg.norm(X - low, axis=1))
     bone = X[i] + U[i] if deformed else X[i]
     S = np.asarray(res.plantar.points, dtype=float)
     if deformed:

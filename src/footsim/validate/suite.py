@@ -44,6 +44,22 @@ rising ~4 % per refinement, default within 6 %; push-off coarse -15 to -21 %, de
 on any mesh). A missing entry is reported as not measured."""
 
 
+class RunFailed(LookupError):
+    """A comparison needs a run that failed (the message is the run's reason)."""
+
+
+class _Views(dict):
+    """The finished runs of a case by role; asking for a failed one raises :class:`RunFailed`
+    with its reason, so only the comparisons that need it fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: dict[str, str] = {}
+
+    def __missing__(self, role: str):
+        raise RunFailed(f"run {role!r} failed: {self.failed.get(role, 'not run')}")
+
+
 class ValidationError(ValueError):
     """A validation request that cannot be run (an unknown case or mesh)."""
 
@@ -117,7 +133,7 @@ def validate(
     for sc in wanted.values():
         distinct.setdefault(sc.content_hash(), sc)
     variants = [
-        Variant(i, {"scenario": sc.name, "hash_of_scenario": h}, sc)
+        Variant(i, {"scenario": sc.name, "scenario_hash": h}, sc)
         for i, (h, sc) in enumerate(distinct.items())
     ]
     folder = Path(folder)
@@ -132,26 +148,27 @@ def validate(
         progress=progress,
     )
     outcome = {
-        row["hash_of_scenario"]: (row["status"], row["reason"], row["folder"])
+        row["scenario_hash"]: (row["status"], row["reason"], row["folder"])
         for _, row in table.iterrows()
     }
     rows = []
     for case in cases:
-        views, reasons = {}, []
+        views = _Views()
         for role in case.runs:
             status, reason, run_folder = outcome[wanted[(case.name, role)].content_hash()]
             if status == "done":
                 views[role] = RunView(Path(run_folder))
             else:
-                reasons.append(f"run {role!r} failed: {reason}")
+                views.failed[role] = reason
         uncertainty = MESH_UNCERTAINTY_PCT.get((mesh, case.load))
         for comp in case.comparisons:
-            value, why = None, "; ".join(reasons)
-            if not reasons:
-                try:
-                    value = float(comp.quantity(views))
-                except Exception as exc:  # noqa: BLE001 - reported as the row's reason
-                    why = f"{type(exc).__name__}: {exc}"
+            value, why = None, ""
+            try:
+                value = float(comp.quantity(views))
+            except RunFailed as exc:
+                why = str(exc)
+            except Exception as exc:  # noqa: BLE001 - reported as the row's reason
+                why = f"{type(exc).__name__}: {exc}"
             m = comp.measured
             rows.append(
                 {
