@@ -77,15 +77,19 @@ def test_every_measurement_names_its_study_sample_and_instrument():
 
 @pytest.mark.parametrize("mesh", sorted(suite.MESHES))
 def test_every_case_resolves_to_valid_scenarios(mesh):
-    resolved = suite.scenarios(cases.CASES, mesh)
-    assert len(resolved) == sum(len(c.runs) for c in cases.CASES)
-    for (name, role), scenario in resolved.items():
+    resolved = suite.scenarios(cases.CASES, mesh, sensitivity=True)
+    expected = sum(len(c.runs) * (1 + len(c.sensitivity)) for c in cases.CASES)
+    assert len(resolved) == expected
+    for key, scenario in resolved.items():
         preset = suite.MESHES[mesh]["mesh"]["preset"]
-        assert scenario.mesh.preset == preset, (name, role)
-    # roles of one case differ: every intervention compares two different scenarios
+        assert scenario.mesh.preset == preset, key
+    # every intervention compares different scenarios; every variation changes its runs
     for case in cases.CASES:
-        hashes = [resolved[(case.name, r)].content_hash() for r in case.runs]
+        hashes = [resolved[(case.name, r, "")].content_hash() for r in case.runs]
         assert len(set(hashes)) == len(hashes), case.name
+        for v in case.sensitivity:
+            for r in case.runs:
+                assert resolved[(case.name, r, v.label)].content_hash() not in hashes, v.label
 
 
 def test_unknown_case_or_mesh_is_refused_before_anything_runs(tmp_path):

@@ -9,6 +9,7 @@ EPILOG = """examples:
   footsim validate --quick                      # teaching mesh, the quick cases (minutes)
   footsim validate --only push-off-regions mt2-length --workers 2
   footsim validate --mesh coarse -o validation/
+  footsim validate --mesh coarse --only push-off-regions --sensitivity
   footsim validate --list
 
 Verdicts: within (1 SD of the published mean), near (2 SD), outside, opposite sign (a change
@@ -42,6 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
+        sensitivity=args.sensitivity,
     )
     paths = report.write_report(v)
     print(suite.summary_line(v))
@@ -64,6 +66,12 @@ def register(sub, fmt) -> None:
         default="default",
         choices=["teaching", "coarse", "default"],
         help="mesh of every run (default: the default preset)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also run the push-off cases with their inputs at the ends of their published "
+        "ranges (vertical force, flexor tendons) and show the model's range",
     )
     p.add_argument("--only", nargs="+", metavar="CASE", help="these cases only (see --list)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")

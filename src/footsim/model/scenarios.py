@@ -490,7 +490,9 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
 def shipped_names() -> list[str]:
     """The names of the scenarios shipped with footsim (the repository's ``scenarios/``)."""
     folder = resources.files("footsim") / "data" / "scenarios"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def shipped(name: str, overrides: dict[str, Any] | None = None) -> Scenario:

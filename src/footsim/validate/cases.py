@@ -33,6 +33,16 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Variation:
+    """A sensitivity run: the case's runs with ``overrides`` (dotted scenario keys), an input
+    at an end of its published range (``source``)."""
+
+    label: str
+    overrides: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
 class Case:
     """A validation case.
 
@@ -41,7 +51,8 @@ class Case:
     the mesh-convergence uncertainty shown next to the model's figures
     (:data:`footsim.validate.suite.MESH_UNCERTAINTY_PCT`); ``caveat`` is printed with the case
     (e.g. an input that is not measured); ``quick`` puts it in ``footsim validate --quick``;
-    ``counted`` False keeps it out of the tally (its inputs are not all published fits)."""
+    ``counted`` False keeps it out of the tally (its inputs are not all published fits);
+    ``sensitivity`` the :class:`Variation` runs of ``footsim validate --sensitivity``."""
 
     name: str
     title: str
@@ -51,6 +62,7 @@ class Case:
     caveat: str = ""
     quick: bool = True
     counted: bool = True
+    sensitivity: tuple[Variation, ...] = ()
 
 
 def _central_minus(run: str, *others: str) -> Quantity:
@@ -59,6 +71,32 @@ def _central_minus(run: str, *others: str) -> Quantity:
     central = q.largest(q.sensor_peak(run, "MTH2"), q.sensor_peak(run, "MTH3"))
     return q.difference(central, q.largest(*(q.sensor_peak(run, r) for r in others)))
 
+
+BODY_WEIGHT_N = 70.0 * 9.81
+"""The validation scenarios' body weight (N): 70 kg, their ``load.body_mass_kg``."""
+
+PUSH_OFF_SENSITIVITY = (
+    Variation(
+        "vertical force 1.06 BW",
+        {"load.force_N": round(1.06 * BODY_WEIGHT_N, 1)},
+        "the forefoot's vertical ground force at 75 % stance, J Orthop Translat 2020, 27:139",
+    ),
+    Variation(
+        "vertical force 1.2 BW",
+        {"load.force_N": round(1.2 * BODY_WEIGHT_N, 1)},
+        "the second peak of the vertical ground force at 1.5 m/s, Keller et al. 1996",
+    ),
+    Variation(
+        "flexor tendons at 60 % stance",
+        {"load_path.push_off_fhl_bw": 0.48, "load_path.push_off_fdl_bw": 0.16},
+        "FHL 0.48 and FDL 0.16 BW against 0.57 and 0.19 at 75 % stance, J Orthop Translat "
+        "2020, 27:139, Table 1",
+    ),
+)
+"""The push-off cases' sensitivity: the vertical force and the flexor tendons at the ends of
+their published ranges. The tissue law is not varied at push-off: the one law published for
+plantar tissue at these strains is Petre et al.'s (2013) Ogden fit, which the cases use (the
+polynomial of the standing scenarios does not converge at push-off loads)."""
 
 HEADS = tuple(f"MTH{k}" for k in range(1, 6))
 ZEBRIS_PITCH_MM = 8.47
@@ -143,6 +181,7 @@ PUSH_OFF_REGIONS = Case(
     "peak of a whole roll-over; the rigid jointed skeleton with toes and flexor tendons. The "
     "stiffnesses of rays 2-5 and the lesser MTP joints are not measured (footsim.model.loadpath).",
     quick=False,
+    sensitivity=PUSH_OFF_SENSITIVITY,
 )
 
 TISSUE_COMPRESSION = Case(
@@ -161,6 +200,7 @@ TISSUE_COMPRESSION = Case(
     "deformed against unloaded (the model's unloaded tissue under MTH2 is its anatomy input, "
     "not the 15.2 mm of the five subjects measured).",
     quick=False,
+    sensitivity=PUSH_OFF_SENSITIVITY,
 )
 
 FAT_PAD = Case(
@@ -240,6 +280,7 @@ MT2_LENGTH = Case(
         for m in (s.RODGERS_MTH2_RISES, s.FLEISCHER_MTH2_RISES)
     ),
     quick=False,
+    sensitivity=PUSH_OFF_SENSITIVITY,
 )
 
 INSOLE = Case(

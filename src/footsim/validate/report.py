@@ -31,7 +31,8 @@ CAPTION = (
     "Blue: the published mean (line), one and two standard deviations (dark and light band), "
     "or the published direction of a change (band on one side of zero). Dot: the model, green "
     "where it agrees, amber near, red otherwise; its bar is the mesh-convergence uncertainty "
-    "of a peak where measured."
+    "of a peak where measured; the orange bar below it (with --sensitivity) spans the model's "
+    "figure with its inputs at the ends of their published ranges."
 )
 
 COLOURS = {"within": "#1b7837", "same direction": "#1b7837", "near": "#d6a000"}
@@ -51,6 +52,8 @@ def _model_text(row) -> str:
     u = row["mesh_uncertainty_pct"]
     if _finite(u) and row["unit"] == "kPa" and not row["signed"]:
         text += f" (mesh ±{u:.0f} %)"
+    if _finite(row.get("model_low")) and _finite(row.get("model_high")):
+        text += f"; sensitivity {_fmt(row['model_low'])} to {_fmt(row['model_high'])}"
     return text
 
 
@@ -91,6 +94,10 @@ def plot_case(v: Validation, case, path: Path) -> Path:
                 color=COLOURS.get(row["verdict"], "#b2182b"),
             )
             xs.append(model)
+            low, high = row.get("model_low"), row.get("model_high")
+            if _finite(low) and _finite(high):
+                ax.plot([low, high], [-0.45, -0.45], color="#f4a582", lw=6, solid_capstyle="butt")
+                xs += [low, high]
         else:
             ax.text(0.5, 0.5, "model run failed", transform=ax.transAxes, ha="center")
         if xs:

@@ -93,17 +93,25 @@ def select(only: list[str] | None = None, *, quick: bool = False) -> tuple[Case,
     return tuple(c for c in CASES if c.name in only)
 
 
-def scenarios(cases: tuple[Case, ...], mesh: str) -> dict[tuple[str, str], Any]:
-    """The scenario of each (case, role), on ``mesh``; every one is validated before any runs."""
+def scenarios(
+    cases: tuple[Case, ...], mesh: str, *, sensitivity: bool = False
+) -> dict[tuple[str, str, str], Any]:
+    """The scenario of each (case, role, variation) on ``mesh`` (variation ``""``: the case as
+    it is; with ``sensitivity``, also each of the case's
+    :class:`~footsim.validate.cases.Variation`); every one is validated before any runs."""
     if mesh not in MESHES:
         raise ValidationError(f"mesh = {mesh!r} is not one of {', '.join(MESHES)}")
     out = {}
     for case in cases:
-        for role, (name, overrides) in case.runs.items():
-            data: dict[str, Any] = {}
-            for key, value in overrides.items():
-                set_dotted(data, key, value)
-            out[(case.name, role)] = shipped(name, deep_merge(data, MESHES[mesh]))
+        variations = {"": {}}
+        if sensitivity:
+            variations.update({v.label: v.overrides for v in case.sensitivity})
+        for label, extra in variations.items():
+            for role, (name, overrides) in case.runs.items():
+                data: dict[str, Any] = {}
+                for key, value in {**overrides, **extra}.items():
+                    set_dotted(data, key, value)
+                out[(case.name, role, label)] = shipped(name, deep_merge(data, MESHES[mesh]))
     return out
 
 
@@ -117,18 +125,21 @@ def validate(
     scheduler: str | None = None,
     retry_failed: bool = False,
     progress: bool = True,
+    sensitivity: bool = False,
     runner=None,
 ) -> Validation:
     """Run the cases (``only`` some) on ``mesh`` into ``folder`` and judge them.
 
     Runs are cached in ``folder/runs`` by their scenario's content hash, so a second call
-    re-solves nothing; ``retry_failed`` runs recorded failures again."""
+    re-solves nothing; ``retry_failed`` runs recorded failures again. ``sensitivity`` also
+    runs each case's variations (inputs at the ends of their published ranges) and gives each
+    comparison the range of the model's figure over them (``model_low``, ``model_high``)."""
     import pandas as pd
 
     from footsim.run.batch import Variant, run_variants
 
     cases = select(only, quick=quick)
-    wanted = scenarios(cases, mesh)
+    wanted = scenarios(cases, mesh, sensitivity=sensitivity)
     distinct: dict[str, Any] = {}
     for sc in wanted.values():
         distinct.setdefault(sc.content_hash(), sc)
@@ -153,22 +164,13 @@ def validate(
     }
     rows = []
     for case in cases:
-        views = _Views()
-        for role in case.runs:
-            status, reason, run_folder = outcome[wanted[(case.name, role)].content_hash()]
-            if status == "done":
-                views[role] = RunView(Path(run_folder))
-            else:
-                views.failed[role] = reason
+        labels = dict.fromkeys(label for (name, _, label) in wanted if name == case.name)
+        views = {label: _views(case, label, wanted, outcome) for label in labels}
         uncertainty = MESH_UNCERTAINTY_PCT.get((mesh, case.load))
         for comp in case.comparisons:
-            value, why = None, ""
-            try:
-                value = float(comp.quantity(views))
-            except RunFailed as exc:
-                why = str(exc)
-            except Exception as exc:  # noqa: BLE001 - reported as the row's reason
-                why = f"{type(exc).__name__}: {exc}"
+            value, why = _figure(comp, views[""])
+            spread = [_figure(comp, v)[0] for label, v in views.items() if label]
+            spread = [x for x in (value, *spread) if x is not None]
             m = comp.measured
             rows.append(
                 {
@@ -187,14 +189,39 @@ def validate(
                     "instrument": m.study.instrument,
                     "condition": m.study.condition,
                     "model": value,
+                    "model_low": min(spread) if len(views) > 1 and spread else None,
+                    "model_high": max(spread) if len(views) > 1 and spread else None,
                     "signed": comp.signed,
                     "mesh": mesh,
                     "mesh_uncertainty_pct": uncertainty,
                     "verdict": str(verdict(value, m, signed=comp.signed)),
-                    "reason": why if value is None else "",
+                    "reason": why,
                 }
             )
     return Validation(rows=pd.DataFrame(rows), runs=table, mesh=mesh, cases=cases, folder=folder)
+
+
+def _views(case: Case, label: str, wanted, outcome) -> _Views:
+    """The runs of ``case`` (variation ``label``) by role: finished ones as views, failed
+    ones with their reason."""
+    views = _Views()
+    for role in case.runs:
+        status, reason, folder = outcome[wanted[(case.name, role, label)].content_hash()]
+        if status == "done":
+            views[role] = RunView(Path(folder))
+        else:
+            views.failed[role] = reason
+    return views
+
+
+def _figure(comp, views: _Views) -> tuple[float | None, str]:
+    """The comparison's model figure from ``views``, or None and why not."""
+    try:
+        return float(comp.quantity(views)), ""
+    except RunFailed as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported as the row's reason
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def summary_line(v: Validation) -> str:
