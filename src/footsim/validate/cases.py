@@ -156,6 +156,11 @@ PUSH_OFF_REGIONS = Case(
             "hallux peak, platform (kPa)", q.sensor_peak("jointed", "hallux"), s.PUTTI_HALLUX
         ),
         Comparison(
+            "forefoot (MTH1-5) peak, platform (kPa)",
+            q.largest(*(q.sensor_peak("jointed", h) for h in HEADS)),
+            s.SHORTEN_FOREFOOT_PEAK,
+        ),
+        Comparison(
             "central (MTH2-3) peak minus MTH1 peak, platform (kPa)",
             _central_minus("jointed", "MTH1"),
             s.PUTTI_CENTRAL,
@@ -178,7 +183,8 @@ PUSH_OFF_REGIONS = Case(
         ),
     ),
     caveat="One posture (10° heel rise, 1.1 body weight of 70 kg on the forefoot) against the "
-    "peak of a whole roll-over; the rigid jointed skeleton with toes and flexor tendons. The "
+    "peak of a whole roll-over; Shorten et al.'s mat does not give its sensor size (read on "
+    "the 5 mm grid); the rigid jointed skeleton with toes and flexor tendons. The "
     "stiffnesses of rays 2-5 and the lesser MTP joints are not measured (footsim.model.loadpath).",
     quick=False,
     sensitivity=PUSH_OFF_SENSITIVITY,

@@ -20,6 +20,20 @@ PUTTI_MTH2 = Measurement(PUTTI_2008, 361.0, 104.0, "kPa", note="abstract")
 PUTTI_MTH3 = Measurement(PUTTI_2008, 330.0, 84.0, "kPa", note="abstract")
 PUTTI_HALLUX = Measurement(PUTTI_2008, 321.0, 141.0, "kPa", note="abstract")
 
+SHORTEN_1989 = Study(
+    cite="Shorten, Eden & Himmelsbach 1989, J Biomech 22:1083 (congress abstract)",
+    n="131 adults (66 F)",
+    instrument="capacitance pressure mat, 70 Hz",
+    condition="barefoot walking at 1.5 m/s",
+)
+SHORTEN_FOREFOOT_PEAK = Measurement(
+    SHORTEN_1989,
+    737.0,
+    226.0,
+    "kPa",
+    note="forefoot peak pressure at 1.5 m/s (635 ± 211 at 1.0, 794 ± 217 kPa at 2.0 m/s)",
+)
+
 PUTTI_CENTRAL = Measurement(
     PUTTI_2008,
     1.0,
