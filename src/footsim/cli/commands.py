@@ -452,6 +452,7 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("-o", "--output", default=None, help="HTML path (default: <folder>/report.html)")
     p.set_defaults(func=cmd_report)
 
-    from footsim.cli import validate
+    from footsim.cli import optimise, validate
 
     validate.register(sub, fmt)
+    optimise.register(sub, fmt)

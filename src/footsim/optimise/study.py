@@ -1,0 +1,188 @@
+"""Running a study with Optuna: each trial one cached footsim run, the study in SQLite.
+
+The study lives in ``<out>/<name>/study.db`` (Optuna's RDB storage), so a killed study loses
+no finished trial: run it again and it goes on to ``trials`` in total. Trials that were
+running when it was killed are marked failed and their designs asked again first. Each
+trial's run is an ordinary footsim run in ``<out>/<name>/runs/`` (cached by the scenario's
+content hash: a design tried twice is solved once). A design that cannot be built or whose
+solve fails is a failed trial with its reason (``user_attrs["reason"]``); the study goes on.
+Several workers (``workers`` spawned processes) share the storage.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from footsim.model.scenarios import ScenarioError
+from footsim.optimise.objectives import evaluate
+from footsim.optimise.spec import Choices, Study, StudyError, StudySpec, load_study
+
+FINISHED = ("COMPLETE", "FAIL", "PRUNED")
+
+
+class TrialFailed(RuntimeError):
+    """A design that could not be built or solved (recorded on its trial, not raised)."""
+
+
+def storage_url(folder: Path) -> str:
+    """The study's SQLite storage in ``folder``."""
+    return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
+
+
+def sampler(spec: StudySpec, trials: int):
+    """Optuna's sampler for the study: TPE (default) or GP for one objective, NSGA-II for the
+    Pareto front of the objective against the pressure under the pad. Constraints reach it
+    through each trial's ``set_constraint`` (feasible when every value <= 0)."""
+    import optuna
+
+    if spec.sampler == "gp":
+        return optuna.samplers.GPSampler(seed=spec.seed)
+    if spec.sampler == "nsga2":
+        return optuna.samplers.NSGAIISampler(
+            population_size=max(4, min(20, trials // 3)), seed=spec.seed
+        )
+    return optuna.samplers.TPESampler(n_startup_trials=min(10, max(2, trials // 3)), seed=spec.seed)
+
+
+def open_study(study: Study, folder: Path, trials: int):
+    """Create the Optuna study in ``folder`` or load it to resume."""
+    import optuna
+
+    folder.mkdir(parents=True, exist_ok=True)
+    directions = ["minimize", "minimize"] if study.spec.multi_objective else ["minimize"]
+    return optuna.create_study(
+        study_name=study.spec.name,
+        storage=storage_url(folder),
+        sampler=sampler(study.spec, trials),
+        directions=directions,
+        load_if_exists=True,
+    )
+
+
+def _ask_again_interrupted(ostudy) -> int:
+    """Trials left running by a killed study: mark them failed and queue their designs."""
+    from optuna.trial import TrialState
+
+    stale = ostudy.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for t in stale:
+        # Optuna's own stale-trial handling (fail_stale_trials) does the same, by trial id
+        ostudy._storage.set_trial_user_attr(t._trial_id, "reason", "interrupted: asked again")
+        ostudy._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+        if t.params:
+            ostudy.enqueue_trial(t.params, skip_if_exists=False)
+    return len(stale)
+
+
+def _finished(ostudy) -> int:
+    from optuna.trial import TrialState
+
+    states = tuple(getattr(TrialState, s) for s in FINISHED)
+    return len(ostudy.get_trials(deepcopy=False, states=states))
+
+
+def _suggest(trial, key: str, var) -> Any:
+    if isinstance(var, Choices):
+        return trial.suggest_categorical(key, var.choices)
+    return trial.suggest_float(key, var.low, var.high, step=var.step, log=var.log)
+
+
+def run_trial(trial, study: Study, runs_dir: Path, runner: Callable) -> float | list[float]:
+    """One design: suggested, built, run (cached) and evaluated."""
+    params = {key: _suggest(trial, key, var) for key, var in study.spec.variables.items()}
+    try:
+        scenario = study.scenario(params)
+    except ScenarioError as exc:
+        trial.set_user_attr("reason", f"design cannot be built: {exc}")
+        raise TrialFailed(str(exc)) from exc
+    trial.set_user_attr("scenario_hash", scenario.content_hash())
+    outcome = runner(scenario, runs_dir, retry_failed=False)
+    trial.set_user_attr("folder", str(outcome.folder))
+    if outcome.status != "done":
+        trial.set_user_attr("reason", outcome.reason)
+        raise TrialFailed(outcome.reason)
+    figures = evaluate(study.spec, outcome.folder)
+    for key, value in figures.items():
+        if key not in ("values",):
+            trial.set_user_attr(key, value)
+    for k, value in enumerate(figures["constraints"]):
+        trial.set_constraint(f"c{k}", value)
+    values = figures["values"]
+    return values if study.spec.multi_objective else values[0]
+
+
+def work(path: str, folder: str, trials: int, runner_ref=None) -> int:
+    """A worker: run trials of the study until ``trials`` have finished; returns how many it
+    ran. Called in-process or in a spawned worker process."""
+    import optuna
+    from optuna.study import MaxTrialsCallback
+    from optuna.trial import TrialState
+
+    import footsim  # noqa: F401  (dolfinx_solver first in spawned workers)
+    from footsim.run.batch import resolve_runner
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    study = load_study(path)
+    ostudy = open_study(study, Path(folder), trials)
+    if _finished(ostudy) >= trials:
+        return 0
+    runner = resolve_runner(runner_ref)
+    before = _finished(ostudy)
+    states = tuple(getattr(TrialState, s) for s in FINISHED)
+    ostudy.optimize(
+        lambda t: run_trial(t, study, Path(folder) / "runs", runner),
+        callbacks=[MaxTrialsCallback(trials, states=states)],
+        catch=(TrialFailed,),
+    )
+    return _finished(ostudy) - before
+
+
+def optimise(
+    path: str | Path,
+    out: str | Path = "results",
+    *,
+    trials: int = 30,
+    workers: int = 1,
+    runner=None,
+):
+    """Run (or resume) the study of ``path`` into ``out/<name>/`` until ``trials`` trials
+    have finished; returns the Optuna study (read it with :mod:`footsim.optimise.outputs`)."""
+    if trials < 1:
+        raise ValueError(f"trials = {trials} must be at least 1")
+    if workers < 1:
+        raise ValueError(f"workers = {workers} must be at least 1")
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures go to the trials table
+    study = load_study(path)  # refused here, before anything runs
+    if study.spec.sampler == "gp":
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:
+            raise StudyError(
+                "sampler = 'gp' needs PyTorch (pip install torch); 'tpe' needs nothing more"
+            ) from exc
+    folder = Path(out) / study.spec.name
+    ostudy = open_study(study, folder, trials)
+    _ask_again_interrupted(ostudy)
+    if workers == 1:
+        work(str(path), str(folder), trials, runner)
+    else:
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            jobs = [
+                pool.submit(work, str(path), str(folder), trials, runner) for _ in range(workers)
+            ]
+            for job in jobs:
+                job.result()
+    return open_study(study, folder, trials)
+
+
+def study_folder(path: str | Path, out: str | Path) -> Path:
+    """Where the study of ``path`` lives under ``out``."""
+    return Path(out) / load_study(path).spec.name
