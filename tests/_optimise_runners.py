@@ -2,9 +2,9 @@
 
 ``bowl`` writes a real run folder whose figure ``bowl_kPa`` is
 ``100 + (x - 7)^2 + 4 (h - 5.5)^2`` of the pad's apex position ``x`` (mm proximal to the heads)
-and height ``h`` (mm): the optimum is x = 7 mm, h = 5.5 mm, 100 kPa; MTH1's share of the
-heads' force is 0.1 + 0.04 x. Apexes beyond 18 mm
-'fail to converge' (a deterministic failure). ``slow_bowl`` takes half a second a run.
+and height ``h`` (mm): the optimum is x = 7 mm, h = 5.5 mm, 100 kPa; without a pad, 200 kPa.
+MTH1's share of the heads' force is 0.1 + 0.04 x. Apexes beyond 18 mm 'fail to converge' (a
+deterministic failure). ``slow_bowl`` takes half a second a run.
 """
 
 import time
@@ -18,7 +18,7 @@ def bowl(scenario, root, **kwargs):
     if results.is_done(folder):
         return pipeline.RunOutcome("done", "", folder, results.read_summary(folder), cached=True)
     pad = scenario.footwear.pad
-    x, h = pad.apex_proximal_to_mth_mm, pad.height_mm
+    x, h = (pad.apex_proximal_to_mth_mm, pad.height_mm) if pad else (7.0, 5.5 + 5.0)  # no pad: 200
     failed = x > 18.0
     summary = {
         "name": scenario.name,

@@ -61,6 +61,7 @@ def test_the_study_finds_the_known_optimum(tmp_path):
     failed = table[table["state"] == "FAIL"]
     assert len(table) == 40 and len(failed) >= 1  # apexes beyond 18 mm fail
     assert (failed["reason"].str.contains("did not converge")).all()
+    assert outputs.read_baseline(tmp_path / "out" / "bowl") == "objective 200.0"  # no pad
     paths = outputs.write_outputs(ostudy, load_study(path), tmp_path / "out" / "bowl")
     best_scenario = paths["best"].read_text()
     assert f"apex_proximal_to_mth_mm = {best.params[X]}" in best_scenario

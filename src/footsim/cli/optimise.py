@@ -35,6 +35,9 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in best.params.items()
     )
     print(f"best (trial {best.number}): {design}; objective {best.values[0]:.1f}")
+    no_pad = outputs.read_baseline(folder)
+    if no_pad is not None:
+        print(f"without the pad: {no_pad}")
     print(f"best design: {paths['best']}; report: {paths['html']}")
     return 0
 

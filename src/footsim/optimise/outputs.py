@@ -40,6 +40,19 @@ def trials_table(ostudy):
     return pd.DataFrame(rows)
 
 
+def read_baseline(folder: Path) -> str | None:
+    """The objective without the pad, as a sentence, or None when it was not run."""
+    import json
+
+    path = Path(folder) / "baseline.json"
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    if record.get("status") != "done":
+        return f"the run failed ({record.get('reason', '')})"
+    return f"objective {record['objective']:.1f}"
+
+
 def best_trial(ostudy):
     """The feasible finished trial with the smallest objective, or None."""
     from optuna.trial import TrialState
@@ -125,6 +138,9 @@ def write_outputs(ostudy, study: Study, folder: str | Path) -> dict[str, Path]:
         f"{study.spec.sampler}. {len(table)} trials: {len(done)} finished, {len(failed)} "
         "failed.</p>",
     ]
+    no_pad = read_baseline(folder)
+    if no_pad is not None:
+        parts.append(f"<p>Without the pad (the base scenario): {html.escape(no_pad)}.</p>")
     if best is not None:
         design = ", ".join(
             f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"

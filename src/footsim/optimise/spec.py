@@ -139,6 +139,9 @@ class StudySpec(_Strict):
     variables: dict[str, FloatRange | Choices] = Field(min_length=1)
     objective: Objective = Field(default_factory=Objective)
     constraints: Constraints = Field(default_factory=Constraints)
+    compare_without_pad: bool = Field(
+        True, description="also run the base without its pad: what the best pad gains"
+    )
 
     @field_validator("name")
     @classmethod
@@ -176,6 +179,14 @@ class Study:
             set_dotted(data, key, value)
         data["name"] = self.spec.name if index is None else f"{self.spec.name}-{index:04d}"
         return from_dict(data, source=f"{self.path.name} design {params}")
+
+
+def without_pad(study: Study) -> Scenario | None:
+    """The base scenario (with the study's fixed overrides) without its metatarsal pad, or None
+    when the base has no pad or ``compare_without_pad`` is off."""
+    if not study.spec.compare_without_pad or "pad" not in study.base.get("footwear", {}):
+        return None
+    return study.scenario({"footwear.pad": False})
 
 
 def load_study(path: str | Path) -> Study:

@@ -20,7 +20,14 @@ from typing import Any
 
 from footsim.model.scenarios import ScenarioError
 from footsim.optimise.objectives import evaluate
-from footsim.optimise.spec import Choices, Study, StudyError, StudySpec, load_study
+from footsim.optimise.spec import (
+    Choices,
+    Study,
+    StudyError,
+    StudySpec,
+    load_study,
+    without_pad,
+)
 
 FINISHED = ("COMPLETE", "FAIL", "PRUNED")
 
@@ -180,7 +187,26 @@ def optimise(
             ]
             for job in jobs:
                 job.result()
+    baseline(study, folder, runner)
     return open_study(study, folder, trials)
+
+
+def baseline(study: Study, folder: Path, runner=None) -> dict[str, Any] | None:
+    """Run (cached) the base without its pad and write its objective to ``baseline.json``."""
+    from footsim.post.results import write_json_atomic
+    from footsim.run.batch import resolve_runner
+
+    scenario = without_pad(study)
+    if scenario is None:
+        return None
+    outcome = resolve_runner(runner)(scenario, folder / "runs", retry_failed=False)
+    record: dict[str, Any] = {"folder": str(outcome.folder), "status": outcome.status}
+    if outcome.status == "done":
+        record["objective"] = evaluate(study.spec, outcome.folder)["objective"]
+    else:
+        record["reason"] = outcome.reason
+    write_json_atomic(folder / "baseline.json", record)
+    return record
 
 
 def study_folder(path: str | Path, out: str | Path) -> Path:
