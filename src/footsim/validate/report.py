@@ -30,12 +30,18 @@ RULES = (
 CAPTION = (
     "Blue: the published mean (line), one and two standard deviations (dark and light band), "
     "or the published direction of a change (band on one side of zero). Dot: the model, green "
-    "where it agrees, amber near, red otherwise; its bar is the mesh-convergence uncertainty "
-    "of a peak where measured; the orange bar below it (with --sensitivity) spans the model's "
-    "figure with its inputs at the ends of their published ranges."
+    "where it agrees, amber near, grey where no spread was published, red otherwise; its bar "
+    "is the mesh-convergence uncertainty of a peak where measured; the orange bar below it "
+    "(with --sensitivity) spans the model's figure with its inputs at the ends of their "
+    "published ranges."
 )
 
-COLOURS = {"within": "#1b7837", "same direction": "#1b7837", "near": "#d6a000"}
+COLOURS = {
+    "within": "#1b7837",
+    "same direction": "#1b7837",
+    "near": "#d6a000",
+    "no SD published": "#555555",
+}
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -93,7 +99,7 @@ def plot_case(v: Validation, case, path: Path) -> Path:
                 capsize=4,
                 color=COLOURS.get(row["verdict"], "#b2182b"),
             )
-            xs.append(model)
+            xs += [model - (err or 0.0), model + (err or 0.0)]
             low, high = row.get("model_low"), row.get("model_high")
             if _finite(low) and _finite(high):
                 ax.plot([low, high], [-0.45, -0.45], color="#f4a582", lw=6, solid_capstyle="butt")
