@@ -76,7 +76,10 @@ def plot_case(v: Validation, case, path: Path) -> Path:
         mean, sd, model = row["measured_mean"], row["measured_sd"], row["model"]
         xs = [0.0] if row["signed"] or row["measured_kind"] == "sign" else []
         if row["measured_kind"] == "sign":
-            span = max(abs(model) if _finite(model) else 1.0, 1.0) * 1.5
+            ends = [
+                abs(x) for x in (model, row.get("model_low"), row.get("model_high")) if _finite(x)
+            ]
+            span = max([*ends, 1.0]) * 1.5
             ax.axvspan(0.0, math.copysign(span, mean), color="#9ecae1", alpha=0.6, lw=0)
             xs += [math.copysign(span, mean)]
         else:
@@ -168,6 +171,15 @@ def markdown(v: Validation, date: str) -> str:
         out += [f"![{case.name}](plots/{case.name}.png)", "", f"<small>{CAPTION}</small>", ""]
         runs = ", ".join(f"`{role}`: {name}" for role, (name, _) in case.runs.items())
         out += [f"Runs: {runs} (shipped scenarios; overrides in `footsim.validate.cases`).", ""]
+        for _, r in v.rows[v.rows["case"] == case.name].iterrows():
+            out.append(
+                f"- {_md(r['comparison'])}: {_md(r['source'])}; {_md(r['n'])}; "
+                f"{_md(r['instrument'])}; {_md(r['condition'])}. {_md(r['note'])}."
+            )
+        if case.sensitivity and v.rows[v.rows["case"] == case.name]["model_low"].notna().any():
+            out += ["", "Sensitivity runs:"]
+            out += [f"- {var.label}: {var.source}." for var in case.sensitivity]
+        out.append("")
     out += ["", "## Runs", "", "| scenario | hash | status | reason |", "|---|---|---|---|"]
     for _, r in v.runs.iterrows():
         out.append(f"| {r['scenario']} | {r['hash']} | {r['status']} | {_md(str(r['reason']))} |")

@@ -188,6 +188,7 @@ def validate(
                     "n": m.study.n,
                     "instrument": m.study.instrument,
                     "condition": m.study.condition,
+                    "note": m.note,
                     "model": value,
                     "model_low": min(spread) if len(views) > 1 and spread else None,
                     "model_high": max(spread) if len(views) > 1 and spread else None,
