@@ -14,7 +14,8 @@ __getattr__, __dir__, __all__ = attach(
         "loads": ["LoadCase", "push_off", "standing"],
         "loadpath": ["LoadPathSpec"],
         "contact": ["ContactSpec"],
-        "scenarios": ["Scenario", "ScenarioError", "load", "shipped"],
+        "scenarios": ["Scenario", "ScenarioError", "load"],
+        "bundled": ["shipped", "shipped_names"],
         "versions": ["MODEL_VERSION", "GEOMETRY_VERSION"],
     },
 )

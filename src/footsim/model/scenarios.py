@@ -467,6 +467,16 @@ def key_error(dotted: str) -> str | None:
     return None
 
 
+def check_keys(overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` (dotted scenario key -> value) as they are, or a ValueError naming the
+    first key a scenario does not have (for the sweep and study files' validators)."""
+    for key in overrides:
+        error = key_error(key)
+        if error:
+            raise ValueError(f"{error} of a scenario")
+    return overrides
+
+
 def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file (``None``: the embedded default scenario).
 
@@ -485,22 +495,3 @@ def load(path: str | Path | None = None, overrides: dict[str, Any] | None = None
     if overrides:
         data = deep_merge(data, overrides)
     return from_dict(data, source=source)
-
-
-def shipped_names() -> list[str]:
-    """The names of the scenarios shipped with footsim (the repository's ``scenarios/``)."""
-    folder = resources.files("footsim") / "data" / "scenarios"
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
-    )
-
-
-def shipped(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
-    """A scenario shipped with footsim, by name (``"barefoot-push-off"``), with ``overrides``
-    merged as in :func:`load`; an unknown name is refused with the nearest shipped one."""
-    names = shipped_names()
-    if name not in names:
-        raise ScenarioError(f"scenario {name!r} is not shipped with footsim{suggest(name, names)}")
-    ref = resources.files("footsim") / "data" / "scenarios" / f"{name}.toml"
-    with resources.as_file(ref) as path:
-        return load(path, overrides)

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footsim.model.scenarios import Scenario, from_dict, key_error, read_raw
+from footsim.model.scenarios import Scenario, check_keys, from_dict, read_raw
 from footsim.model.schema import check_name
 from footsim.model.tomlfiles import read_toml, set_dotted
 from footsim.post.results import REGION_COLUMNS, REGIONS
@@ -151,11 +151,7 @@ class StudySpec(_Strict):
     @field_validator("variables", "set")
     @classmethod
     def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            error = key_error(key)
-            if error:
-                raise ValueError(error)
-        return value
+        return check_keys(value)
 
     @property
     def multi_objective(self) -> bool:

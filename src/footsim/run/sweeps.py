@@ -40,8 +40,8 @@ from pydantic import (
 
 from footsim.model.scenarios import (
     ScenarioError,
+    check_keys,
     from_dict,
-    key_error,
     read_raw,
     suggest,
 )
@@ -105,11 +105,7 @@ class SweepSpec(BaseModel):
     @field_validator("parameters", "set")
     @classmethod
     def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            error = key_error(key)
-            if error:
-                raise ValueError(f"{error} of a scenario")
-        return value
+        return check_keys(value)
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> SweepSpec:

@@ -1,6 +1,6 @@
 """The validation cases: shipped scenarios, the measurements they are compared with, and how.
 
-A :class:`Case` runs one or more shipped scenarios (:func:`footsim.model.scenarios.shipped`,
+A :class:`Case` runs one or more shipped scenarios (:func:`footsim.model.bundled.shipped`,
 with overrides) and holds :class:`Comparison` rows: a model quantity
 (:mod:`footsim.validate.quantities`) against a published measurement
 (:mod:`footsim.validate.studies`). Nothing here is fitted to a measurement: the scenarios'

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from footsim.model.scenarios import shipped
+from footsim.model.bundled import shipped
 from footsim.model.tomlfiles import deep_merge, set_dotted
 from footsim.validate.cases import CASES, Case, case_names
 from footsim.validate.quantities import RunView
