@@ -4,7 +4,8 @@
 per trial: its design, state, objective, constraint figures, reason and run folder),
 ``best.toml`` (the best feasible design as a full scenario: ``footsim run best.toml``),
 ``pareto.csv`` (NSGA-II), the pictures of Optuna's matplotlib visualisation (objective
-history, parameter importances, the objective over each design variable, the Pareto front)
+history, parameter importances, the objective over each design variable, the Pareto front),
+the best design's plantar pressure next to the base without its pad (``best-vs-no-pad.png``)
 and ``report.html`` (self-contained).
 """
 
@@ -102,6 +103,25 @@ def _figures(ostudy, study: Study, folder: Path) -> dict[str, Path]:
     return out
 
 
+def _best_next_to_no_pad(best, folder: Path) -> Path | None:
+    """The plantar pressure of the best design next to the base without its pad, and their
+    difference (:func:`footsim.post.plotting.compare`), when both runs have result files."""
+    import json
+
+    baseline = Path(folder) / "baseline.json"
+    if best is None or not baseline.exists():
+        return None
+    record = json.loads(baseline.read_text())
+    runs = (Path(record.get("folder", "")), Path(best.user_attrs.get("folder", "")))
+    if record.get("status") != "done" or not all((r / "plantar.vtu").exists() for r in runs):
+        return None
+    from footsim.post import plotting
+
+    path = Path(folder) / "best-vs-no-pad.png"
+    plotting.compare(*runs, path, labels=("no pad", f"best design (trial {best.number})"))
+    return path
+
+
 def write_outputs(ostudy, study: Study, folder: str | Path) -> dict[str, Path]:
     """Write the table, the best design, the pictures and the page; returns their paths."""
     from footsim.post.report import _img, _page
@@ -129,6 +149,9 @@ def write_outputs(ostudy, study: Study, folder: str | Path) -> dict[str, Path]:
         paths["pareto"] = folder / "pareto.csv"
         pd.DataFrame(front).to_csv(paths["pareto"], index=False)
     pictures = _figures(ostudy, study, folder)
+    versus = _best_next_to_no_pad(best, folder)
+    if versus is not None:
+        pictures["best design (B) next to no pad (A)"] = versus
     paths.update(pictures)
     done = table[table["state"] == "COMPLETE"]
     failed = table[table["state"] == "FAIL"]
