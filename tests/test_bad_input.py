@@ -12,7 +12,7 @@ import pytest
 import footsim  # noqa: F401
 from footsim.cli.main import main
 from footsim.mesh import geometry
-from footsim.model import scenarios
+from footsim.model import keys, scenarios
 
 HERE = Path(__file__).parent
 
@@ -293,10 +293,10 @@ def test_help_documents_the_exit_codes(capsys):
 
 
 def test_scenario_keys_are_found_at_every_level():
-    assert scenarios.key_error("footwear.pad.height_mm") is None
-    assert scenarios.key_error("materials.SOFT_TISSUE") is None
-    assert "did you mean 'height_mm'" in scenarios.key_error("footwear.pad.hieght_mm")
-    assert "not a table" in scenarios.key_error("mesh.preset.fine")
+    assert keys.key_error("footwear.pad.height_mm") is None
+    assert keys.key_error("materials.SOFT_TISSUE") is None
+    assert "did you mean 'height_mm'" in keys.key_error("footwear.pad.hieght_mm")
+    assert "not a table" in keys.key_error("mesh.preset.fine")
 
 
 def test_error_lines_name_key_value_and_range():

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import footsim  # noqa: F401
 from footsim.cli.main import main
 from footsim.mesh import geometry
-from footsim.model import scenarios, tomlfiles
+from footsim.model import keys, scenarios, tomlfiles
 from footsim.model.footwear import apply_heel
 from footsim.physics.materials.library import MATERIALS
 
@@ -37,9 +37,9 @@ BASE = {
 
 def _leaves() -> list[tuple[tuple[str, ...], typing.Any]]:
     out = []
-    for path in scenarios._key_paths(scenarios.Scenario):
-        field = scenarios._field_at(list(path))
-        if scenarios._submodel(field.annotation) is None and path[-1] != "description":
+    for path in keys.key_paths(scenarios.Scenario):
+        field = keys.field_at(list(path))
+        if keys.submodel(field.annotation) is None and path[-1] != "description":
             out.append((path, field))
     return out
 

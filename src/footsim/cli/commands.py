@@ -78,7 +78,7 @@ MESH_TABLES = ("anatomy", "footwear", "mesh")
 
 def cmd_mesh(args: argparse.Namespace) -> int:
     from footsim.mesh import geometry, quality
-    from footsim.model import footwear, scenarios, tomlfiles
+    from footsim.model import footwear, keys, scenarios, tomlfiles
 
     overrides: dict[str, object] = {}
     for key, value in _parse_set(args.set).items():  # bare names are anatomy parameters
@@ -88,7 +88,7 @@ def cmd_mesh(args: argparse.Namespace) -> int:
                 f"--set {key}: footsim mesh builds from the {', '.join(MESH_TABLES)} tables only "
                 "(allowed: an anatomy name, or anatomy.*, footwear.*, mesh.*)"
             )
-        error = scenarios.key_error(key)
+        error = keys.key_error(key)
         if error:
             raise UserError(f"--set {error}")
         tomlfiles.set_dotted(overrides, key, value)

@@ -33,7 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footsim.model.scenarios import Scenario, check_keys, from_dict, read_raw
+from footsim.model.keys import check_keys
+from footsim.model.scenarios import Scenario, from_dict, read_raw
 from footsim.model.schema import check_name
 from footsim.model.tomlfiles import read_toml, set_dotted
 from footsim.post.results import REGION_COLUMNS, REGIONS

@@ -38,13 +38,8 @@ from pydantic import (
     model_validator,
 )
 
-from footsim.model.scenarios import (
-    ScenarioError,
-    check_keys,
-    from_dict,
-    read_raw,
-    suggest,
-)
+from footsim.model.keys import check_keys
+from footsim.model.scenarios import ScenarioError, from_dict, read_raw, suggest
 from footsim.model.schema import check_name
 from footsim.model.tomlfiles import read_toml, set_dotted
 from footsim.run.batch import Runner, Variant, outcome_text, run_variants, write_table
