@@ -215,25 +215,10 @@ def _finished_run(folder: Path):
     return results.load(folder)
 
 
-def compare_regions(a, b):
-    """Per-region differences B - A (absolute, and % of A) of the regional table."""
-    import numpy as np
-
-    cols = ["peak_kPa", "mean_kPa", "force_N", "peak_von_mises_kPa", "peak_max_shear_kPa"]
-    ra, rb = a.regions[cols], b.regions[cols]
-    diff = rb - ra
-    pct = 100.0 * diff / ra.replace(0.0, np.nan)
-    out = diff.add_suffix("_diff")
-    for c in cols:
-        out[f"{c}_A"] = ra[c]
-        out[f"{c}_B"] = rb[c]
-        out[f"{c}_pct"] = pct[c]
-    order = [f"{c}_{s}" for c in cols for s in ("A", "B", "diff", "pct")]
-    return out[order]
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     a, b = _finished_run(Path(args.result_a)), _finished_run(Path(args.result_b))
+    from footsim.post.table import compare_regions
+
     table = compare_regions(a, b)
     print(f"A = {a.name}\nB = {b.name}\n(B - A per region)")
     print(
@@ -452,7 +437,8 @@ def register(sub: argparse._SubParsersAction, *, epilog_run: str, epilog_mesh: s
     p.add_argument("-o", "--output", default=None, help="HTML path (default: <folder>/report.html)")
     p.set_defaults(func=cmd_report)
 
-    from footsim.cli import optimise, validate
+    from footsim.cli import optimise, studio, validate
 
     validate.register(sub, fmt)
     optimise.register(sub, fmt)
+    studio.register(sub, fmt)

@@ -21,24 +21,31 @@ def _scenario() -> type[BaseModel]:
 def format_errors(exc: ValidationError) -> str:
     """One line for all errors, ``key.path = value: message (allowed: range)`` each, separated
     by semicolons; an unknown key gets the nearest valid key at any level of the schema."""
-    lines: list[str] = []
+    return "; ".join(line for _, line in error_lines(exc))
+
+
+def error_lines(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each error of ``exc`` as (dotted key, line): the line ``key.path = value: message
+    (allowed: range)``; the key is ``""`` for a check across tables (its message names the
+    keys), the table's key for a check within one table."""
+    lines: list[tuple[str, str]] = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         key = ".".join(loc)
         if err["type"] == "extra_forbidden":
-            lines.append(f"{key}: unknown key{suggest_key(loc)}")
+            lines.append((key, f"{key}: unknown key{suggest_key(loc)}"))
             continue
         value = err.get("input")
         msg = err["msg"].removeprefix("Value error, ")
         if not loc:  # a check across fields (a model validator): its message names them
-            lines.append(msg)
+            lines.append(("", msg))
             continue
         if isinstance(value, dict) and err["type"] == "value_error":  # a table's own check
             model = model_at(loc)
             named = model is not None and msg.split(" ", 1)[0].split("[")[0] in model.model_fields
             if named:
                 msg = f"{key}.{msg}"
-            lines.append(msg if msg.startswith(f"{key}.") else f"{key}: {msg}")
+            lines.append((key, msg if msg.startswith(f"{key}.") else f"{key}: {msg}"))
             continue
         ctx = err.get("ctx") or {}
         bounds = field_bounds(loc) or ", ".join(
@@ -49,8 +56,8 @@ def format_errors(exc: ValidationError) -> str:
         if err["type"] == "finite_number":
             allowed = ", ".join(x for x in ("a finite number", bounds) if x)
         extra = f" (allowed: {allowed})" if allowed and "allowed:" not in msg else ""
-        lines.append(f"{key} = {value!r}: {msg}{extra}")
-    return "; ".join(lines)
+        lines.append((key, f"{key} = {value!r}: {msg}{extra}"))
+    return lines
 
 
 def constraints(loc: list[str]) -> dict[str, float]:

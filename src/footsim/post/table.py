@@ -126,3 +126,22 @@ def skeleton_lines(k: dict) -> list[str]:
         f"tarsus load line x = {k['load_line_x_mm']:.1f} mm"
     )
     return out
+
+
+def compare_regions(a, b):
+    """Per-region differences B - A of two runs' regional tables (:class:`~footsim.post.results.
+    Result`): for the peak and mean pressure (kPa), force (N) and peak stresses (kPa), the
+    value of A, of B, B - A, and B - A in % of A."""
+    import numpy as np
+
+    cols = ["peak_kPa", "mean_kPa", "force_N", "peak_von_mises_kPa", "peak_max_shear_kPa"]
+    ra, rb = a.regions[cols], b.regions[cols]
+    diff = rb - ra
+    pct = 100.0 * diff / ra.replace(0.0, np.nan)
+    out = diff.add_suffix("_diff")
+    for c in cols:
+        out[f"{c}_A"] = ra[c]
+        out[f"{c}_B"] = rb[c]
+        out[f"{c}_pct"] = pct[c]
+    order = [f"{c}_{s}" for c in cols for s in ("A", "B", "diff", "pct")]
+    return out[order]

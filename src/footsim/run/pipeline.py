@@ -33,6 +33,7 @@ from footsim.run.inputs import footwear_materials, load_case, solver_options, vo
 
 if TYPE_CHECKING:
     from footsim.model.scenarios import Scenario
+    from footsim.solve.records import StepRecord
 
 
 MESH_DIR_ENV = "FOOTSIM_MESH_DIR"
@@ -57,6 +58,7 @@ def run(
     force: bool = False,
     retry_failed: bool = False,
     options=None,
+    on_step: Callable[[StepRecord], None] | None = None,
 ) -> RunOutcome:
     """Run ``scenario`` and write its folder under ``results_root`` (see
     :mod:`footsim.post.results`).
@@ -72,6 +74,11 @@ def run(
     second run of the same scenario waits and then reuses the first's result; staging folders
     left in ``results_root`` by killed runs are removed first (:func:`footsim.folders.
     clean_stale`). Should writing fail (a full disk), nothing is left half-written.
+
+    ``on_step(step)`` is called after each attempted load step
+    (:class:`~footsim.solve.records.StepRecord`: force in N, phase, Newton iterations,
+    converged or cut back), e.g. to show progress elsewhere than on a terminal
+    (``footsim studio``).
     """
     from mpi4py import MPI
 
@@ -94,7 +101,7 @@ def run(
         if cached is not None:
             status, reason = cached.get("status", "failed"), cached.get("reason", "")
             return RunOutcome(status, reason, folder, cached, cached=True)
-        return _run_unlocked(scenario, folder, png=png, options=options)
+        return _run_unlocked(scenario, folder, png=png, options=options, on_step=on_step)
 
 
 def _say_waiting(folder: Path) -> Callable[[str], None]:
@@ -109,7 +116,7 @@ def _say_waiting(folder: Path) -> Callable[[str], None]:
     return say
 
 
-def _run_unlocked(scenario: Scenario, folder: Path, *, png: bool, options) -> RunOutcome:
+def _run_unlocked(scenario: Scenario, folder: Path, *, png: bool, options, on_step) -> RunOutcome:
     """Run ``scenario`` into ``folder`` (the caller holds its lock on rank 0)."""
     from mpi4py import MPI
 
@@ -117,14 +124,14 @@ def _run_unlocked(scenario: Scenario, folder: Path, *, png: bool, options) -> Ru
     root = comm.rank == 0
     staging = comm.bcast(results.staging_dir(folder) if root else None, root=0)
     try:
-        return _run_into(scenario, folder, staging, png=png, options=options)
+        return _run_into(scenario, folder, staging, png=png, options=options, on_step=on_step)
     except BaseException:
         if root:  # a full disk, an interrupt: nothing half-written stays
             shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, options):
+def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, options, on_step):
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
@@ -142,7 +149,11 @@ def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, opt
     error = None
     try:
         summary = _solve_and_write(
-            scenario, staging, png=png and scenario.output.pressure_png, options=options
+            scenario,
+            staging,
+            png=png and scenario.output.pressure_png,
+            options=options,
+            on_step=on_step,
         )
     except Exception as exc:  # noqa: BLE001 - recorded as a failed run, never lost
         error = (
@@ -171,7 +182,9 @@ def _run_into(scenario: Scenario, folder: Path, staging: Path, *, png: bool, opt
     return RunOutcome(summary["status"], summary["reason"], folder, summary)
 
 
-def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> dict[str, Any] | None:
+def _solve_and_write(
+    scenario: Scenario, out: Path, *, png: bool, options, on_step=None
+) -> dict[str, Any] | None:
     from footsim.mesh import geometry, io
     from footsim.model.footwear import apply_heel
     from footsim.physics.contact.friction import CoulombLaw
@@ -212,7 +225,7 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
             options=options,
             keep_steps=scenario.output.steps,
             footwear=scenario.footwear.insole is not None,
-            progress=bar if show else None,
+            progress=_listeners(bar if show else None, on_step),
             skeleton=skeleton_for(
                 scenario.load_path, anatomy, case.name, scenario.load.body_mass_kg
             ),
@@ -271,6 +284,19 @@ def _solve_and_write(scenario: Scenario, out: Path, *, png: bool, options) -> di
         )
         timings["picture"] = time.perf_counter() - t0
     return summary
+
+
+def _listeners(*listeners):
+    """One progress listener calling each of ``listeners`` that is not None (or None)."""
+    active = [f for f in listeners if f is not None]
+    if not active:
+        return None
+
+    def each(step) -> None:
+        for f in active:
+            f(step)
+
+    return each
 
 
 def _build_on_rank0(build: Callable[[], Path]) -> Path:

@@ -16,7 +16,7 @@ from footsim.post.plotting.common import (
     show,
 )
 from footsim.post.plotting.maps import animation, common_grid, compare, pressure_map, sweep_plot
-from footsim.post.plotting.sections import deformed_view, section, section_cells
+from footsim.post.plotting.sections import add_deformed, deformed_view, section, section_cells
 from footsim.post.plotting.sensors import SENSORS, SensorGrid, sensor_grid, sensor_view
 from footsim.post.plotting.shear import shear_map
 
@@ -27,6 +27,7 @@ __all__ = [
     "STRESS_CMAP",
     "WINDOW",
     "SensorGrid",
+    "add_deformed",
     "animation",
     "common_grid",
     "compare",

@@ -112,10 +112,18 @@ def deformed_view(
     window_size: tuple[int, int] = WINDOW,
 ):
     """The deformed forefoot in 3-D: bones opaque, soft tissue translucent, footwear green."""
+    pl = _plotter(window_size)
+    add_deformed(pl, result, warp=warp)
+    return _finish(pl, path)
+
+
+def add_deformed(pl, result, *, warp: float = 1.0):
+    """Draw the deformed forefoot of ``result`` into the plotter ``pl`` (displacements times
+    ``warp``) and aim its camera: what :func:`deformed_view` shows, for a plotter that lives on
+    (the studio's rotatable 3-D view)."""
     res = _result(result)
     vol = _warped_volume(res, warp)
     tag = np.asarray(vol.cell_data["tag"])
-    pl = _plotter(window_size)
     groups = (
         (np.isin(tag, _BONE_TAGS), {"color": "#b8ab8a", "opacity": 1.0}),
         (np.isin(tag, (22, 23, 24, 25)), {"color": "#1f77b4", "opacity": 1.0}),
@@ -132,4 +140,4 @@ def deformed_view(
     pl.view_vector((0.55, -1.0, 0.45), viewup=(0.0, 0.0, 1.0))
     pl.reset_camera()
     pl.camera.zoom(1.25)
-    return _finish(pl, path)
+    return pl

@@ -1,0 +1,141 @@
+"""footsim studio without a browser: the form checked by the scenario schema (limits, errors by
+field, the hash of a shipped design), the outline's pixel <-> mm map, and the run queue's worker
+process (a refused scenario, a cancelled run). The browser test is tests/test_studio_browser.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("trame", reason="the `studio` extra (trame) is part of `test`")
+
+from footsim.model import keys  # noqa: E402
+from footsim.model.bundled import shipped  # noqa: E402
+from footsim.model.footwear import apply_heel  # noqa: E402
+from footsim.studio import design, outline  # noqa: E402
+from footsim.studio.jobs import Queue  # noqa: E402
+from footsim.validate.suite import MESHES  # noqa: E402
+
+
+def test_slider_limits_are_the_schemas_bounds():
+    """Each slider spans exactly what the schema accepts, read from the field's metadata."""
+    limits = {c.key: c.limits for c in design.CONTROLS if c.kind == "slider"}
+    assert limits["load.body_mass_kg"] == (20.0, 250.0)
+    assert limits["anatomy.tissue_thickness_mm.1"] == (2.0, 30.0)
+    assert limits["footwear.pad.apex_proximal_to_mth_mm"] == (-10.0, 30.0)
+    for key, (lo, hi) in limits.items():
+        assert lo < hi, key
+        assert keys.key_error(key.rsplit(".", 1)[0] if key[-1].isdigit() else key) is None
+
+
+def test_the_start_design_is_the_shipped_pad_scenario_and_keeps_its_hash():
+    """A design left as it starts is the shipped pad scenario on the teaching mesh: same
+    physics, same hash, so its cached run is found again."""
+    base = design.start_base()
+    reference = shipped(design.START_SCENARIO, MESHES[design.START_MESH])
+    checked = design.check(base, design.values_of(reference))
+    assert checked.ok, checked
+    assert checked.scenario.content_hash() == reference.content_hash()
+
+
+def test_each_error_is_shown_next_to_its_field():
+    base = design.start_base()
+    values = design.values_of(design.check(base, {}).scenario)
+    bad = design.check(base, dict(values, load__body_mass_kg=300.0))
+    assert not bad.ok
+    assert set(bad.field_errors) == {"load__body_mass_kg"}
+    assert "300.0" in bad.field_errors["load__body_mass_kg"]
+    assert "le 250" in bad.field_errors["load__body_mass_kg"]
+    # a check across tables lands on the field its message names first
+    rigid = design.check(base, dict(values, load_path__bones="rigid"))
+    assert set(rigid.field_errors) == {"load_path__bones"}
+    assert "insole" in rigid.field_errors["load_path__bones"]
+
+
+def test_switches_remove_the_tables_and_moves_change_the_design():
+    base = design.start_base()
+    values = design.values_of(design.check(base, {}).scenario)
+    barefoot = design.check(base, dict(values, footwear__insole=False)).scenario
+    assert barefoot.footwear.insole is None and barefoot.footwear.pad is None
+    no_pad = design.check(base, dict(values, footwear__pad=False)).scenario
+    assert no_pad.footwear.insole is not None and no_pad.footwear.pad is None
+    moved = dict(values, footwear__pad__apex_proximal_to_mth_mm=12.0)
+    moved["footwear__pad__apex_y_mm"] += 4.0
+    pad = design.check(base, moved).scenario.footwear.pad
+    assert pad.apex_proximal_to_mth_mm == 12.0
+    assert pad.apex_y_mm == pytest.approx(values["footwear__pad__apex_y_mm"] + 4.0)
+    thin = dict(values, anatomy__tissue_thickness_mm__1=6.0)
+    assert design.check(base, thin).scenario.anatomy.tissue_thickness_mm[1] == 6.0
+    coarse = design.check(base, dict(values, mesh="coarse")).scenario
+    assert coarse.mesh.preset == "coarse" and coarse.mesh.size_mm is None
+
+
+def _frame():
+    scenario = shipped(design.START_SCENARIO)
+    anatomy = apply_heel(scenario.anatomy, scenario.footwear)
+    return anatomy, scenario.footwear, outline.Frame.around(anatomy, scenario.footwear)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-60.0, 40.0), st.floats(-50.0, 70.0))
+def test_outline_pixels_and_millimetres_are_inverse(x, y):
+    _, _, frame = _frame()
+    u, v = frame.to_px(x, y)
+    assert np.allclose(frame.to_mm(u, v), (x, y), atol=1e-9)
+
+
+def test_the_outline_puts_the_heads_and_the_pad_where_the_model_has_them():
+    """The heads' circles sit at the heads' centres and the pad's cross at its apex; a pointer
+    on the cross gives back the pad's own position."""
+    anatomy, footwear, frame = _frame()
+    svg = outline.svg(anatomy, footwear, frame)
+    u, v = frame.to_px(*anatomy.head_centres()[1][:2])
+    assert f'cx="{u:.1f}" cy="{v:.1f}"' in svg
+    au, av = frame.to_px(*footwear.pad.apex_xy(anatomy))
+    proximal, y = outline.pad_position_at(anatomy, frame, au, av)
+    assert proximal == pytest.approx(footwear.pad.apex_proximal_to_mth_mm, abs=0.25)
+    assert y == pytest.approx(footwear.pad.apex_xy(anatomy)[1], abs=0.25)
+    # toes are up: a pointer higher in the picture is more distal (less proximal)
+    assert outline.pad_position_at(anatomy, frame, au, av - 20)[0] < proximal
+
+
+def _queue_run(tmp_path, toml_text, *, cancel_after_s=None):
+    events = []
+
+    async def go():
+        q = Queue(tmp_path, workers=1, on_change=lambda j: events.append((j.status, j.message)))
+        job = q.submit("t", toml_text)
+        if cancel_after_s is not None:
+            await asyncio.sleep(cancel_after_s)
+            q.cancel(job.id)
+        while not job.finished:
+            await asyncio.sleep(0.1)
+        return job
+
+    return asyncio.run(go()), events
+
+
+def test_a_refused_scenario_fails_its_job_with_the_reason(tmp_path):
+    job, _ = _queue_run(tmp_path, "[load]\nbody_mass_kg = 400.0\n")
+    assert job.status == "failed"
+    assert "load.body_mass_kg = 400.0" in job.reason and "le 250" in job.reason
+
+
+def test_a_cancelled_run_leaves_nothing_behind(tmp_path):
+    """Cancel while the worker is meshing: the job says so, and no run folder or staging
+    folder is left in the results folder."""
+    text = shipped("barefoot-standing").to_toml()
+    job, events = _queue_run(tmp_path, text, cancel_after_s=3.0)
+    assert job.status == "cancelled", events
+    left = [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")]
+    assert left == [], left
+
+
+def test_the_worker_is_this_interpreter():
+    assert Queue(".").python == sys.executable
