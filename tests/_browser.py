@@ -57,9 +57,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def studio_server(results: Path, *, workers: int = 2, timeout_s: float = 90.0):
-    """``footsim studio`` on a free port, serving ``results``; yields its URL."""
+def studio_server(
+    results: Path, *, workers: int = 2, timeout_s: float = 90.0, study_runner: str | None = None
+):
+    """``footsim studio`` on a free port, serving ``results``; yields its URL. ``study_runner``
+    (``module:function``, importable from tests/) replaces the solves of optimisation studies."""
     port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    extra = ["--study-runner", study_runner] if study_runner else []
     log = open(results.parent / "studio.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
@@ -74,7 +79,9 @@ def studio_server(results: Path, *, workers: int = 2, timeout_s: float = 90.0):
             "--workers",
             str(workers),
             "--no-browser",
+            *extra,
         ],
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

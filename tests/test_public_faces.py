@@ -14,7 +14,7 @@ import types
 
 import pytest
 
-SUBPACKAGES = ("model", "mesh", "physics", "solve", "post", "run", "validate", "optimise")
+SUBPACKAGES = ("model", "mesh", "physics", "solve", "post", "run", "validate", "optimise", "studio")
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)

@@ -139,3 +139,61 @@ def test_a_cancelled_run_leaves_nothing_behind(tmp_path):
 
 def test_the_worker_is_this_interpreter():
     assert Queue(".").python == sys.executable
+
+
+def test_a_study_of_the_design_runs_and_is_followed(tmp_path, monkeypatch):
+    """A study of the start design's pad, written as files ``footsim optimise`` reads, run in
+    its own process with the bowl runner (optimum: apex 7 mm proximal, 5.5 mm high, 100 kPa)
+    and followed from its storage: every trial listed, the best is the smallest."""
+    from footsim.optimise.spec import load_study
+    from footsim.studio import studies
+
+    tests = str(__import__("pathlib").Path(__file__).parent)
+    monkeypatch.setenv("PYTHONPATH", tests)
+    scenario = design.check(design.start_base(), {}).scenario
+    path = studies.write_study(
+        tmp_path, scenario, apex_mm=(0.0, 16.0), height_mm=(3.0, 7.0), objective="fat-pad-stress"
+    )
+    study = load_study(path)
+    assert set(study.spec.variables) == {studies.APEX_KEY, studies.HEIGHT_KEY}
+    assert (
+        study.scenario(
+            {studies.APEX_KEY: 7.0, studies.HEIGHT_KEY: 5.5}
+        ).footwear.pad.apex_proximal_to_mth_mm
+        == 7.0
+    )
+    assert (
+        studies.write_study(
+            tmp_path,
+            scenario,
+            apex_mm=(0.0, 16.0),
+            height_mm=(3.0, 7.0),
+            objective="fat-pad-stress",
+        )
+        == path
+    )  # the same study again: the same name, so it resumes
+
+    async def go():
+        run = studies.StudyRun(path, tmp_path, trials=8, runner="_optimise_runners:bowl")
+        run.start()
+        while not run.finished:
+            await asyncio.sleep(0.2)
+        return run
+
+    run = asyncio.run(go())
+    assert run.status == "done", run.message
+    assert len(run.rows) == 8 and all(r["state"] == "complete" for r in run.rows)
+    best = min(r["objective"] for r in run.rows)
+    assert run.best["objective"] == best
+    bowl = 100 + (run.best["apex_mm"] - 7) ** 2 + 4 * (run.best["height_mm"] - 5.5) ** 2
+    assert best == pytest.approx(bowl, abs=0.1)
+    assert (run.folder / "best.toml").exists() and (run.folder / "report.html").exists()
+
+
+def test_a_study_needs_a_pad(tmp_path):
+    from footsim.studio import studies
+
+    values = design.values_of(design.check(design.start_base(), {}).scenario)
+    barefoot = design.check(design.start_base(), dict(values, footwear__pad=False)).scenario
+    with pytest.raises(ValueError, match="footwear.pad"):
+        studies.write_study(tmp_path, barefoot, apex_mm=(0, 10), height_mm=(3, 7))

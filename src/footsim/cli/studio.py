@@ -33,6 +33,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
         host=args.host,
         workers=args.workers,
         open_browser=not args.no_browser,
+        study_runner=args.study_runner,
     )
     return 0
 
@@ -53,4 +54,5 @@ def register(sub, fmt) -> None:
     p.add_argument(
         "--no-browser", action="store_true", help="do not open a browser tab (headless servers)"
     )
+    p.add_argument("--study-runner", default=None, help=argparse.SUPPRESS)  # tests
     p.set_defaults(func=cmd_studio)

@@ -69,6 +69,13 @@ def dumps_toml(data: dict[str, Any]) -> str:
             return "[" + ", ".join(scalar(x) for x in v) + "]"
         raise TypeError(f"cannot write {v!r} as TOML")
 
+    def key(k: str) -> str:  # a bare key, or quoted (a dotted key of a study's variables)
+        return (
+            k
+            if k and all(c.isascii() and (c.isalnum() or c in "_-") for c in k)
+            else (json.dumps(k))
+        )
+
     out: list[str] = []
 
     def table(prefix: str, d: dict[str, Any]) -> None:
@@ -77,9 +84,9 @@ def dumps_toml(data: dict[str, Any]) -> str:
         if prefix and (simple or not nested):
             out.append(f"\n[{prefix}]")
         for k, v in simple.items():
-            out.append(f"{k} = {scalar(v)}")
+            out.append(f"{key(k)} = {scalar(v)}")
         for k, v in nested.items():
-            table(f"{prefix}.{k}" if prefix else k, v)
+            table(f"{prefix}.{key(k)}" if prefix else key(k), v)
 
     table("", data)
     return "\n".join(out).strip() + "\n"

@@ -17,5 +17,6 @@ __getattr__, __dir__, __all__ = attach(
         "jobs": ["Job", "Queue"],
         "outline": ["Frame", "svg"],
         "pictures": ["VIEWS", "list_runs"],
+        "studies": ["StudyRun", "write_study"],
     },
 )

@@ -10,7 +10,6 @@ design exported from it runs with ``footsim run`` into the same folder.
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from trame.decorators import change, controller, trigger
 
 from footsim.model.footwear import apply_heel
 from footsim.model.scenarios import ScenarioError, from_dict
-from footsim.studio import design, outline, pictures
+from footsim.studio import design, outline, pictures, studies
 from footsim.studio.jobs import Job, Queue
 
 SERVE_PREFIX = "footsim-results"
@@ -29,7 +28,9 @@ SERVE_PREFIX = "footsim-results"
 class Studio(TrameApp):
     """The studio of one results folder. ``workers``: runs at a time."""
 
-    def __init__(self, results: Path, *, workers: int = 1, server=None):
+    def __init__(
+        self, results: Path, *, workers: int = 1, server=None, study_runner: str | None = None
+    ):
         super().__init__(server, client_type="vue3")
         self.results = Path(results).resolve()
         self.results.mkdir(parents=True, exist_ok=True)
@@ -39,12 +40,16 @@ class Studio(TrameApp):
         self._frame = None
         self._anatomy = None
         self._plotter = None
+        self.study: studies.StudyRun | None = None
+        self.study_runner = study_runner  # tests: a cheap runner instead of solves
         self._init_state()
         from footsim.studio import ui
 
         self.ui = ui.build(self)
         self.check_design()
         self.refresh_runs()
+        done = [r["value"] for r in self.state.runs if r["status"] == "done"]
+        self.state.selected_run = done[0] if done else None  # the newest finished run
 
     # ------------------------------------------------------------------ the design
     def _init_state(self) -> None:
@@ -73,6 +78,16 @@ class Studio(TrameApp):
             export_report_url="",
             tab="map",
             notice="",
+            study_apex=[0.0, 24.0],
+            study_height=[3.0, 7.0],
+            study_trials=12,
+            study_objective="platform",
+            study_status="",
+            study_message="",
+            study_rows=[],
+            study_best="",
+            study_image_url="",
+            study_report_url="",
         )
 
     def values(self) -> dict:
@@ -115,18 +130,20 @@ class Studio(TrameApp):
     @controller.set("open_run_design")
     def open_run_design(self) -> None:
         """Make the selected run's scenario the design (its base and its form values)."""
-        folder = self.state.selected_run
-        if not folder:
-            return
+        if self.state.selected_run:
+            self.open_design(self.results / self.state.selected_run / "scenario.toml")
+
+    def open_design(self, path: Path) -> None:
+        """Make the scenario file ``path`` the design (its base and its form values)."""
         try:
-            data = tomllib.loads((self.results / folder / "scenario.toml").read_text())
-            scenario = from_dict(data, source=f"{folder}/scenario.toml")
+            data = tomllib.loads(Path(path).read_text())
+            scenario = from_dict(data, source=str(path))
         except (OSError, tomllib.TOMLDecodeError, ScenarioError) as exc:
-            self.state.notice = f"cannot open the design of {folder}: {exc}"
+            self.state.notice = f"cannot open the design {path}: {exc}"
             return
         self.base = design.base_of(scenario)
         self.state.update(design.values_of(scenario))
-        self.state.notice = f"the design is now {folder}'s"
+        self.state.notice = f"the design is now {Path(path).parent.name}/{Path(path).name}"
         self.check_design()
 
     # ------------------------------------------------------------------ runs
@@ -196,8 +213,13 @@ class Studio(TrameApp):
             self.state.view_url = self._url(pictures.view_file(path, self.state.view))
         except ValueError as exc:  # a view this run cannot have (no shear without friction)
             self.state.view_error = str(exc)
-        self.state.table_rows = pictures.region_rows(path)
-        self._show_3d(path)
+        except Exception as exc:  # noqa: BLE001 - shown, and the app keeps working
+            self.state.view_error = f"cannot draw {self.state.view}: {type(exc).__name__}: {exc}"
+        try:
+            self.state.table_rows = pictures.region_rows(path)
+            self._show_3d(path)
+        except Exception as exc:  # noqa: BLE001 - as above
+            self.state.view_error = f"cannot read {folder}: {type(exc).__name__}: {exc}"
 
     def _show_3d(self, path: Path) -> None:
         if self._plotter is None:
@@ -244,10 +266,68 @@ class Studio(TrameApp):
         if a not in done or b not in done:
             self.state.compare_error = "both runs must have finished"
             return
-        t0 = time.perf_counter()
-        self.state.compare_url = self._url(pictures.compare_file(self.results, a, b))
-        self.state.compare_rows = pictures.difference_rows(self.results, a, b)
-        self.state.compare_seconds = round(time.perf_counter() - t0, 2)
+        try:
+            self.state.compare_url = self._url(pictures.compare_file(self.results, a, b))
+            self.state.compare_rows = pictures.difference_rows(self.results, a, b)
+        except Exception as exc:  # noqa: BLE001 - shown, and the app keeps working
+            self.state.compare_error = f"cannot compare: {type(exc).__name__}: {exc}"
+
+    # ------------------------------------------------------------------ studies
+    @controller.set("start_study")
+    def start_study(self) -> None:
+        """Start (or resume) ``footsim optimise`` on the design's pad."""
+        checked = self.check_design()
+        if not checked.ok or (self.study is not None and not self.study.finished):
+            return
+        s = self.state
+        try:
+            path = studies.write_study(
+                self.results / "studies",
+                checked.scenario,
+                apex_mm=tuple(s.study_apex),
+                height_mm=tuple(s.study_height),
+                objective=s.study_objective,
+            )
+        except ValueError as exc:
+            s.study_status, s.study_message = "failed", str(exc)
+            return
+        self.study = studies.StudyRun(
+            path,
+            self.results / "studies",
+            trials=int(s.study_trials),
+            workers=self.queue.workers,
+            runner=self.study_runner,
+            on_change=self._study_changed,
+        )
+        s.update(study_rows=[], study_best="", study_image_url="", study_report_url="")
+        self.study.start()
+
+    @controller.set("cancel_study")
+    def cancel_study(self) -> None:
+        if self.study is not None:
+            self.study.cancel()
+
+    def _study_changed(self, run: studies.StudyRun) -> None:
+        with self.state as s:
+            s.study_status, s.study_message = run.status, run.message
+            s.study_rows = list(reversed(run.rows))
+            if run.best is not None:
+                b = run.best
+                s.study_best = (
+                    f"{'best' if run.finished else 'best so far'}: trial {b['trial']}, "
+                    f"apex {b['apex_mm']:g} mm proximal, "
+                    f"height {b['height_mm']:g} mm: {b['objective']:g} kPa"
+                )
+            for name, key in (("best-vs-no-pad.png", "study_image_url"),
+                              ("report.html", "study_report_url")):  # fmt: skip
+                if run.finished and (run.folder / name).exists():
+                    s[key] = self._url(run.folder / name)
+
+    @controller.set("use_best_design")
+    def use_best_design(self) -> None:
+        """Make the study's best design the design (then Run shows it in full)."""
+        if self.study is not None and (self.study.folder / "best.toml").exists():
+            self.open_design(self.study.folder / "best.toml")
 
 
 def serve(
@@ -257,7 +337,8 @@ def serve(
     host: str = "localhost",
     workers: int = 1,
     open_browser: bool = True,
+    study_runner: str | None = None,
 ) -> None:
     """Serve the studio of ``results`` on ``host:port`` until interrupted."""
-    app = Studio(Path(results), workers=workers)
+    app = Studio(Path(results), workers=workers, study_runner=study_runner)
     app.server.start(port=port, host=host, open_browser=open_browser, show_connection_info=True)

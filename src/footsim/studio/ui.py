@@ -13,7 +13,7 @@ from trame.widgets import html
 from trame.widgets import vtk as vtk_widgets
 from trame.widgets import vuetify3 as v3
 
-from footsim.studio import design, pictures
+from footsim.studio import design, pictures, studies
 
 PANELS = {
     "design": "Design",
@@ -188,6 +188,7 @@ def _results(app) -> None:
                     ("table", "Table"),
                     ("3d", "3-D"),
                     ("compare", "Compare A/B"),
+                    ("optimise", "Optimise"),
                     ("export", "Export"),
                 ):
                     v3.VTab(title, value=value, id=f"tab-{value}")
@@ -262,6 +263,8 @@ def _results(app) -> None:
                         items_per_page=-1,
                         hide_default_footer=True,
                     )
+                with v3.VWindowItem(value="optimise"):
+                    _study(app)
                 with v3.VWindowItem(value="export"):
                     with html.Div(classes="pa-2"):
                         html.P(
@@ -291,6 +294,116 @@ def _results(app) -> None:
                             target="_blank",
                             classes="ml-4",
                         )
+
+
+def _study(app) -> None:
+    apex = design.BY_NAME[design.PAD_KEYS[0].replace(".", "__")].limits
+    height = design.BY_NAME["footwear__pad__height_mm"].limits
+    with html.Div(classes="pa-2", style="max-width: 720px"):
+        html.P(
+            "Search the design's pad over its apex position and height with `footsim "
+            "optimise` (Optuna, TPE): each trial is a run of the design with that pad. "
+            "Starting the same study again resumes it.",
+            classes="text-body-2",
+        )
+        v3.VRangeSlider(
+            v_model=("study_apex",),
+            min=apex[0],
+            max=apex[1],
+            step=0.5,
+            label="Apex proximal to MTH2-3 (mm)",
+            thumb_label="always",
+            id="study-apex",
+            classes="mt-6",
+        )
+        v3.VRangeSlider(
+            v_model=("study_height",),
+            min=height[0],
+            max=height[1],
+            step=0.5,
+            label="Pad height (mm)",
+            thumb_label="always",
+            id="study-height",
+            classes="mt-6",
+        )
+        with html.Div(classes="d-flex", style="gap: 8px"):
+            v3.VSelect(
+                v_model=("study_objective",),
+                items=([{"value": k, "title": t} for k, t in studies.OBJECTIVE_TITLES.items()],),
+                label="Minimise",
+                id="study-objective",
+                density="compact",
+            )
+            v3.VTextField(
+                v_model_number=("study_trials",),
+                type="number",
+                label="Trials",
+                id="study-trials",
+                density="compact",
+                style="max-width: 7em",
+            )
+        v3.VBtn(
+            "Start study",
+            id="start-study",
+            color="primary",
+            disabled=(
+                "!design_ok || !footwear__pad || "
+                "['starting', 'running', 'cancelling'].includes(study_status)",
+            ),
+            click=app.ctrl.start_study,
+            classes="mr-2",
+        )
+        v3.VBtn(
+            "Cancel study",
+            id="cancel-study",
+            variant="tonal",
+            disabled=("study_status !== 'running'",),
+            click=app.ctrl.cancel_study,
+            classes="mr-2",
+        )
+        v3.VBtn(
+            "Use the best design",
+            id="use-best",
+            variant="text",
+            disabled=("study_status !== 'done'",),
+            click=app.ctrl.use_best_design,
+        )
+        html.Div(
+            "{{ study_status }}: {{ study_message }}",
+            v_if="study_status",
+            id="study-status",
+            classes="text-body-2 my-2",
+        )
+        html.Div("{{ study_best }}", id="study-best", classes="text-body-2 mb-2")
+        v3.VDataTable(
+            v_if="study_rows.length",
+            id="study-table",
+            items=("study_rows",),
+            headers=(
+                [
+                    {"title": "Trial", "key": "trial"},
+                    {"title": "State", "key": "state"},
+                    {"title": "Apex mm", "key": "apex_mm"},
+                    {"title": "Height mm", "key": "height_mm"},
+                    {"title": "Objective kPa", "key": "objective"},
+                ],
+            ),
+            density="compact",
+            items_per_page=10,
+        )
+        html.Img(
+            v_if="study_image_url",
+            src=("study_image_url",),
+            id="study-img",
+            style="max-width: 100%",
+        )
+        html.A(
+            "study report",
+            v_if="study_report_url",
+            href=("study_report_url",),
+            target="_blank",
+            id="study-report",
+        )
 
 
 def build(app) -> SinglePageWithDrawerLayout:
