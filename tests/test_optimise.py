@@ -152,3 +152,14 @@ def test_a_killed_study_resumes_without_losing_a_finished_trial(tmp_path):
 def test_shipped_study_files_load(path):
     st = load_study(path)
     assert st.scenario({}).footwear.pad is not None
+
+
+def test_two_workers_and_a_resumed_study_propose_designs_of_their_own(tmp_path):
+    """Each worker, and each resumption, samples with a seed of its own: no design is proposed
+    twice (with one seed for all, two workers' first random designs were the same)."""
+    path = write_study(tmp_path)
+    study.optimise(path, tmp_path / "out", trials=6, workers=2, runner=BOWL)
+    ostudy = study.optimise(path, tmp_path / "out", trials=10, runner=BOWL)  # resumed
+    designs = [(t.params[X], t.params[H]) for t in ostudy.get_trials()]
+    assert len(designs) >= 10
+    assert len(set(designs)) == len(designs), designs

@@ -41,19 +41,24 @@ def storage_url(folder: Path) -> str:
     return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
 
 
-def sampler(spec: StudySpec, trials: int):
+def sampler(spec: StudySpec, trials: int, seed_offset: int = 0):
     """Optuna's sampler for the study: TPE (default) or GP for one objective, NSGA-II for the
     Pareto front of the objective against the pressure under the pad. Constraints reach it
-    through each trial's ``set_constraint`` (feasible when every value <= 0)."""
+    through each trial's ``set_constraint`` (feasible when every value <= 0).
+
+    Its seed is the study's plus ``seed_offset``: each worker, and each resumption, draws its
+    own random designs (with one seed, two workers, or a study resumed, would propose the
+    same first designs again); the study stays reproducible for a given history."""
     import optuna
 
+    seed = None if spec.seed is None else spec.seed + seed_offset
     if spec.sampler == "gp":
-        return optuna.samplers.GPSampler(seed=spec.seed)
+        return optuna.samplers.GPSampler(seed=seed)
     if spec.sampler == "nsga2":
         return optuna.samplers.NSGAIISampler(
-            population_size=max(4, min(20, trials // 3)), seed=spec.seed
+            population_size=max(4, min(20, trials // 3)), seed=seed
         )
-    return optuna.samplers.TPESampler(n_startup_trials=min(10, max(2, trials // 3)), seed=spec.seed)
+    return optuna.samplers.TPESampler(n_startup_trials=min(10, max(2, trials // 3)), seed=seed)
 
 
 def open_study(study: Study, folder: Path, trials: int):
@@ -122,9 +127,9 @@ def run_trial(trial, study: Study, runs_dir: Path, runner: Callable) -> float | 
     return values if study.spec.multi_objective else values[0]
 
 
-def work(path: str, folder: str, trials: int, runner_ref=None) -> int:
+def work(path: str, folder: str, trials: int, runner_ref=None, worker: int = 0) -> int:
     """A worker: run trials of the study until ``trials`` have finished; returns how many it
-    ran. Called in-process or in a spawned worker process."""
+    ran. Called in-process or in a spawned worker process (``worker``: its index)."""
     import optuna
     from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
@@ -138,6 +143,8 @@ def work(path: str, folder: str, trials: int, runner_ref=None) -> int:
     ostudy = open_study(study, Path(folder), trials)
     if _finished(ostudy) >= trials:
         return 0
+    # a seed of this worker's own, past the trials already in the study (see sampler)
+    ostudy.sampler = sampler(study.spec, trials, 1000 * worker + len(ostudy.trials))
     runner = resolve_runner(runner_ref)
     before = _finished(ostudy)
     states = tuple(getattr(TrialState, s) for s in FINISHED)
@@ -183,7 +190,7 @@ def optimise(
         ctx = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             jobs = [
-                pool.submit(work, str(path), str(folder), trials, runner) for _ in range(workers)
+                pool.submit(work, str(path), str(folder), trials, runner, k) for k in range(workers)
             ]
             for job in jobs:
                 job.result()

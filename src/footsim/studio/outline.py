@@ -91,8 +91,8 @@ def svg(anatomy: Anatomy, footwear: Footwear, frame: Frame | None = None) -> str
     frame = frame or Frame.around(anatomy, footwear)
     w, h = frame.size_px
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" style="display:block;background:#fafafa">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
+        f'style="display:block;background:#fafafa">'  # scales with its box; the aspect stays
     ]
     x0, x1, y0, y1 = anatomy.envelope_box_mm()
     if footwear.insole is not None:

@@ -102,7 +102,8 @@ def _design_bar(app) -> None:
             html.Div(
                 id="outline",
                 v_html=("outline_svg",),
-                style="cursor: crosshair; user-select: none; touch-action: none; width: 360px",
+                style="cursor: crosshair; user-select: none; touch-action: none; width: 100%; "
+                "max-width: 420px",
                 __events=["pointerdown", "pointermove"],
                 pointerdown=f"trigger('place_pad', {_POINTER})",
                 pointermove=f"$event.buttons === 1 && trigger('place_pad', {_POINTER})",
@@ -212,7 +213,10 @@ def _results(app) -> None:
                         id="view-error",
                     )
                     html.Img(
-                        v_if="view_url", src=("view_url",), id="view-img", style="max-width: 100%"
+                        v_if="view_url",
+                        src=("view_url",),
+                        id="view-img",
+                        style="max-width: 100%; max-height: 72vh",
                     )
                 with v3.VWindowItem(value="table"):
                     v3.VDataTable(
@@ -244,7 +248,7 @@ def _results(app) -> None:
                         v_if="compare_url",
                         src=("compare_url",),
                         id="compare-img",
-                        style="max-width: 100%",
+                        style="max-width: 100%; max-height: 72vh",
                     )
                     v3.VDataTable(
                         v_if="compare_rows.length",
@@ -395,7 +399,7 @@ def _study(app) -> None:
             v_if="study_image_url",
             src=("study_image_url",),
             id="study-img",
-            style="max-width: 100%",
+            style="max-width: 100%; max-height: 72vh",
         )
         html.A(
             "study report",
@@ -415,6 +419,9 @@ def build(app) -> SinglePageWithDrawerLayout:
             _drawer()
         with layout.content:
             with v3.VContainer(fluid=True, classes="pa-0"):
-                _design_bar(app)
-                _results(app)
+                with v3.VRow(no_gutters=True):
+                    with v3.VCol(cols=12, lg=4):
+                        _design_bar(app)
+                    with v3.VCol(cols=12, lg=8):
+                        _results(app)
     return layout
