@@ -28,7 +28,7 @@ def phase(name: str) -> None:
             fh.write(f"{os.getpid()} {name}\n")
 
 
-def solve_and_write(scenario, out: Path, *, png: bool, options):
+def solve_and_write(scenario, out: Path, *, png: bool, options, on_step=None):
     from footsim.mesh import geometry
     from footsim.model.footwear import apply_heel
 

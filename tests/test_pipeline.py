@@ -1,6 +1,7 @@
-"""End to end on the coarse forefoot: scenario -> mesh -> converged solve -> table -> PNG.
+"""End to end on the forefoot: scenario -> mesh -> converged solve -> table -> PNG.
 
-One standing solve (~1-3 min on 2 cores) is shared by the module; it is the equilibrium check
+One standing solve on the teaching mesh (the coarse preset at 7 mm under the heads, ~25 s) is
+shared by the module; it is the equilibrium check
 of the real forefoot: the bone reaction equals the applied load, and the plantar pressure
 integrates to it.
 """
@@ -24,7 +25,7 @@ def standing(tmp_path_factory):
         {
             "name": "standing",
             "load": {"case": "standing"},
-            "mesh": {"preset": "coarse"},
+            "mesh": {"preset": "coarse", "size_mm": 7.0},  # the teaching mesh: fast
             "output": {"steps": True},
         }
     )
