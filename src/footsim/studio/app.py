@@ -78,9 +78,9 @@ class Studio(TrameApp):
             export_report_url="",
             tab="map",
             notice="",
-            study_apex=[0.0, 24.0],
-            study_height=[3.0, 7.0],
-            study_trials=12,
+            study_apex=list(studies.START_APEX_MM),
+            study_height=list(studies.START_HEIGHT_MM),
+            study_trials=studies.START_TRIALS,
             study_objective="platform",
             study_status="",
             study_message="",
@@ -280,6 +280,11 @@ class Studio(TrameApp):
         if not checked.ok or (self.study is not None and not self.study.finished):
             return
         s = self.state
+        trials = s.study_trials
+        if not isinstance(trials, int | float) or not 1 <= trials <= studies.MAX_TRIALS:
+            s.study_status = "failed"
+            s.study_message = f"trials = {trials!r}: allowed 1 .. {studies.MAX_TRIALS}"
+            return
         try:
             path = studies.write_study(
                 self.results / "studies",
@@ -294,7 +299,7 @@ class Studio(TrameApp):
         self.study = studies.StudyRun(
             path,
             self.results / "studies",
-            trials=int(s.study_trials),
+            trials=int(trials),
             workers=self.queue.workers,
             runner=self.study_runner,
             on_change=self._study_changed,

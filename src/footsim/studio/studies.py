@@ -37,6 +37,21 @@ OBJECTIVE_TITLES = {
     "fat-pad-stress": "Largest fat-pad von Mises stress under MTH2-4 (kPa)",
 }
 
+START_APEX_MM = (0.0, 24.0)
+"""The apex range a study starts with (mm proximal to the MTH2-3 midpoint): that of
+``studies/pad-placement.toml``, from the head line to where the default 40 mm dome lies wholly
+proximal to the heads, 4 mm clear of them."""
+
+START_HEIGHT_MM = (3.0, 7.0)
+"""The height range a study starts with (mm): about the 4-8 mm of commercial pads
+(:class:`footsim.model.footwear.MetatarsalPad`), as in ``studies/pad-placement.toml``."""
+
+START_TRIALS = 12
+"""Trials a study starts with: about 12 min on the teaching mesh with two workers (a trial is
+a run of about a minute); the example study needed about 25 to settle (docs/user-guide)."""
+
+MAX_TRIALS = 500
+
 APEX_KEY = "footwear.pad.apex_proximal_to_mth_mm"
 HEIGHT_KEY = "footwear.pad.height_mm"
 POLL_S = 2.0
@@ -57,6 +72,9 @@ def write_study(
     holds a hash of all of it, so the same study started twice resumes."""
     if scenario.footwear.pad is None:
         raise ValueError("footwear.pad: the design has no pad to optimise (switch the pad on)")
+    for what, (lo, hi) in (("apex_mm", apex_mm), ("height_mm", height_mm)):
+        if not lo < hi:
+            raise ValueError(f"study {what} = ({lo:g}, {hi:g}): the low end must be below the high")
     target = OBJECTIVES[objective] if isinstance(objective, str) else objective
     target = {"regions": ["MTH2", "MTH3", "MTH4"], **target}
     spec = {
