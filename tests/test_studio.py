@@ -197,3 +197,11 @@ def test_a_study_needs_a_pad(tmp_path):
     barefoot = design.check(design.start_base(), dict(values, footwear__pad=False)).scenario
     with pytest.raises(ValueError, match="footwear.pad"):
         studies.write_study(tmp_path, barefoot, apex_mm=(0, 10), height_mm=(3, 7))
+
+
+def test_a_missing_browser_fails_the_browser_test_with_what_to_install(monkeypatch, tmp_path):
+    from _browser import CHROMIUM_ENV, chromium_path
+
+    monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+    with pytest.raises(pytest.fail.Exception, match="make browser"):
+        chromium_path()

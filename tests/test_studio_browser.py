@@ -163,6 +163,23 @@ def test_design_run_compare_export_in_a_browser(tmp_path):
         changed = np.abs(map_a - map_b).sum(axis=2) > 30
         assert 0.005 < changed.mean() < 0.6, changed.mean()
 
+        # the 3-D view of the run shown turns with the mouse (rendered on the server)
+        page.click("#tab-3d")
+        view = page.locator("#view-3d")
+        page.wait_for_timeout(2_000)
+        before = _pixels(view.screenshot())
+        box = view.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        for k in range(1, 9):
+            page.mouse.move(cx + 25 * k, cy + 5 * k)
+            page.wait_for_timeout(60)
+        page.mouse.up()
+        page.wait_for_timeout(2_000)
+        turned = np.abs(before - _pixels(view.screenshot())).sum(axis=2) > 30
+        assert turned.mean() > 0.01, turned.mean()
+
         # the regional table shows the run's own figures
         page.click("#tab-table")
         summary_b = json.loads((results / folder_b / "summary.json").read_text())
@@ -179,7 +196,13 @@ def test_design_run_compare_export_in_a_browser(tmp_path):
         diff = mth2["peak_kPa"] - mth2_a["peak_kPa"]
         a_b_diff = _row(page, "#compare-table", "MTH2")
         assert a_b_diff[:3] == pytest.approx([mth2_a["peak_kPa"], mth2["peak_kPa"], diff], abs=0.05)
-        page.screenshot(path=shots / "5-compare.png", full_page=True)
+        # the pad moved along the MTH2-3 line: the heads whose peaks changed most are those
+        heads = {
+            h: abs(_row(page, "#compare-table", h)[2])
+            for h in ("MTH1", "MTH2", "MTH3", "MTH4", "MTH5")
+        }
+        assert sorted(heads, key=heads.get)[-2:] in (["MTH2", "MTH3"], ["MTH3", "MTH2"]), heads
+        page.screenshot(path=shots / "5-compare.png")
 
         # export: the scenario file of the run shown is the design that ran (same hash)
         page.click("#tab-export")

@@ -40,6 +40,7 @@ class Studio(TrameApp):
         self._frame = None
         self._anatomy = None
         self._plotter = None
+        self._announced: set[int] = set()  # finished jobs whose run was shown
         self.study: studies.StudyRun | None = None
         self.study_runner = study_runner  # tests: a cheap runner instead of solves
         self._init_state()
@@ -165,7 +166,11 @@ class Studio(TrameApp):
     def _job_changed(self, job: Job) -> None:
         with self.state:
             self.state.jobs = [j.as_row() for j in reversed(self.queue.jobs.values())]
-            if job.status == "done":
+            if job.finished and job.id in self._announced:
+                return  # told once (its process may report again as it exits)
+            if job.finished:
+                self._announced.add(job.id)
+            if job.status == "done":  # show it, next to the run shown before
                 previous = self.state.selected_run
                 self.refresh_runs()
                 self.state.selected_run = job.folder
