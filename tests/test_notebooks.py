@@ -23,7 +23,8 @@ def test_three_notebooks_are_shipped():
 def test_notebook_executes(path, tmp_path):
     work = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns("*.ipynb", "figures", "meshes"))
-    (tmp_path / "scenarios").symlink_to(NOTEBOOKS.parent / "scenarios")
+    for shared in ("scenarios", "studies"):  # the notebooks read ../scenarios, ../studies
+        (tmp_path / shared).symlink_to(NOTEBOOKS.parent / shared)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": work}}

@@ -163,3 +163,21 @@ def test_two_workers_and_a_resumed_study_propose_designs_of_their_own(tmp_path):
     designs = [(t.params[X], t.params[H]) for t in ostudy.get_trials()]
     assert len(designs) >= 10
     assert len(set(designs)) == len(designs), designs
+
+
+def test_a_study_on_a_dask_cluster_shares_its_storage(tmp_path):
+    """Two trials at a time as Dask tasks on a local cluster, sharing the SQLite storage:
+    the trials asked for are finished, none proposed twice, and the best is the bowl's."""
+    path = write_study(tmp_path)
+    ostudy = study.optimise(
+        path, tmp_path / "out", trials=8, workers=2, runner=BOWL, scheduler="local"
+    )
+    table = outputs.trials_table(ostudy)
+    assert int(table["state"].isin(["COMPLETE", "FAIL"]).sum()) >= 8
+    assert (table.loc[table["state"] == "FAIL", X] > 18.0).all()  # the bowl's failures only
+    designs = [(t.params[X], t.params[H]) for t in ostudy.get_trials()]
+    assert len(set(designs)) == len(designs)
+    best = outputs.best_trial(ostudy)
+    assert best.values[0] == pytest.approx(
+        100 + (best.params[X] - 7) ** 2 + 4 * (best.params[H] - 5.5) ** 2
+    )

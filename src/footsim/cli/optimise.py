@@ -8,6 +8,7 @@ from pathlib import Path
 EPILOG = """examples:
   footsim optimise studies/pad-placement.toml --trials 30
   footsim optimise studies/pad-placement.toml --trials 60 --workers 2 -o results/
+  footsim optimise studies/pad-placement.toml --trials 60 --workers 8 --scheduler tcp://head:8786
   (run the same command again after a kill: the study resumes)
 """
 
@@ -20,7 +21,12 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         raise SameOnEveryRank("footsim optimise runs under one process: use --workers N")
     st = study.load_study(args.study)  # refused before anything runs
     ostudy = study.optimise(
-        args.study, Path(args.output), trials=args.trials, workers=args.workers, runner=args.runner
+        args.study,
+        Path(args.output),
+        trials=args.trials,
+        workers=args.workers,
+        runner=args.runner,
+        scheduler=args.scheduler,
     )
     folder = Path(args.output) / st.spec.name
     paths = outputs.write_outputs(ostudy, st, folder)
@@ -52,6 +58,12 @@ def register(sub, fmt) -> None:
     p.add_argument("study", help="study TOML file")
     p.add_argument("--trials", type=int, default=30, help="trials in total (default 30)")
     p.add_argument("--workers", type=int, default=1, help="parallel trials (default 1)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run the trials on Dask: 'local' (a local cluster of --workers processes) or a "
+        "scheduler address (the results folder must be on a disk every worker sees)",
+    )
     p.add_argument("-o", "--output", default="results", help="results folder (default results/)")
     p.add_argument("--runner", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_optimise)

@@ -163,9 +163,15 @@ def optimise(
     trials: int = 30,
     workers: int = 1,
     runner=None,
+    scheduler: str | None = None,
 ):
     """Run (or resume) the study of ``path`` into ``out/<name>/`` until ``trials`` trials
-    have finished; returns the Optuna study (read it with :mod:`footsim.optimise.outputs`)."""
+    have finished; returns the Optuna study (read it with :mod:`footsim.optimise.outputs`).
+
+    ``workers`` trials run at a time: in local processes, or, with ``scheduler`` (``"local"``
+    or a Dask scheduler's address), as Dask tasks. All of them share the study's SQLite
+    storage in ``out``, which must then be on a file system every Dask worker sees (and one
+    whose locks SQLite trusts: a local disk, not NFS)."""
     if trials < 1:
         raise ValueError(f"trials = {trials} must be at least 1")
     if workers < 1:
@@ -184,7 +190,16 @@ def optimise(
     folder = Path(out) / study.spec.name
     ostudy = open_study(study, folder, trials)
     _ask_again_interrupted(ostudy)
-    if workers == 1:
+    if scheduler is not None:
+        from footsim.run.batch import dask_client
+
+        with dask_client(scheduler, workers) as client:
+            tasks = [
+                client.submit(work, str(path), str(folder), trials, runner, k, pure=False)
+                for k in range(workers)
+            ]
+            client.gather(tasks)
+    elif workers == 1:
         work(str(path), str(folder), trials, runner)
     else:
         ctx = get_context("spawn")

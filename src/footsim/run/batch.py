@@ -18,6 +18,7 @@ cluster; any other value is a scheduler address).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import tempfile
@@ -332,8 +333,11 @@ def _run_alone(v, runner_ref, runs_dir: Path, finish) -> None:
             finish(v, None, f"{type(exc).__name__}: {exc}")
 
 
-def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, finish) -> None:
-    from distributed import Client, LocalCluster, as_completed
+@contextlib.contextmanager
+def dask_client(scheduler: str, workers: int):
+    """A Dask ``Client``: of a local cluster of ``workers`` single-threaded processes
+    (``scheduler="local"``), or of the scheduler at that address; closed on exit."""
+    from distributed import Client, LocalCluster
 
     cluster = None
     if scheduler == "local":
@@ -344,6 +348,17 @@ def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, fi
     else:
         client = Client(scheduler)
     try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, finish) -> None:
+    from distributed import as_completed
+
+    with dask_client(scheduler, workers) as client:
         futures = {
             client.submit(_run_one, runner_ref, v.scenario, runs_dir, pure=False): v for v in todo
         }
@@ -353,7 +368,3 @@ def _run_dask(todo, runner_ref, runs_dir: Path, scheduler: str, workers: int, fi
                 finish(v, fut.result())
             except Exception as exc:  # noqa: BLE001 - a lost worker or a runner error
                 finish(v, None, f"{type(exc).__name__}: {exc}")
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

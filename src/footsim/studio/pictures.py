@@ -128,6 +128,16 @@ def region_rows(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
+DIFFERENCE_COLUMNS = {
+    "region": "Region",
+    "peak_A": "A peak kPa",
+    "peak_B": "B peak kPa",
+    "diff": "B - A kPa",
+    "pct": "B - A %",
+}
+"""The A/B table's columns (:func:`difference_rows`) and their headings."""
+
+
 def difference_rows(results_root: Path, a: str, b: str) -> list[dict[str, Any]]:
     """Per-region peak pressure of A and B and B - A (kPa, and % of A)."""
     from footsim.post.table import compare_regions

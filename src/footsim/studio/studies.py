@@ -52,6 +52,15 @@ a run of about a minute); the example study needed about 25 to settle (docs/user
 
 MAX_TRIALS = 500
 
+TRIAL_COLUMNS = {
+    "trial": "Trial",
+    "state": "State",
+    "apex_mm": "Apex mm",
+    "height_mm": "Height mm",
+    "objective": "Objective kPa",
+}
+"""The trials table's columns (:meth:`StudyRun.read_trials`) and their headings."""
+
 APEX_KEY = "footwear.pad.apex_proximal_to_mth_mm"
 HEIGHT_KEY = "footwear.pad.height_mm"
 POLL_S = 2.0

@@ -165,6 +165,19 @@ def _jobs(app) -> None:
             html.Div("{{ job.message }}", classes="job-message text-caption")
 
 
+def _table(ident: str, rows: str, columns: dict[str, str], per_page: int = -1) -> None:
+    """A data table of the state's list ``rows``, its ``columns`` (row key -> heading)."""
+    v3.VDataTable(
+        v_if=f"{rows}.length",
+        id=ident,
+        items=(rows,),
+        headers=([{"title": title, "key": key} for key, title in columns.items()],),
+        density="compact",
+        items_per_page=per_page,
+        hide_default_footer=per_page < 0,
+    )
+
+
 def _run_picker(model: str, label: str, ident: str) -> None:
     v3.VSelect(
         v_model=(model,),
@@ -219,16 +232,7 @@ def _results(app) -> None:
                         style="max-width: 100%; max-height: 72vh",
                     )
                 with v3.VWindowItem(value="table"):
-                    v3.VDataTable(
-                        id="table",
-                        items=("table_rows",),
-                        headers=(
-                            [{"title": t, "key": k} for k, t in pictures.TABLE_COLUMNS.items()],
-                        ),
-                        density="compact",
-                        items_per_page=-1,
-                        hide_default_footer=True,
-                    )
+                    _table("table", "table_rows", pictures.TABLE_COLUMNS)
                 with v3.VWindowItem(value="3d", eager=True):
                     with html.Div(style="width: 100%; height: 520px", id="view-3d"):
                         view = vtk_widgets.VtkRemoteView(app.plotter().ren_win, interactive_ratio=1)
@@ -250,23 +254,7 @@ def _results(app) -> None:
                         id="compare-img",
                         style="max-width: 100%; max-height: 72vh",
                     )
-                    v3.VDataTable(
-                        v_if="compare_rows.length",
-                        id="compare-table",
-                        items=("compare_rows",),
-                        headers=(
-                            [
-                                {"title": "Region", "key": "region"},
-                                {"title": "A peak kPa", "key": "peak_A"},
-                                {"title": "B peak kPa", "key": "peak_B"},
-                                {"title": "B - A kPa", "key": "diff"},
-                                {"title": "B - A %", "key": "pct"},
-                            ],
-                        ),
-                        density="compact",
-                        items_per_page=-1,
-                        hide_default_footer=True,
-                    )
+                    _table("compare-table", "compare_rows", pictures.DIFFERENCE_COLUMNS)
                 with v3.VWindowItem(value="optimise"):
                     _study(app)
                 with v3.VWindowItem(value="export"):
@@ -379,22 +367,7 @@ def _study(app) -> None:
             classes="text-body-2 my-2",
         )
         html.Div("{{ study_best }}", id="study-best", classes="text-body-2 mb-2")
-        v3.VDataTable(
-            v_if="study_rows.length",
-            id="study-table",
-            items=("study_rows",),
-            headers=(
-                [
-                    {"title": "Trial", "key": "trial"},
-                    {"title": "State", "key": "state"},
-                    {"title": "Apex mm", "key": "apex_mm"},
-                    {"title": "Height mm", "key": "height_mm"},
-                    {"title": "Objective kPa", "key": "objective"},
-                ],
-            ),
-            density="compact",
-            items_per_page=10,
-        )
+        _table("study-table", "study_rows", studies.TRIAL_COLUMNS, per_page=10)
         html.Img(
             v_if="study_image_url",
             src=("study_image_url",),
