@@ -66,6 +66,8 @@ def test_the_study_finds_the_known_optimum(tmp_path):
     best_scenario = paths["best"].read_text()
     assert f"apex_proximal_to_mth_mm = {best.params[X]}" in best_scenario
     assert "data:image/png;base64," in paths["html"].read_text()
+    for picture in ("history", "importances", "slices", "map"):
+        assert paths[picture].stat().st_size > 10_000, picture
 
 
 def test_a_share_constraint_moves_the_optimum_to_its_bound(tmp_path):

@@ -86,6 +86,9 @@ def _figures(ostudy, study: Study, folder: Path) -> dict[str, Path]:
             ostudy, target=target.get("target"), target_name=names[0]
         )
     jobs["slices"] = lambda: ov.plot_slice(ostudy, **target)
+    ranges = [k for k, v in study.spec.variables.items() if hasattr(v, "low")]
+    if len(ranges) >= 2:  # the objective over the first two ranges (pad position, height)
+        jobs["map"] = lambda: ov.plot_contour(ostudy, params=ranges[:2], **target)
     out = {}
     for name, draw in jobs.items():
         with warnings.catch_warnings():
