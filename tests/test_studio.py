@@ -205,3 +205,22 @@ def test_a_missing_browser_fails_the_browser_test_with_what_to_install(monkeypat
     monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))
     with pytest.raises(pytest.fail.Exception, match="make browser"):
         chromium_path()
+
+
+def test_the_app_places_the_pad_within_the_fields_limits(tmp_path):
+    """The app without a browser: a pointer on the outline sets the apex fields; one beyond
+    the drawing's ends is held at the fields' limits, as their sliders are."""
+    from footsim.studio.app import Studio
+
+    app = Studio(tmp_path / "results")
+    width = app._frame.size_px[0]
+    proximal = design.PAD_KEYS[0].replace(".", "__")
+    anatomy, frame = app._anatomy, app._frame
+    u, v = frame.to_px(*anatomy.head_centres()[1][:2])  # on MTH2's centre
+    app.place_pad(float(u), float(v), width)
+    expected = outline.pad_position_at(anatomy, frame, float(u), float(v))
+    assert (app.state[proximal], app.state["footwear__pad__apex_y_mm"]) == expected
+    app.place_pad(float(u), 10_000.0, width)  # far proximal, off the drawing
+    assert app.state[proximal] == design.BY_NAME[proximal].limits[1]
+    app.place_pad(float(u), -10_000.0, width)  # far distal
+    assert app.state[proximal] == design.BY_NAME[proximal].limits[0]

@@ -117,16 +117,16 @@ class Studio(TrameApp):
     @trigger("place_pad")
     def place_pad(self, u_px: float, v_px: float, width_px: float) -> None:
         """Put the pad's apex where the pointer is on the outline (pixels of the drawing as
-        the browser shows it, ``width_px`` wide)."""
+        the browser shows it, ``width_px`` wide), within the position fields' limits as their
+        sliders are (a pad dragged off the insole is still refused by the schema)."""
         if self._frame is None or not self.state.footwear__pad or width_px <= 0:
             return
         scale = self._frame.size_px[0] / width_px
-        proximal, y = outline.pad_position_at(
-            self._anatomy, self._frame, u_px * scale, v_px * scale
-        )
-        self.state.update(
-            {design.PAD_KEYS[0].replace(".", "__"): proximal, "footwear__pad__apex_y_mm": y}
-        )
+        position = outline.pad_position_at(self._anatomy, self._frame, u_px * scale, v_px * scale)
+        for key, value in zip(design.PAD_KEYS, position, strict=True):
+            control = design.BY_NAME[key.replace(".", "__")]
+            lo, hi = control.limits
+            self.state[control.name] = min(max(value, lo), hi)
 
     @controller.set("open_run_design")
     def open_run_design(self) -> None:
