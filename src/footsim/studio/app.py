@@ -18,6 +18,7 @@ from trame.decorators import change, controller, trigger
 
 from footsim.model.footwear import apply_heel
 from footsim.model.scenarios import ScenarioError, from_dict
+from footsim.post.results import read_summary
 from footsim.studio import design, outline, pictures, studies
 from footsim.studio.jobs import Job, Queue
 
@@ -193,7 +194,7 @@ class Studio(TrameApp):
         return f"{SERVE_PREFIX}/{rel.as_posix()}?t={int(Path(path).stat().st_mtime_ns)}"
 
     @change("selected_run", "view")
-    def show_run(self, selected_run=None, view=None, **_) -> None:
+    def show_run(self, **_) -> None:
         """Draw the selected run: its picture, table, 3-D view and export links."""
         folder = self.state.selected_run
         self.state.update(
@@ -206,7 +207,7 @@ class Studio(TrameApp):
         if not folder:
             return
         path = self.results / folder
-        summary = pictures.results.read_summary(path)
+        summary = read_summary(path)
         if summary is None:
             self.state.view_error = f"{folder} is not a run folder"
             return
