@@ -224,3 +224,34 @@ def test_the_app_places_the_pad_within_the_fields_limits(tmp_path):
     assert app.state[proximal] == design.BY_NAME[proximal].limits[1]
     app.place_pad(float(u), -10_000.0, width)  # far distal
     assert app.state[proximal] == design.BY_NAME[proximal].limits[0]
+
+
+def test_the_run_list_reads_run_folders_newest_first(tmp_path):
+    """Run folders (with a summary) are listed newest first, failed ones marked, other
+    folders (the pictures of comparisons, staging folders) left out."""
+    import json
+    import os
+
+    from footsim.studio import pictures
+
+    def summary(name, status, mtime, peak=None):
+        folder = tmp_path / name
+        folder.mkdir()
+        data = {
+            "name": name,
+            "status": status,
+            "reason": "SolverError: x" if status == "failed" else "",
+        }
+        if peak is not None:
+            data["solution"] = {"peak_pressure_kPa": peak}
+        (folder / "summary.json").write_text(json.dumps(data))
+        os.utime(folder / "summary.json", (mtime, mtime))
+
+    summary("a-1", "done", 100, peak=123.4)
+    summary("b-2", "failed", 300)
+    summary("c-3", "done", 200)  # done, without a solution summary (a test runner's)
+    (tmp_path / "compare").mkdir()
+    (tmp_path / ".a-1.x.tmp").mkdir()
+    runs = pictures.list_runs(tmp_path)
+    assert [r.folder for r in runs] == ["b-2", "c-3", "a-1"]
+    assert [r.label for r in runs] == ["b-2 (failed)", "c-3", "a-1: peak 123 kPa"]

@@ -76,6 +76,8 @@ class RunEntry:
     def label(self) -> str:
         if self.status != "done":
             return f"{self.folder} (failed)"
+        if self.peak_kPa is None:  # a run folder without a solution summary
+            return self.folder
         return f"{self.folder}: peak {self.peak_kPa:.0f} kPa"
 
 
