@@ -29,8 +29,8 @@ CANCEL_GRACE_S = 5.0
 
 @dataclass
 class Job:
-    """One run the designer asked for. ``status``: queued, meshing, solving, done, failed or
-    cancelled; ``progress`` the share of the target force reached (0-1)."""
+    """One run the designer asked for. ``status``: queued, meshing, solving, cancelling, done,
+    failed or cancelled; ``progress`` the share of the target force reached (0-1)."""
 
     id: int
     name: str
