@@ -185,6 +185,41 @@ def test_sensor_grid_conserves_force_of_a_known_field(tmp_path):
     assert dims[:2] == (640, 480) and pixels.std() > 0
 
 
+def _patch_run(folder, pad: bool):
+    """The fake result with a 16 x 20 mm patch proximal of the heads pressed at 60 kPa, its
+    skin marked as the pad's region when ``pad``."""
+    import pyvista as pv
+
+    res = _fake_result(folder, resolution=120)
+    surf = res.plantar.extract_surface(algorithm=None)
+    x = np.asarray(surf.points)
+    patch = (np.abs(x[:, 0] + 30.0) <= 8.0) & (np.abs(x[:, 1] - 10.0) <= 10.0)
+    region = np.asarray(surf.point_data["region"]).copy()
+    assert (region[patch] == -1).all()  # outside every head's region
+    if pad:
+        region[patch] = results.REGIONS.index("pad")
+    surf.point_data["region"] = region
+    p = np.asarray(surf.point_data["pressure_kPa"]).copy()
+    p[patch] = 60.0
+    surf.point_data["pressure_kPa"] = p
+    surf.point_data["displacement_mm"] = np.zeros((len(p), 3))
+    pv.wrap(surf).cast_to_unstructured_grid().save(folder / "plantar.vtu")
+    return folder
+
+
+def test_sensors_over_the_pad_read_the_pad_region(tmp_path):
+    """The platform's ``pad`` peak is the 60 kPa of the skin over the pad's footprint (sensors
+    wholly inside the patch), the heads keep theirs; the same pressure on skin that is not
+    over a pad reads 0 under ``pad``."""
+    from footsim.validate.quantities import RunView
+
+    peaks = RunView(_patch_run(tmp_path / "pad", pad=True)).sensor_peaks("platform")
+    assert peaks["pad"] == pytest.approx(60.0, rel=1e-3)
+    assert peaks["MTH2"] > 150.0
+    plain = RunView(_patch_run(tmp_path / "plain", pad=False)).sensor_peaks("platform")
+    assert plain["pad"] == 0.0 and plain["MTH2"] == peaks["MTH2"]
+
+
 def test_sweep_report_is_self_contained(tmp_path):
     from footsim.post import html_report
 

@@ -41,16 +41,19 @@ class SensorGrid:
     pressure_kPa: np.ndarray
     pitch_mm: float
     surface_force_N: float
+    over_pad: np.ndarray | None = None  # (nx, ny) bool: the sensor's centre is over the pad
 
     @property
     def total_force_N(self) -> float:
         return float(self.force_N.sum())
 
     def region_peaks(self, heads_mm: np.ndarray) -> dict[str, float]:
-        """Peak sensor pressure (kPa) per region (sensor centres assigned like plantar nodes)."""
+        """Peak sensor pressure (kPa) per region (sensor centres assigned like plantar nodes;
+        a sensor over the skin of the pad's footprint, outside the heads' regions, is ``pad``)."""
         X, Y = np.meshgrid(self.x_mm, self.y_mm, indexing="ij")
         pts = np.column_stack([X.ravel(), Y.ravel(), np.zeros(X.size)])
-        region = results.assign_regions(pts, heads_mm)
+        pad = None if self.over_pad is None else self.over_pad.ravel()
+        region = results.assign_regions(pts, heads_mm, pad)
         p = self.pressure_kPa.ravel()
         return {
             name: float(p[region == k].max(initial=0.0)) for k, name in enumerate(results.REGIONS)
@@ -102,7 +105,25 @@ def sensor_grid(
         pressure_kPa=1000.0 * force / pitch**2,
         pitch_mm=pitch,
         surface_force_N=surface_force,
+        over_pad=_over_pad(
+            surf, x0 + pitch * (np.arange(nx) + 0.5), y0 + pitch * (np.arange(ny) + 0.5), pitch
+        ),
     )
+
+
+def _over_pad(surf, x_mm: np.ndarray, y_mm: np.ndarray, pitch: float) -> np.ndarray | None:
+    """Sensors (nx, ny) whose centre lies over plantar skin of the ``pad`` region (the node
+    nearest to the centre on the projected surface, within one pitch), or None when the
+    surface carries no regions."""
+    if "region" not in surf.point_data:
+        return None
+    from scipy.spatial import cKDTree
+
+    X, Y = np.meshgrid(x_mm, y_mm, indexing="ij")
+    dist, nearest = cKDTree(surf.points[:, :2]).query(np.column_stack([X.ravel(), Y.ravel()]))
+    region = np.asarray(surf.point_data["region"])[nearest]
+    pad = (region == results.REGIONS.index("pad")) & (dist <= pitch)
+    return pad.reshape(X.shape)
 
 
 def sensor_view(
