@@ -79,6 +79,64 @@ def test_a_share_constraint_moves_the_optimum_to_its_bound(tmp_path):
     assert best.user_attrs["share_MTH1"] <= 0.3
 
 
+PRESSURE_TIME = """name = "bowl"
+base = "{base}"
+seed = 1
+[variables]
+"footwear.pad.apex_proximal_to_mth_mm" = {{ low = -5.0, high = 20.0 }}
+"footwear.pad.height_mm" = {{ low = 3.0, high = 8.0 }}
+[objective]
+kind = "pressure_time"
+regions = ["MTH2", "MTH3", "MTH4"]
+[objective.phases]
+standing = {{ seconds = 0.2 }}
+push-off = {{ seconds = 0.3, set = {{ "load.case" = "push_off" }} }}
+{extra}"""
+
+
+def write_pressure_time_study(folder: Path, extra: str = "") -> Path:
+    path = folder / "study.toml"
+    text = PRESSURE_TIME.format(base=SCENARIOS / "pad-5mm-proximal.toml", extra=extra)
+    path.write_text(text)
+    return path
+
+
+def test_pressure_time_sums_each_postures_sensor_peaks_times_its_seconds(tmp_path):
+    """One design (x = 9, h = 6) run standing and at push-off by the bowl: the objective is
+    0.2 s x its standing peak + 0.3 s x its push-off peak, read on the platform's sensors;
+    the pressure under the pad is the larger of the two postures' (30 h at push-off)."""
+    from footsim.optimise.objectives import evaluate
+    from footsim.run.batch import resolve_runner
+
+    st = load_study(write_pressure_time_study(tmp_path, "[constraints]\npad_peak_kPa = 150.0"))
+    runs = study.run_design(st, {X: 9.0, H: 6.0}, tmp_path / "runs", resolve_runner(BOWL))
+    assert runs["reason"] == "" and set(runs["folders"]) == {"standing", "push-off"}
+    standing = 100.0 + 2.0**2 + 4.0 * 0.5**2
+    push_off = 2.0 * (100.0 + 4.0**2 + 4.0 * 0.5**2)
+    figures = evaluate(st.spec, runs["folders"])
+    assert figures["objective"] == pytest.approx(0.2 * standing + 0.3 * push_off, rel=1e-6)
+    assert figures["pad_peak_kPa"] == pytest.approx(30.0 * 6.0, rel=1e-6)
+    assert figures["constraints"] == [pytest.approx(30.0 * 6.0 - 150.0, rel=1e-6)]
+    assert st.spec.objective.unit == "kPa s"
+
+
+def test_a_pressure_time_study_finds_the_optimum_of_both_postures(tmp_path):
+    """Standing's optimum is x = 7 mm, push-off's x = 13 mm (twice as steep): with 0.2 and
+    0.3 s the combined optimum is x = (0.2 * 7 + 0.6 * 13) / 0.8 = 11.5 mm, h = 5.5 mm,
+    0.2 (100 + 4.5^2) + 0.6 (100 + 1.5^2) = 85.4 kPa s; without the pad 181.6 kPa s."""
+    path = write_pressure_time_study(tmp_path)
+    ostudy = study.optimise(path, tmp_path / "out", trials=40, runner=BOWL)
+    best = outputs.best_trial(ostudy)
+    assert best.values[0] < 87.5
+    assert abs(best.params[X] - 11.5) < 1.7 and abs(best.params[H] - 5.5) < 0.85
+    assert {"folder_standing", "folder_push-off"} <= set(best.user_attrs)
+    assert best.user_attrs["folder"] == best.user_attrs["folder_standing"]
+    assert outputs.read_baseline(tmp_path / "out" / "bowl") == "objective 181.6"
+    paths = outputs.write_outputs(ostudy, load_study(path), tmp_path / "out" / "bowl")
+    assert "the study ran it as standing, push-off" in paths["best"].read_text()
+    assert "kPa s" in paths["html"].read_text()
+
+
 def test_bad_study_files_are_refused_before_anything_runs(tmp_path):
     path = write_study(tmp_path, "[constraints]\nhead_share_max = { MTH9 = 0.3 }\n")
     with pytest.raises(StudyError, match="MTH9"):
@@ -99,6 +157,19 @@ def test_bad_study_files_are_refused_before_anything_runs(tmp_path):
     )
     assert out.returncode == 2 and "hieght_mm" in out.stderr
     assert not (tmp_path / "o").exists()
+    figure = 'kind = "figure"\nfigure = "bowl_kPa"'
+    for old, new, message in (
+        (figure, figure + "\n[objective.phases]\nstanding = { seconds = 0.2 }", "only for that"),
+        (figure, 'kind = "pressure_time"', "needs \\[objective.phases\\]"),
+    ):
+        path.write_text(write_study(tmp_path).read_text().replace(old, new))
+        with pytest.raises(StudyError, match=message):
+            load_study(path)
+    moved = write_pressure_time_study(tmp_path).read_text()
+    moved = moved.replace('"load.case" = "push_off"', f'"{H}" = 4.0')
+    path.write_text(moved)
+    with pytest.raises(StudyError, match="sets the design variable"):
+        load_study(path)
 
 
 def test_a_killed_study_resumes_without_losing_a_finished_trial(tmp_path):

@@ -40,7 +40,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     design = ", ".join(
         f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in best.params.items()
     )
-    print(f"best (trial {best.number}): {design}; objective {best.values[0]:.1f}")
+    unit = st.spec.objective.unit
+    print(f"best (trial {best.number}): {design}; objective {best.values[0]:.1f} {unit}")
     no_pad = outputs.read_baseline(folder)
     if no_pad is not None:
         print(f"without the pad: {no_pad}")

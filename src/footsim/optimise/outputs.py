@@ -51,7 +51,7 @@ def read_baseline(folder: Path) -> str | None:
     record = json.loads(path.read_text())
     if record.get("status") != "done":
         return f"the run failed ({record.get('reason', '')})"
-    return f"objective {record['objective']:.1f}"
+    return f"objective {record['objective']:.1f}"  # in the objective's unit
 
 
 def best_trial(ostudy):
@@ -74,7 +74,7 @@ def _figures(ostudy, study: Study, folder: Path) -> dict[str, Path]:
     import optuna.visualization.matplotlib as ov
     from optuna.exceptions import ExperimentalWarning
 
-    names = ["objective (kPa)", "pad peak (kPa)"]
+    names = [f"objective ({study.spec.objective.unit})", "pad peak (kPa)"]
     jobs = {"history": lambda: ov.plot_optimization_history(ostudy, target_name=names[0])}
     if study.spec.multi_objective:
         jobs = {"pareto": lambda: ov.plot_pareto_front(ostudy, target_names=names)}
@@ -138,9 +138,18 @@ def write_outputs(ostudy, study: Study, folder: str | Path) -> dict[str, Path]:
     if best is not None:
         scenario = study.scenario(best.params)
         paths["best"] = folder / "best.toml"
+        postures = study.spec.objective.phases
+        note = (
+            f"# the design in the base's posture; the study ran it as {', '.join(postures)} "
+            "(objective.phases in the study file)\n"
+            if postures
+            else ""
+        )
         paths["best"].write_text(
             f"# best design of study {study.spec.name!r}: trial {best.number}, objective "
-            f"{best.values[0]:.1f} ({study.spec.objective.describe()})\n" + scenario.to_toml()
+            f"{best.values[0]:.1f} ({study.spec.objective.describe()})\n"
+            + note
+            + scenario.to_toml()
         )
     if study.spec.multi_objective:
         import pandas as pd
@@ -174,7 +183,8 @@ def write_outputs(ostudy, study: Study, folder: str | Path) -> dict[str, Path]:
         )
         parts.append(
             f"<p><b>Best feasible design</b> (trial {best.number}): {html.escape(design)}; "
-            f"objective {best.values[0]:.1f}. Written to best.toml.</p>"
+            f"objective {best.values[0]:.1f} {study.spec.objective.unit}. Written to "
+            "best.toml.</p>"
         )
     else:
         parts.append("<p>No feasible finished trial yet.</p>")

@@ -69,20 +69,44 @@ class Choices(_Strict):
     choices: list[Any] = Field(min_length=2)
 
 
+class Phase(_Strict):
+    """One posture of a step for the pressure-time objective: the design with ``set`` (dotted
+    scenario keys, e.g. the push-off load case and its tissue law) written over it, its peaks
+    held for ``seconds`` (s).
+
+    No default duration: the study file says how long each posture lasts and why. The shipped
+    ``studies/pad-pressure-time.toml`` takes foot flat (mid-stance, 10-30 % of the gait
+    cycle) as the standing posture and heel rise to toe-off (30-60 %) as push-off (Perry &
+    Burnfield 2010, *Gait Analysis*, 2nd ed., ch. 2), of a 1.06 s cycle (113 steps/min)."""
+
+    seconds: float = Field(gt=0.0, le=10.0)
+    set: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("set")
+    @classmethod
+    def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_keys(value)
+
+
 class Objective(_Strict):
-    """What is minimised (kPa or the figure's unit).
+    """What is minimised (kPa, kPa s, or the figure's unit).
 
     ``sensor_peak``: the peak pressure of ``regions`` on ``device``'s sensors (``platform``
     5 mm, ``insole`` 14 mm), combined by ``aggregate``; ``region_figure``: a column of the
     regional table (``column``, e.g. ``peak_von_mises_kPa``, the fat pad's stress) over
-    ``regions``; ``figure``: one figure of the run's summary (``figure``)."""
+    ``regions``; ``figure``: one figure of the run's summary (``figure``);
+    ``pressure_time``: each region's sensor peak in every posture of ``phases`` times the
+    posture's duration, summed over the postures (kPa s), then combined by ``aggregate``
+    over ``regions`` - a proxy of the pressure-time integral of a step (each posture's peak
+    held over its phase), for ranking designs, not for comparing with a measured integral."""
 
-    kind: Literal["sensor_peak", "region_figure", "figure"] = "sensor_peak"
+    kind: Literal["sensor_peak", "region_figure", "figure", "pressure_time"] = "sensor_peak"
     regions: list[str] = Field(default_factory=lambda: ["MTH2", "MTH3", "MTH4"], min_length=1)
     aggregate: Literal["max", "sum"] = "max"
     device: Literal["platform", "insole"] = "platform"
     column: str = "peak_kPa"
     figure: str | None = None
+    phases: dict[str, Phase] = Field(default_factory=dict)
 
     @field_validator("regions")
     @classmethod
@@ -98,11 +122,28 @@ class Objective(_Strict):
             raise ValueError('kind = "figure" needs figure = NAME (a figure of summary.json)')
         if self.kind == "region_figure" and self.column not in REGION_COLUMNS:
             raise ValueError(f"column = {self.column!r} is not one of {', '.join(REGION_COLUMNS)}")
+        if (self.kind == "pressure_time") != bool(self.phases):
+            raise ValueError(
+                'kind = "pressure_time" needs [objective.phases] (a posture and its seconds '
+                "each), and phases are only for that kind"
+            )
+        for name in self.phases:
+            check_name(name)
         return self
+
+    @property
+    def unit(self) -> str:
+        return "kPa s" if self.kind == "pressure_time" else "kPa"
 
     def describe(self) -> str:
         if self.kind == "figure":
             return f"figure {self.figure}"
+        if self.kind == "pressure_time":
+            postures = ", ".join(f"{k} {p.seconds:g} s" for k, p in self.phases.items())
+            return (
+                f"{self.aggregate} over {', '.join(self.regions)} of the sensor peak times "
+                f"its posture's duration, summed over {postures} ({self.device} sensors, kPa s)"
+            )
         what = "sensor peak" if self.kind == "sensor_peak" else self.column
         where = f" ({self.device} sensors)" if self.kind == "sensor_peak" else ""
         return f"{self.aggregate} of the {what} over {', '.join(self.regions)}{where}"
@@ -114,7 +155,7 @@ class Constraints(_Strict):
     largest share (0-1) of the forefoot force a head may take (e.g. keep MTH1 and MTH5 from
     taking the load the pad moves)."""
 
-    pad_peak_kPa: float | None = Field(None, gt=0.0)
+    pad_peak_kPa: float | None = Field(None, gt=0.0)  # with phases: the largest over them
     head_share_max: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("head_share_max")
@@ -154,6 +195,17 @@ class StudySpec(_Strict):
     def _scenario_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_keys(value)
 
+    @model_validator(mode="after")
+    def _phases_do_not_set_variables(self) -> StudySpec:
+        for name, phase in self.objective.phases.items():
+            both = sorted(set(phase.set) & set(self.variables))
+            if both:
+                raise ValueError(
+                    f"objective.phases.{name}.set sets the design variable {both[0]!r}: a "
+                    "posture may change the load, not the design"
+                )
+        return self
+
     @property
     def multi_objective(self) -> bool:
         """NSGA-II: the objective and the pressure under the pad, both minimised."""
@@ -166,24 +218,39 @@ class Study:
     def __init__(self, spec: StudySpec, base: dict[str, Any], path: Path):
         self.spec, self.base, self.path = spec, base, path
 
-    def scenario(self, params: dict[str, Any], index: int | None = None) -> Scenario:
-        """The scenario of one design (``params``: dotted key -> value); refused like any
-        scenario (:class:`~footsim.model.scenarios.ScenarioError`) if it cannot be built."""
+    def scenario(
+        self, params: dict[str, Any], index: int | None = None, phase: str | None = None
+    ) -> Scenario:
+        """The scenario of one design (``params``: dotted key -> value), in the posture
+        ``phase`` of a pressure-time objective if given; refused like any scenario
+        (:class:`~footsim.model.scenarios.ScenarioError`) if it cannot be built."""
         import copy
 
         data = copy.deepcopy(self.base)
-        for key, value in {**self.spec.set, **params}.items():
+        posture = self.spec.objective.phases[phase].set if phase else {}
+        for key, value in {**self.spec.set, **params, **posture}.items():
             set_dotted(data, key, value)
         data["name"] = self.spec.name if index is None else f"{self.spec.name}-{index:04d}"
+        if phase:
+            data["name"] += f"-{phase}"
         return from_dict(data, source=f"{self.path.name} design {params}")
 
+    def scenarios(self, params: dict[str, Any]) -> dict[str | None, Scenario]:
+        """The runs one design needs: one per posture of a pressure-time objective, keyed by
+        the posture's name, or the design alone (key None)."""
+        phases = self.spec.objective.phases
+        if not phases:
+            return {None: self.scenario(params)}
+        return {name: self.scenario(params, phase=name) for name in phases}
 
-def without_pad(study: Study) -> Scenario | None:
-    """The base scenario (with the study's fixed overrides) without its metatarsal pad, or None
-    when the base has no pad or ``compare_without_pad`` is off."""
-    if not study.spec.compare_without_pad or "pad" not in study.base.get("footwear", {}):
-        return None
-    return study.scenario({"footwear.pad": False})
+
+NO_PAD = {"footwear.pad": False}
+"""The design of the comparison run: the base without its metatarsal pad."""
+
+
+def has_baseline(study: Study) -> bool:
+    """Whether the study compares its designs with the base without its pad."""
+    return study.spec.compare_without_pad and "pad" in study.base.get("footwear", {})
 
 
 def load_study(path: str | Path) -> Study:
@@ -198,5 +265,5 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(f"{path.name}: {where}: {first['msg']}") from exc
     base = read_raw(path.parent / spec.base)
     study = Study(spec, base, path)
-    study.scenario({})  # the base scenario with the study's fixed overrides must be valid
+    study.scenarios({})  # the base with the study's fixed overrides (and postures) must be valid
     return study

@@ -4,7 +4,8 @@ The study lives in ``<out>/<name>/study.db`` (Optuna's RDB storage), so a killed
 no finished trial: run it again and it goes on to ``trials`` in total. Trials that were
 running when it was killed are marked failed and their designs asked again first. Each
 trial's run is an ordinary footsim run in ``<out>/<name>/runs/`` (cached by the scenario's
-content hash: a design tried twice is solved once). A design that cannot be built or whose
+content hash: a design tried twice is solved once), or one run per posture for a
+pressure-time objective. A design that cannot be built or whose
 solve fails is a failed trial with its reason (``user_attrs["reason"]``); the study goes on.
 Several workers (``workers`` spawned processes) share the storage.
 """
@@ -21,12 +22,13 @@ from typing import Any
 from footsim.model.scenarios import ScenarioError
 from footsim.optimise.objectives import evaluate
 from footsim.optimise.spec import (
+    NO_PAD,
     Choices,
     Study,
     StudyError,
     StudySpec,
+    has_baseline,
     load_study,
-    without_pad,
 )
 
 FINISHED = ("COMPLETE", "FAIL", "PRUNED")
@@ -103,21 +105,43 @@ def _suggest(trial, key: str, var) -> Any:
     return trial.suggest_float(key, var.low, var.high, step=var.step, log=var.log)
 
 
-def run_trial(trial, study: Study, runs_dir: Path, runner: Callable) -> float | list[float]:
-    """One design: suggested, built, run (cached) and evaluated."""
-    params = {key: _suggest(trial, key, var) for key, var in study.spec.variables.items()}
+def run_design(study: Study, params: dict, runs_dir: Path, runner: Callable) -> dict:
+    """Build and run (cached) one design: its run folders by posture (None: the design alone)
+    and, for a design that could not be built or solved, the reason. Records, not raises."""
     try:
-        scenario = study.scenario(params)
+        scenarios = study.scenarios(params)
     except ScenarioError as exc:
-        trial.set_user_attr("reason", f"design cannot be built: {exc}")
-        raise TrialFailed(str(exc)) from exc
-    trial.set_user_attr("scenario_hash", scenario.content_hash())
-    outcome = runner(scenario, runs_dir, retry_failed=False)
-    trial.set_user_attr("folder", str(outcome.folder))
-    if outcome.status != "done":
-        trial.set_user_attr("reason", outcome.reason)
-        raise TrialFailed(outcome.reason)
-    figures = evaluate(study.spec, outcome.folder)
+        return {"reason": f"design cannot be built: {exc}", "folders": {}, "hashes": {}}
+    record: dict = {"folders": {}, "hashes": {}, "reason": ""}
+    for phase, scenario in scenarios.items():
+        record["hashes"][phase] = scenario.content_hash()
+        outcome = runner(scenario, runs_dir, retry_failed=False)
+        record["folders"][phase] = outcome.folder
+        if outcome.status != "done":
+            record["reason"] = f"{phase}: {outcome.reason}" if phase else outcome.reason
+            break
+    return record
+
+
+def _attr(key: str, phase: str | None) -> str:
+    return key if phase is None else f"{key}_{phase}"
+
+
+def run_trial(trial, study: Study, runs_dir: Path, runner: Callable) -> float | list[float]:
+    """One design: suggested, built, run (cached; once per posture of a pressure-time
+    objective) and evaluated."""
+    params = {key: _suggest(trial, key, var) for key, var in study.spec.variables.items()}
+    record = run_design(study, params, runs_dir, runner)
+    for phase, value in record["hashes"].items():
+        trial.set_user_attr(_attr("scenario_hash", phase), value)
+    for phase, folder in record["folders"].items():
+        trial.set_user_attr(_attr("folder", phase), str(folder))
+    if record["folders"]:  # the design's first run: its pressure map in the report
+        trial.set_user_attr("folder", str(next(iter(record["folders"].values()))))
+    if record["reason"]:
+        trial.set_user_attr("reason", record["reason"])
+        raise TrialFailed(record["reason"])
+    figures = evaluate(study.spec, record["folders"])
     for key, value in figures.items():
         if key not in ("values",):
             trial.set_user_attr(key, value)
@@ -214,19 +238,23 @@ def optimise(
 
 
 def baseline(study: Study, folder: Path, runner=None) -> dict[str, Any] | None:
-    """Run (cached) the base without its pad and write its objective to ``baseline.json``."""
+    """Run (cached) the base without its pad (in every posture of a pressure-time objective)
+    and write its objective to ``baseline.json``."""
     from footsim.post.results import write_json_atomic
     from footsim.run.batch import resolve_runner
 
-    scenario = without_pad(study)
-    if scenario is None:
+    if not has_baseline(study):
         return None
-    outcome = resolve_runner(runner)(scenario, folder / "runs", retry_failed=False)
-    record: dict[str, Any] = {"folder": str(outcome.folder), "status": outcome.status}
-    if outcome.status == "done":
-        record["objective"] = evaluate(study.spec, outcome.folder)["objective"]
+    runs = run_design(study, NO_PAD, folder / "runs", resolve_runner(runner))
+    record: dict[str, Any] = {
+        "folder": str(next(iter(runs["folders"].values()), "")),
+        "folders": {str(k): str(v) for k, v in runs["folders"].items()},
+        "status": "failed" if runs["reason"] else "done",
+    }
+    if runs["reason"]:
+        record["reason"] = runs["reason"]
     else:
-        record["reason"] = outcome.reason
+        record["objective"] = evaluate(study.spec, runs["folders"])["objective"]
     write_json_atomic(folder / "baseline.json", record)
     return record
 
