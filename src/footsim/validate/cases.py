@@ -330,6 +330,61 @@ PAD = Case(
     counted=False,
 )
 
+PAD_APEX_MM = {"proximal": 24.5, "in-line": 20.0, "distal": 15.0}
+"""The shipped 40 mm dome's apex (mm proximal to the MTH2-3 line; it sits mid-length, so its
+distal border is 20 mm nearer the heads) for Landorf et al.'s three positions of the distal
+border: 4.5 mm proximal to the heads (5 mm in the study: 24.8 mm is the insole's limit for
+this dome), in line with them, and 5 mm distal to them."""
+
+PAD_PLACEMENT = Case(
+    name="pad-placement",
+    title="Where a metatarsal dome offloads: distal border proximal to, in line with, or "
+    "distal to the heads",
+    runs={
+        "insole": ("eva-insole", {}),
+        **{
+            where: ("pad-5mm-proximal", {"footwear.pad.apex_proximal_to_mth_mm": apex})
+            for where, apex in PAD_APEX_MM.items()
+        },
+    },
+    load="standing",
+    comparisons=(
+        *(
+            Comparison(
+                f"forefoot (MTH1-5) peak change, dome's distal border {where} the heads, "
+                "in-shoe sensors (%)",
+                q.change_pct(
+                    q.largest(*(q.sensor_peak("insole", h, "insole") for h in HEADS)),
+                    q.largest(*(q.sensor_peak(run, h, "insole") for h in HEADS)),
+                ),
+                s.LANDORF_DOMES_OFFLOAD,
+                signed=True,
+            )
+            for run, where in (
+                ("proximal", "4.5 mm proximal to"),
+                ("in-line", "in line with"),
+                ("distal", "5 mm distal to"),
+            )
+        ),
+        Comparison(
+            "forefoot (MTH1-5) peak change, dome's distal border 5 mm distal to the heads, "
+            "in-shoe sensors (%)",
+            q.change_pct(
+                q.largest(*(q.sensor_peak("insole", h, "insole") for h in HEADS)),
+                q.largest(*(q.sensor_peak("distal", h, "insole") for h in HEADS)),
+            ),
+            s.LEE_DOME_DISTAL,
+            signed=True,
+        ),
+    ),
+    caveat="NOT COUNTED: the EVA insole's and the pad foam's constants are illustrative, not "
+    "published fits. Standing, against walking in the studies; the model's heads' regions "
+    "(15 mm about each head) against Landorf et al.'s mask distal to the heads; a 40 x 30 x "
+    "5 mm dome, the studies' commercial domes' sizes not matched.",
+    quick=False,
+    counted=False,
+)
+
 CASES: tuple[Case, ...] = (
     STANDING_REGIONS,
     PUSH_OFF_REGIONS,
@@ -339,6 +394,7 @@ CASES: tuple[Case, ...] = (
     MT2_LENGTH,
     INSOLE,
     PAD,
+    PAD_PLACEMENT,
 )
 """Every case, in the order of the report."""
 

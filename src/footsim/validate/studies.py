@@ -218,3 +218,39 @@ KANG_MTH2_FALLS = Measurement(
     kind="sign",
     note="the pad lowered the MTH2 maximal peak pressure and pressure-time integral (abstract)",
 )
+
+LANDORF_2020 = Study(
+    cite="Landorf, Ackland, Bonanno, Menz & Forghany 2020, J Foot Ankle Res 13:18",
+    n="36 adults aged 65 or over with a history of forefoot pain",
+    instrument="pedar-X in-shoe system; masks proximal to, beneath and distal to the heads",
+    condition="walking in standardised shoes; Emsold dome and Langer PPT pad spanning MT2-4, "
+    "distal border 5 mm proximal to, in line with, or 5 mm distal to the heads",
+)
+LANDORF_DOMES_OFFLOAD = Measurement(
+    LANDORF_2020,
+    -1.0,
+    None,
+    "%",
+    kind="sign",
+    note="in the mask distal to the heads, where pressures were highest, all six dome "
+    "conditions lowered peak pressure against no pad, by 45-60 kPa (F = 8.125, p < 0.001); "
+    "only the proximal position did so without raising the pressure where the pad sat "
+    "(abstract; positions from the paper's table of borders)",
+)
+
+LEE_2014 = Study(
+    cite="Lee, Landorf, Bonanno & Menz 2014, J Foot Ankle Res 7:18",
+    n="37 adults (31 F) with forefoot pain, 73.5 ± 4.8 y",
+    instrument="pedar-X in-shoe system, forefoot mask",
+    condition="walking 8 m in a standardised shoe; metatarsal dome 10 mm proximal or 5 mm "
+    "distal to the heads, against the shoe alone",
+)
+LEE_DOME_DISTAL = Measurement(
+    LEE_2014,
+    -17.0,
+    None,
+    "%",
+    note="forefoot peak pressure with the dome 5 mm distal to the heads, p < 0.001 (abstract, "
+    "no SD; which border of the dome is not said there: read as the distal border, as in "
+    "the same group's 2020 protocol)",
+)
