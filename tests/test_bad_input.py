@@ -322,10 +322,3 @@ def test_error_lines_name_key_value_and_range():
 def test_load_path_values_are_refused_with_their_key(load_path, match):
     with pytest.raises(scenarios.ScenarioError, match=match):
         scenarios.from_dict({"load_path": load_path})
-
-
-def test_rigid_bones_on_an_insole_are_refused_until_verified():
-    with pytest.raises(scenarios.ScenarioError, match=r"rigid ground only"):
-        scenarios.from_dict(
-            {"load_path": {"bones": "rigid"}, "footwear": {"insole": {"material": "eva"}}}
-        )

@@ -532,6 +532,114 @@ def test_two_body_series_compliance():
     assert travel[0.05] > 1.5 * travel[0.3]
 
 
+X_SYM_BONES, Y_SYM_BONES = 301, 302  # beyond the cavities' tags (200 + volume)
+
+
+def bone_tissue_insole_mesh(L: float, Hb: float, H1: float, H2: float, h1: float, h2: float):
+    """The quarter blocks of :func:`two_blocks_mesh` with a bone (``MT2`` cells, conforming)
+    of height ``Hb`` on the tissue block's top: the rigid-skeleton path removes its cells and
+    bonds a rigid body to the cavity (``tags.bone_surface(MT2)``). The symmetry planes are
+    tagged :data:`X_SYM_BONES` and :data:`Y_SYM_BONES` (X_SYM and Y_SYM are cavity tags)."""
+    geometry.initialize_gmsh()
+    gmsh.option.setNumber("General.Terminal", 0)
+    S, V = tags.Surface, tags.Volume
+    try:
+        occ = gmsh.model.occ
+        tissue = occ.addBox(0, 0, 0, L, L, H1)
+        bone = occ.addBox(0, 0, H1, L, L, Hb)
+        insole = occ.addBox(0, 0, -H2, L, L, H2)
+        occ.fragment([(3, tissue)], [(3, bone)])
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(3, [tissue], int(TISSUE))
+        gmsh.model.addPhysicalGroup(3, [bone], int(V.MT2))
+        gmsh.model.addPhysicalGroup(3, [insole], int(V.INSOLE))
+        groups: dict[int, list[int]] = {int(S.PLANTAR_SKIN): [], int(S.INSOLE_TOP): []}
+        groups |= {int(S.INSOLE_BOTTOM): [], X_SYM_BONES: [], Y_SYM_BONES: []}
+        for vol in (tissue, bone, insole):
+            for _, f in gmsh.model.getBoundary([(3, vol)], oriented=False):
+                c = occ.getCenterOfMass(2, f)
+                if abs(c[0]) < 1e-9:
+                    groups[X_SYM_BONES].append(f)
+                elif abs(c[1]) < 1e-9:
+                    groups[Y_SYM_BONES].append(f)
+                elif vol == tissue and abs(c[2]) < 1e-9:
+                    groups[int(S.PLANTAR_SKIN)].append(f)
+                elif vol == insole and abs(c[2]) < 1e-9:
+                    groups[int(S.INSOLE_TOP)].append(f)
+                elif vol == insole and abs(c[2] + H2) < 1e-9:
+                    groups[int(S.INSOLE_BOTTOM)].append(f)
+        for k, v in groups.items():
+            gmsh.model.addPhysicalGroup(2, sorted(set(v)), k)
+        gmsh.model.mesh.setSize(
+            gmsh.model.getBoundary([(3, tissue), (3, bone)], recursive=True), h1
+        )
+        gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, insole)], recursive=True), h2)
+        gmsh.model.mesh.generate(3)
+        md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
+    finally:
+        gmsh.finalize()
+    return md.mesh, md.cell_tags, md.facet_tags
+
+
+class _PlateOnSpring:
+    """A duck-typed :class:`~footsim.physics.skeleton.Skeleton`: the bone of
+    :func:`bone_tissue_insole_mesh` as one rigid body, bonded to its cavity and hung on the
+    driven tarsus by a spring ``k`` (N/mm) along every axis (``k_rot``, N mm/rad, about every
+    axis)."""
+
+    def __init__(self, k: float, k_rot: float, top_mm: float):
+        self.k, self.k_rot, self.top = k, k_rot, top_mm
+
+    def bodies(self, mesh, facet_tags, materials, pivot):
+        from footsim.physics.joints import Joint
+        from footsim.physics.rigid_body import DRIVER, RigidBodies, RigidBody, coupling_penalty
+
+        E = max(m.youngs_modulus for m in materials)
+        cavity = (int(tags.bone_surface(tags.Volume.MT2)),)
+        rb = RigidBodies(
+            mesh, [RigidBody("bone", (0.0, 0.0, self.top), cavity)], facet_tags,
+            coupling_penalty(E, 1.0),
+        )  # fmt: skip
+        centre = (0.0, 0.0, self.top)
+        rb.add(Joint("hang", DRIVER, "bone", centre, (self.k,) * 3, (self.k_rot,) * 3))
+        return rb
+
+
+def test_a_rigid_bone_on_tissue_on_an_insole_is_three_springs_in_series():
+    """The rigid-skeleton path on the two-body contact: a rigid plate bonded on a tissue block
+    (E 0.1 MPa), hung by a spring of 2 N/mm on the driven tarsus, pressed on an insole block
+    (E 0.3 MPa) across a non-matching interface (nu = 0 in both: uniaxial, 1 % strain). The
+    travel is that of the spring, the tissue and the insole in series, F/k + sigma (H1/E1 +
+    H2/E2), within 2 %; the interface pressure is uniform (2 %); the tarsus's force and moment
+    balance the insole's on the skin (the skeleton's balance, two independent sums)."""
+    L, H1, H2, k, F = 6.0, 3.0, 3.0, 2.0, 0.036  # mm, mm, mm, N/mm, N (1 kPa on the quarter)
+    mesh, ct, ft = bone_tissue_insole_mesh(L=L, Hb=1.0, H1=H1, H2=H2, h1=1.5, h2=1.0)
+    S = tags.Surface
+    E1, E2 = 0.1, 0.3
+    sol = solve_contact(
+        mesh, ct, ft, target_force_N=F, driven_components=(2,),
+        materials={
+            TISSUE: NeoHookean(name="tissue", E=E1, nu=0.0),
+            tags.Volume.INSOLE: NeoHookean(name="insole", E=E2, nu=0.0),
+        },
+        rollers=[(X_SYM_BONES, 0), (Y_SYM_BONES, 1), (S.INSOLE_BOTTOM, 2)],
+        target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
+        skeleton=_PlateOnSpring(k, 1e5, H1),
+        options=SolverOptions(formulation="mixed", penetration_tol_mm=1e-4, load_atol=0.0),
+    )  # fmt: skip
+    assert sol.reaction_contact_N == pytest.approx(F, rel=0.005)
+    sigma = F / L**2
+    assert sol.travel_mm == pytest.approx(F / k + sigma * (H1 / E1 + H2 / E2), rel=0.02)
+    X = sol.contact_nodes_reference
+    inner = (X[:, 0] < 0.8 * L) & (X[:, 1] < 0.8 * L)
+    p = sol.contact_node_pressure[inner]
+    assert np.ptp(p) / p.mean() < 0.02
+    sk = sol.skeleton
+    assert np.linalg.norm(sk["force_balance_N"]) < 1e-3 * F
+    m_contact = np.linalg.norm(sk["contact_moment_Nmm"])
+    assert np.linalg.norm(sk["moment_balance_Nmm"]) < 5e-3 * m_contact
+
+
 def hemisphere_on_block_mesh(R: float, W: float, D: float, h_fine: float, r_fine: float):
     """Quarter elastic hemisphere (radius ``R``, lowest point at the origin, flat top = driven)
     resting on a quarter block [0, W]^2 x [-D, 0] (top = INSOLE_TOP, bottom = INSOLE_BOTTOM),

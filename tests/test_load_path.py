@@ -108,6 +108,28 @@ def test_rigid_standing_balances_forces_and_moments(tmp_path):
     assert all(tmt[f"TMT{r}"] > 0.0 for r in range(1, 6))
 
 
+def _shares(summary) -> np.ndarray:
+    """Each head's share of the five heads' force."""
+    force = {r["region"]: r["force_N"] for r in summary["regions"]}
+    f = np.array([force[f"MTH{k}"] for k in range(1, 6)])
+    return f / f.sum()
+
+
+@pytest.mark.slow
+def test_rigid_standing_on_an_insole_balances_and_a_rigid_insole_is_the_ground(tmp_path):
+    """Jointed standing on the 6 mm EVA insole: the tarsus's force and moment balance the
+    insole's on the skin. On a "rigid" insole (E 1000 MPa, frictionless like every insole)
+    each head takes the share of the load it takes on frictionless rigid ground, within two
+    percentage points: two contact algorithms (node-to-surface on the insole's mesh, nodal on
+    the plane) under the same skeleton."""
+    on_eva = _run(tmp_path, "standing", footwear={"insole": {"material": "eva"}})
+    _check_balance(on_eva)
+    on_rigid = _run(tmp_path, "standing", footwear={"insole": {"material": "rigid"}})
+    _check_balance(on_rigid)
+    ground = _run(tmp_path, "standing", contact={"ground_friction": 0.0})
+    assert np.abs(_shares(on_rigid) - _shares(ground)).max() < 0.02
+
+
 @pytest.mark.slow
 def test_rigid_push_off_with_toes_balances_and_pulls_the_tendons(tmp_path):
     s = _run(tmp_path, "push_off", anatomy={"phalanges": True})

@@ -52,10 +52,13 @@ def test_each_error_is_shown_next_to_its_field():
     assert set(bad.field_errors) == {"load__body_mass_kg"}
     assert "300.0" in bad.field_errors["load__body_mass_kg"]
     assert "le 250" in bad.field_errors["load__body_mass_kg"]
-    # a check across tables lands on the field its message names first
-    rigid = design.check(base, dict(values, load_path__bones="rigid"))
-    assert set(rigid.field_errors) == {"load_path__bones"}
-    assert "insole" in rigid.field_errors["load_path__bones"]
+    # a check across tables (the pad against the insole and the foot) lands on the field
+    # its message names first
+    beside = design.check(base, dict(values, footwear__pad__apex_y_mm=80.0))
+    assert set(beside.field_errors) == {"footwear__pad__apex_y_mm"}
+    assert "outside the insole" in beside.field_errors["footwear__pad__apex_y_mm"]
+    # rigid jointed bones stand on an insole with a pad
+    assert design.check(base, dict(values, load_path__bones="rigid")).ok
 
 
 def test_switches_remove_the_tables_and_moves_change_the_design():

@@ -230,15 +230,6 @@ class Scenario(Frozen):
             )
         return self
 
-    @model_validator(mode="after")
-    def _rigid_bones_barefoot(self) -> Scenario:
-        if self.load_path.bones == "rigid" and self.footwear.insole is not None:
-            raise ValueError(
-                "load_path.bones = 'rigid' with footwear.insole: rigid bones are verified on "
-                "rigid ground only so far; use bones = 'elastic' with an insole"
-            )
-        return self
-
     @field_validator("name")
     @classmethod
     def _folder_name(cls, value: str) -> str:

@@ -179,7 +179,7 @@ def solve_contact(
     unknowns = body.unknowns()
     if bodies is not None:
         bonded, F_q = bodies.residual(body.u, body.v)
-        terms = terms + bonded
+        terms = bonded if terms is None else terms + bonded  # none: contact by hand
         unknowns = unknowns + [bodies.q]
     residual = body.residual(terms)
     if bodies is not None:
