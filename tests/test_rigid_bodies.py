@@ -133,6 +133,29 @@ def test_tendon_on_a_driver_carries_its_tension_to_the_driver():
     assert np.allclose(m, np.cross(r, T * e), atol=1e-2)
 
 
+def test_the_skeleton_balance_is_taken_about_the_moved_pivot():
+    """A bone hung on the tarsus by a spring and loaded by a dead force at one of its points,
+    the tarsus moved down, rotated and moved distally (s = 5 mm): at equilibrium the tarsus's
+    force and moment (about its moved pivot, pivot + (s, 0, w)) balance the force's at its
+    current point, as skeleton_state reports them; a moment taken about the pivot without the
+    distal move would be off by s F_z = 100 N mm."""
+    from footsim.physics.skeleton import skeleton_state
+
+    rb = RigidBodies(_cube(), [RigidBody("mt", (0.0, 0.0, 10.0))])
+    rb.driver_pivot = np.array([-50.0, 0.0, 20.0])
+    rb.add(Joint("hang", DRIVER, "mt", (0.0, 0.0, 10.0), (10.0,) * 3, (1e4,) * 3))
+    point, force = np.array([5.0, 0.0, 8.0]), np.array([3.0, 0.0, -20.0])
+    rb.add_point_force("mt", tuple(point), tuple(force))
+    rb.drive(-2.0, 0.1, 5.0)
+    _solve_bodies(rb)
+    U = rb.values("mt")
+    where = U[:3] + rotation_matrix_np(U[3:]) @ (point - (0.0, 0.0, 10.0)) + (0.0, 0.0, 10.0)
+    state = skeleton_state(rb, force, where[None, :], force[None, :])
+    assert np.linalg.norm(state["force_balance_N"]) < 1e-6 * np.linalg.norm(force)
+    assert np.linalg.norm(state["moment_balance_Nmm"]) < 1e-6 * 20.0 * 60.0
+    assert np.linalg.norm(state["contact_moment_Nmm"]) > 100.0  # a real moment to balance
+
+
 def bar_on_springs() -> dict:
     """A rigid bar bonded on a thin tissue block (40 x 10 x 2 mm, E = 0.1 MPa, nu = 0) and
     held by two vertical springs 30 mm either side, loaded by a force 12 mm off-centre; solved
