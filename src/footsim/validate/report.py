@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import html
 import math
+import textwrap
 from pathlib import Path
 
 from footsim import __version__
@@ -71,7 +72,7 @@ def plot_case(v: Validation, case, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     rows = v.rows[v.rows["case"] == case.name]
-    fig, axes = plt.subplots(len(rows), 1, figsize=(7.0, 1.25 * len(rows) + 0.6), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 1, figsize=(7.0, 1.45 * len(rows) + 0.6), squeeze=False)
     for ax, (_, row) in zip(axes[:, 0], rows.iterrows(), strict=True):
         mean, sd, model = row["measured_mean"], row["measured_sd"], row["model"]
         xs = [0.0] if row["signed"] or row["measured_kind"] == "sign" else []
@@ -119,12 +120,9 @@ def plot_case(v: Validation, case, path: Path) -> Path:
         ax.set_ylim(-1, 1)
         ax.set_xlabel(row["unit"], fontsize=8, labelpad=1)
         ax.tick_params(labelsize=8)
-        ax.set_title(
-            f"{row['comparison']}: {row['verdict']}  ({row['study']})",
-            fontsize=9,
-            loc="left",
-        )
-    fig.suptitle(case.title, fontsize=11, x=0.01, ha="left")
+        title = f"{row['comparison']}: {row['verdict']}  ({row['study']})"
+        ax.set_title(textwrap.fill(title, 100), fontsize=8, loc="left")  # fits the 7 in width
+    fig.suptitle(textwrap.fill(case.title, 85), fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
