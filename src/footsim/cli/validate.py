@@ -71,7 +71,8 @@ def register(sub, fmt) -> None:
         "--sensitivity",
         action="store_true",
         help="also run the push-off cases with their inputs at the ends of their published "
-        "ranges (vertical force, flexor tendons) and show the model's range",
+        "ranges (vertical force, flexor tendons), the footwear cases with the other published "
+        "tissue law, and show the model's range",
     )
     p.add_argument("--only", nargs="+", metavar="CASE", help="these cases only (see --list)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
