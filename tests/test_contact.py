@@ -416,41 +416,57 @@ def test_patch_uniform_pressure(formulation):
 
 
 # ------------------------------------------------------------------------------------ two bodies
-def two_blocks_mesh(L=10.0, H1=5.0, H2=4.0, h1=2.0, h2=1.3):
+def two_blocks_mesh(
+    L=10.0, H1=5.0, H2=4.0, h1=2.0, h2=1.3, bone_mm: float | None = None, sym=(X_SYM, Y_SYM)
+):
     """Quarter blocks [0, L]^2 x [0, H1] (tissue, bottom = contact, top = driven) on
     [0, L]^2 x [-H2, 0] (insole: top = target, bottom = INSOLE_BOTTOM), meshed separately with
-    sizes ``h1`` and ``h2`` (non-matching at z = 0); x = 0 / y = 0 symmetry planes."""
+    sizes ``h1`` and ``h2`` (non-matching at z = 0); ``sym`` tags the x = 0 / y = 0 symmetry
+    planes. With ``bone_mm``, a bone (``MT2`` cells, conforming) of that height sits on the
+    tissue instead of the driven top: the rigid-skeleton path removes its cells and bonds a
+    rigid body to the cavity (``tags.bone_surface(MT2)``, which X_SYM shares: pass other
+    ``sym`` tags)."""
     geometry.initialize_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
+    S = tags.Surface
     try:
         occ = gmsh.model.occ
         top = occ.addBox(0, 0, 0, L, L, H1)
         bottom = occ.addBox(0, 0, -H2, L, L, H2)
+        driven = S.CUT_BONE if bone_mm is None else None  # a bone: its cavity instead
+        volumes = [
+            (top, 0.0, H1, S.PLANTAR_SKIN, driven),
+            (bottom, -H2, 0.0, S.INSOLE_BOTTOM, S.INSOLE_TOP),
+        ]
+        if bone_mm is not None:
+            bone = occ.addBox(0, 0, H1, L, L, bone_mm)
+            occ.fragment([(3, top)], [(3, bone)])
+            volumes.append((bone, H1, H1 + bone_mm, None, None))
         occ.synchronize()
         gmsh.model.addPhysicalGroup(3, [top], int(TISSUE))
         gmsh.model.addPhysicalGroup(3, [bottom], int(tags.Volume.INSOLE))
-        S = tags.Surface
+        if bone_mm is not None:
+            gmsh.model.addPhysicalGroup(3, [bone], int(tags.Volume.MT2))
         groups: dict[int, list[int]] = {
             int(k): [] for k in (S.PLANTAR_SKIN, S.CUT_BONE, S.INSOLE_TOP, S.INSOLE_BOTTOM)
         }
-        groups |= {X_SYM: [], Y_SYM: []}
-        for vol, z0, z1, lo, hi in (
-            (top, 0.0, H1, S.PLANTAR_SKIN, S.CUT_BONE),
-            (bottom, -H2, 0.0, S.INSOLE_BOTTOM, S.INSOLE_TOP),
-        ):
+        groups |= {sym[0]: [], sym[1]: []}
+        for vol, z0, z1, lo, hi in volumes:
             for _, f in gmsh.model.getBoundary([(3, vol)], oriented=False):
                 c = occ.getCenterOfMass(2, f)
                 if abs(c[0]) < 1e-9:
-                    groups[X_SYM].append(f)
+                    groups[sym[0]].append(f)
                 elif abs(c[1]) < 1e-9:
-                    groups[Y_SYM].append(f)
-                elif abs(c[2] - z0) < 1e-9:
+                    groups[sym[1]].append(f)
+                elif lo is not None and abs(c[2] - z0) < 1e-9:
                     groups[int(lo)].append(f)
-                elif abs(c[2] - z1) < 1e-9:
+                elif hi is not None and abs(c[2] - z1) < 1e-9:
                     groups[int(hi)].append(f)
         for k, v in groups.items():
-            gmsh.model.addPhysicalGroup(2, v, k)
-        gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, top)], recursive=True), h1)
+            if v:
+                gmsh.model.addPhysicalGroup(2, sorted(set(v)), k)
+        upper = [(3, v[0]) for v in volumes if v[0] != bottom]
+        gmsh.model.mesh.setSize(gmsh.model.getBoundary(upper, recursive=True), h1)
         gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, bottom)], recursive=True), h2)
         gmsh.model.mesh.generate(3)
         md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
@@ -535,55 +551,9 @@ def test_two_body_series_compliance():
 X_SYM_BONES, Y_SYM_BONES = 301, 302  # beyond the cavities' tags (200 + volume)
 
 
-def bone_tissue_insole_mesh(L: float, Hb: float, H1: float, H2: float, h1: float, h2: float):
-    """The quarter blocks of :func:`two_blocks_mesh` with a bone (``MT2`` cells, conforming)
-    of height ``Hb`` on the tissue block's top: the rigid-skeleton path removes its cells and
-    bonds a rigid body to the cavity (``tags.bone_surface(MT2)``). The symmetry planes are
-    tagged :data:`X_SYM_BONES` and :data:`Y_SYM_BONES` (X_SYM and Y_SYM are cavity tags)."""
-    geometry.initialize_gmsh()
-    gmsh.option.setNumber("General.Terminal", 0)
-    S, V = tags.Surface, tags.Volume
-    try:
-        occ = gmsh.model.occ
-        tissue = occ.addBox(0, 0, 0, L, L, H1)
-        bone = occ.addBox(0, 0, H1, L, L, Hb)
-        insole = occ.addBox(0, 0, -H2, L, L, H2)
-        occ.fragment([(3, tissue)], [(3, bone)])
-        occ.synchronize()
-        gmsh.model.addPhysicalGroup(3, [tissue], int(TISSUE))
-        gmsh.model.addPhysicalGroup(3, [bone], int(V.MT2))
-        gmsh.model.addPhysicalGroup(3, [insole], int(V.INSOLE))
-        groups: dict[int, list[int]] = {int(S.PLANTAR_SKIN): [], int(S.INSOLE_TOP): []}
-        groups |= {int(S.INSOLE_BOTTOM): [], X_SYM_BONES: [], Y_SYM_BONES: []}
-        for vol in (tissue, bone, insole):
-            for _, f in gmsh.model.getBoundary([(3, vol)], oriented=False):
-                c = occ.getCenterOfMass(2, f)
-                if abs(c[0]) < 1e-9:
-                    groups[X_SYM_BONES].append(f)
-                elif abs(c[1]) < 1e-9:
-                    groups[Y_SYM_BONES].append(f)
-                elif vol == tissue and abs(c[2]) < 1e-9:
-                    groups[int(S.PLANTAR_SKIN)].append(f)
-                elif vol == insole and abs(c[2]) < 1e-9:
-                    groups[int(S.INSOLE_TOP)].append(f)
-                elif vol == insole and abs(c[2] + H2) < 1e-9:
-                    groups[int(S.INSOLE_BOTTOM)].append(f)
-        for k, v in groups.items():
-            gmsh.model.addPhysicalGroup(2, sorted(set(v)), k)
-        gmsh.model.mesh.setSize(
-            gmsh.model.getBoundary([(3, tissue), (3, bone)], recursive=True), h1
-        )
-        gmsh.model.mesh.setSize(gmsh.model.getBoundary([(3, insole)], recursive=True), h2)
-        gmsh.model.mesh.generate(3)
-        md = dolfinx.io.gmsh.model_to_mesh(gmsh.model, MPI.COMM_WORLD, 0, gdim=3)
-    finally:
-        gmsh.finalize()
-    return md.mesh, md.cell_tags, md.facet_tags
-
-
 class _PlateOnSpring:
     """A duck-typed :class:`~footsim.physics.skeleton.Skeleton`: the bone of
-    :func:`bone_tissue_insole_mesh` as one rigid body, bonded to its cavity and hung on the
+    :func:`two_blocks_mesh` as one rigid body, bonded to its cavity and hung on the
     driven tarsus by a spring ``k`` (N/mm) along every axis (``k_rot``, N mm/rad, about every
     axis)."""
 
@@ -613,7 +583,9 @@ def test_a_rigid_bone_on_tissue_on_an_insole_is_three_springs_in_series():
     H2/E2), within 2 %; the interface pressure is uniform (2 %); the tarsus's force and moment
     balance the insole's on the skin (the skeleton's balance, two independent sums)."""
     L, H1, H2, k, F = 6.0, 3.0, 3.0, 2.0, 0.036  # mm, mm, mm, N/mm, N (1 kPa on the quarter)
-    mesh, ct, ft = bone_tissue_insole_mesh(L=L, Hb=1.0, H1=H1, H2=H2, h1=1.5, h2=1.0)
+    mesh, ct, ft = two_blocks_mesh(
+        L=L, H1=H1, H2=H2, h1=1.5, h2=1.0, bone_mm=1.0, sym=(X_SYM_BONES, Y_SYM_BONES)
+    )
     S = tags.Surface
     E1, E2 = 0.1, 0.3
     sol = solve_contact(

@@ -79,25 +79,18 @@ def test_a_share_constraint_moves_the_optimum_to_its_bound(tmp_path):
     assert best.user_attrs["share_MTH1"] <= 0.3
 
 
-PRESSURE_TIME = """name = "bowl"
-base = "{base}"
-seed = 1
-[variables]
-"footwear.pad.apex_proximal_to_mth_mm" = {{ low = -5.0, high = 20.0 }}
-"footwear.pad.height_mm" = {{ low = 3.0, high = 8.0 }}
-[objective]
-kind = "pressure_time"
+PRESSURE_TIME = """kind = "pressure_time"
 regions = ["MTH2", "MTH3", "MTH4"]
 [objective.phases]
-standing = {{ seconds = 0.2 }}
-push-off = {{ seconds = 0.3, set = {{ "load.case" = "push_off" }} }}
-{extra}"""
+standing = { seconds = 0.2 }
+push-off = { seconds = 0.3, set = { "load.case" = "push_off" } }"""
+FIGURE = 'kind = "figure"\nfigure = "bowl_kPa"'
 
 
 def write_pressure_time_study(folder: Path, extra: str = "") -> Path:
-    path = folder / "study.toml"
-    text = PRESSURE_TIME.format(base=SCENARIOS / "pad-5mm-proximal.toml", extra=extra)
-    path.write_text(text)
+    """The bowl study with the pressure-time objective over standing and push-off."""
+    path = write_study(folder, extra)
+    path.write_text(path.read_text().replace(FIGURE, PRESSURE_TIME))
     return path
 
 
@@ -157,10 +150,9 @@ def test_bad_study_files_are_refused_before_anything_runs(tmp_path):
     )
     assert out.returncode == 2 and "hieght_mm" in out.stderr
     assert not (tmp_path / "o").exists()
-    figure = 'kind = "figure"\nfigure = "bowl_kPa"'
     for old, new, message in (
-        (figure, figure + "\n[objective.phases]\nstanding = { seconds = 0.2 }", "only for that"),
-        (figure, 'kind = "pressure_time"', "needs \\[objective.phases\\]"),
+        (FIGURE, FIGURE + "\n[objective.phases]\nstanding = { seconds = 0.2 }", "only for that"),
+        (FIGURE, 'kind = "pressure_time"', "needs \\[objective.phases\\]"),
     ):
         path.write_text(write_study(tmp_path).read_text().replace(old, new))
         with pytest.raises(StudyError, match=message):
