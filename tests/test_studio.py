@@ -1,12 +1,15 @@
 """footsim studio without a browser: the form checked by the scenario schema (limits, errors by
-field, the hash of a shipped design), the outline's pixel <-> mm map, and the run queue's worker
-process (a refused scenario, a cancelled run). The browser test is tests/test_studio_browser.py.
+field, the hash of a shipped design), the outline's pixel <-> mm map, the run queue's worker
+process (a refused scenario, a cancelled run), and studies of the pad run with the cheap bowl
+runner of tests/_optimise_runners.py (kPa, and kPa s for the pressure-time objective). The
+browser test is tests/test_studio_browser.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -258,3 +261,81 @@ def test_the_run_list_reads_run_folders_newest_first(tmp_path):
     runs = pictures.list_runs(tmp_path)
     assert [r.folder for r in runs] == ["b-2", "c-3", "a-1"]
     assert [r.label for r in runs] == ["b-2 (failed)", "c-3", "a-1: peak 123 kPa"]
+
+
+PRESSURE_TIME_STUDY = Path(__file__).parents[1] / "studies" / "pad-pressure-time.toml"
+"""The shipped pressure-time study, whose postures the studio's pressure-time objective takes."""
+
+
+def test_a_pressure_time_study_from_the_app_is_in_kpa_s_and_gives_back_its_best_design(
+    tmp_path, monkeypatch
+):
+    """The Optimise tab's pressure-time objective, in-process without a browser: the postures
+    of ``studies/pad-pressure-time.toml`` (standing and push-off), each design run once per
+    posture by the bowl runner (push-off: twice as steep, optimum 13 mm proximal); the trials
+    table, its heading and the best design say kPa s; *Use the best design* puts the best pad
+    into the form, in the design's own (standing) posture."""
+    import optuna
+
+    from footsim.optimise.spec import load_study
+    from footsim.optimise.study import storage_url
+    from footsim.studio.app import Studio
+
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # the bowl runner
+    app = Studio(tmp_path / "results", study_runner="_optimise_runners:bowl")
+    app.state.update(
+        study_objective="pressure-time",
+        study_trials=6,
+        study_apex=[0.0, 16.0],
+        study_height=[3.0, 7.0],
+    )
+
+    async def go():
+        app.start_study()
+        assert app.study is not None, app.state.study_message
+        while not app.study.finished:
+            await asyncio.sleep(0.2)
+
+    asyncio.run(go())
+    s = app.state
+    assert s.study_status == "done", s.study_message
+    phases = load_study(app.study.path).spec.objective.phases
+    assert phases == load_study(PRESSURE_TIME_STUDY).spec.objective.phases  # the one source
+    trials = optuna.load_study(
+        study_name=app.study.path.stem, storage=storage_url(app.study.folder)
+    ).trials
+    assert len(phases) == 2  # each design run once per posture
+    assert all({f"folder_{p}" for p in phases} <= set(t.user_attrs) for t in trials)
+    rows = s.study_rows
+    assert len(rows) == 6 and all(r["state"] == "complete" for r in rows)
+    seconds = [p.seconds for p in phases.values()]  # standing, push-off
+    for r in rows:
+        x, h = r["apex_mm"], r["height_mm"]
+        standing = 100 + (x - 7) ** 2 + 4 * (h - 5.5) ** 2
+        push_off = 2 * (100 + (x - 13) ** 2 + 4 * (h - 5.5) ** 2)
+        assert r["objective"] == pytest.approx(
+            seconds[0] * standing + seconds[1] * push_off, abs=0.3
+        )
+    best = min(rows, key=lambda r: r["objective"])
+    assert s.study_best.endswith(f": {best['objective']:g} kPa s"), s.study_best
+    headings = {h["key"]: h["title"] for h in s.study_headers}
+    assert headings["objective"] == "Objective kPa s"
+    assert "kPa s" in (app.study.folder / "report.html").read_text()
+    app.use_best_design()
+    assert s[design.PAD_KEYS[0].replace(".", "__")] == pytest.approx(best["apex_mm"], abs=0.01)
+    assert s["footwear__pad__height_mm"] == pytest.approx(best["height_mm"], abs=0.01)
+    assert s["load__case"] == "standing"  # the design, not its push-off posture
+    assert app.check_design().ok
+
+
+def test_a_pressure_time_study_starts_from_the_study_files_posture(tmp_path):
+    """The postures are the study file's, over its standing base: a design already at
+    push-off would run push-off as its 'standing' posture, so it is refused, saying why."""
+    from footsim.studio import studies
+
+    values = design.values_of(design.check(design.start_base(), {}).scenario)
+    push_off = design.check(design.start_base(), dict(values, load__case="push_off")).scenario
+    with pytest.raises(ValueError, match="load.case"):
+        studies.write_study(
+            tmp_path, push_off, apex_mm=(0, 16), height_mm=(3, 7), objective="pressure-time"
+        )

@@ -87,6 +87,7 @@ class Studio(TrameApp):
             study_status="",
             study_message="",
             study_rows=[],
+            study_headers=[],  # set by start_study, in the objective's unit
             study_best="",
             study_image_url="",
             study_report_url="",
@@ -310,7 +311,13 @@ class Studio(TrameApp):
             runner=self.study_runner,
             on_change=self._study_changed,
         )
-        s.update(study_rows=[], study_best="", study_image_url="", study_report_url="")
+        s.update(
+            study_rows=[],
+            study_headers=studies.trial_headers(self.study.unit),
+            study_best="",
+            study_image_url="",
+            study_report_url="",
+        )
         self.study.start()
 
     @controller.set("cancel_study")
@@ -327,7 +334,7 @@ class Studio(TrameApp):
                 s.study_best = (
                     f"{'best' if run.finished else 'best so far'}: trial {b['trial']}, "
                     f"apex {b['apex_mm']:g} mm proximal, "
-                    f"height {b['height_mm']:g} mm: {b['objective']:g} kPa"
+                    f"height {b['height_mm']:g} mm: {b['objective']:g} {run.unit}"
                 )
             for name, key in (("best-vs-no-pad.png", "study_image_url"),
                               ("report.html", "study_report_url")):  # fmt: skip
@@ -336,7 +343,8 @@ class Studio(TrameApp):
 
     @controller.set("use_best_design")
     def use_best_design(self) -> None:
-        """Make the study's best design the design (then Run shows it in full)."""
+        """Make the study's best design the design (then Run shows it in full): with a
+        pressure-time objective, the design in its own posture, not in each of the study's."""
         if self.study is not None and (self.study.folder / "best.toml").exists():
             self.open_design(self.study.folder / "best.toml")
 

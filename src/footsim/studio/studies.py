@@ -16,11 +16,13 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from footsim.model.scenarios import Scenario
 from footsim.model.tomlfiles import dumps_toml
+from footsim.optimise.spec import load_study
 
 OBJECTIVES: dict[str, dict[str, Any]] = {
     "platform": {"kind": "sensor_peak", "device": "platform", "aggregate": "max"},
@@ -31,11 +33,22 @@ OBJECTIVES: dict[str, dict[str, Any]] = {
 largest peak on a pressure platform's 5 mm sensors, on in-shoe 14 mm sensors, or the largest
 von Mises stress in the fat pad (kPa; :class:`footsim.optimise.spec.Objective`)."""
 
+PRESSURE_TIME = "pressure-time"
+"""The menu's pressure-time objective (kPa s): the objective of :data:`PRESSURE_TIME_STUDY`,
+its postures and their seconds included, over the design (:func:`objective_table`)."""
+
+PRESSURE_TIME_STUDY = Path(__file__).resolve().parents[3] / "studies" / "pad-pressure-time.toml"
+"""The study file the pressure-time objective is read from, the one place its postures (the
+scenario keys of each and its seconds in a step, with their source) are written: the
+repository's ``studies/``, so a source checkout (``pip install -e``)."""
+
 OBJECTIVE_TITLES = {
     "platform": "Largest MTH2-4 peak, platform sensors (kPa)",
     "insole": "Largest MTH2-4 peak, in-shoe sensors (kPa)",
     "fat-pad-stress": "Largest fat-pad von Mises stress under MTH2-4 (kPa)",
+    PRESSURE_TIME: "Largest MTH2-4 pressure-time, standing + push-off (kPa s)",
 }
+"""The Optimise tab's menu: each objective's name and its title (its unit in brackets)."""
 
 START_APEX_MM = (0.0, 24.0)
 """The apex range a study starts with (mm proximal to the MTH2-3 midpoint): that of
@@ -58,14 +71,61 @@ TRIAL_COLUMNS = {
     "state": "State",
     "apex_mm": "Apex mm",
     "height_mm": "Height mm",
-    "objective": "Objective kPa",
+    "objective": "Objective",
 }
-"""The trials table's columns (:meth:`StudyRun.read_trials`) and their headings."""
+"""The trials table's columns (:meth:`StudyRun.read_trials`) and their headings; the
+objective's heading gets its unit (:func:`trial_headers`)."""
 
 APEX_KEY = "footwear.pad.apex_proximal_to_mth_mm"
 HEIGHT_KEY = "footwear.pad.height_mm"
 POLL_S = 2.0
 """Seconds between two readings of a running study's trials."""
+
+
+def trial_headers(unit: str) -> list[dict[str, str]]:
+    """The trials table's headings (Vuetify's ``headers``), the objective's in ``unit``
+    (:attr:`footsim.optimise.spec.Objective.unit`: kPa, or kPa s for pressure-time)."""
+    titles = dict(TRIAL_COLUMNS, objective=f"{TRIAL_COLUMNS['objective']} {unit}")
+    return [{"title": title, "key": key} for key, title in titles.items()]
+
+
+def objective_table(name: str) -> dict[str, Any]:
+    """The ``[objective]`` table of the menu's objective ``name``: one of :data:`OBJECTIVES`,
+    or for :data:`PRESSURE_TIME` that of :data:`PRESSURE_TIME_STUDY` (read, not copied)."""
+    if name != PRESSURE_TIME:
+        return OBJECTIVES[name]
+    if not PRESSURE_TIME_STUDY.is_file():
+        raise ValueError(
+            f"objective {name}: its postures are read from {PRESSURE_TIME_STUDY.name}, in the "
+            "studies/ folder of a source checkout, which this installation does not have"
+        )
+    # the table as the file writes it (defaults it leaves out stay out), checked
+    return load_study(PRESSURE_TIME_STUDY).spec.objective.model_dump(exclude_unset=True)
+
+
+def _check_posture(scenario: Scenario, target: dict[str, Any]) -> None:
+    """The postures of :data:`PRESSURE_TIME_STUDY` are written over its base: the design must
+    be in that base's posture (every key a posture sets as the base has it), or its 'standing'
+    would be another load case (mm, N, MPa as in the scenario)."""
+    keys = {k for phase in target.get("phases", {}).values() for k in phase.get("set", {})}
+    if not keys:
+        return
+    base = load_study(PRESSURE_TIME_STUDY).scenario({}).model_dump()
+    have = scenario.model_dump()
+    for key in sorted(keys):
+        want, got = _dotted(base, key), _dotted(have, key)
+        if want != got:
+            raise ValueError(
+                f"{key} = {got!r}: the pressure-time objective runs the design as "
+                f"{' and '.join(target['phases'])}, each written over a design at {key} = "
+                f"{want!r} (as in {PRESSURE_TIME_STUDY.name}): set {key} to {want!r}"
+            )
+
+
+def _dotted(data: dict[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def write_study(
@@ -78,15 +138,19 @@ def write_study(
     seed: int = 1,
 ) -> Path:
     """Write the study of ``scenario``'s pad (apex proximal to MTH2-3 in ``apex_mm``, height in
-    ``height_mm``, both mm) and its design into ``folder``; returns the study file. The name
-    holds a hash of all of it, so the same study started twice resumes."""
+    ``height_mm``, both mm) and its design into ``folder``; returns the study file, checked as
+    ``footsim optimise`` checks it (a :class:`ValueError` saying why). ``objective``: a name of
+    :data:`OBJECTIVE_TITLES` or an ``[objective]`` table. The name holds a hash of all of it,
+    so the same study started twice resumes."""
     if scenario.footwear.pad is None:
         raise ValueError("footwear.pad: the design has no pad to optimise (switch the pad on)")
     for what, (lo, hi) in (("apex_mm", apex_mm), ("height_mm", height_mm)):
         if not lo < hi:
             raise ValueError(f"study {what} = ({lo:g}, {hi:g}): the low end must be below the high")
-    target = OBJECTIVES[objective] if isinstance(objective, str) else objective
+    target = objective_table(objective) if isinstance(objective, str) else objective
     target = {"regions": ["MTH2", "MTH3", "MTH4"], **target}
+    if objective == PRESSURE_TIME:
+        _check_posture(scenario, target)
     spec = {
         "description": f"Pad apex {apex_mm[0]:g}-{apex_mm[1]:g} mm proximal to MTH2-3 and "
         f"height {height_mm[0]:g}-{height_mm[1]:g} mm for {scenario.name} "
@@ -107,6 +171,7 @@ def write_study(
     (folder / f"{name}.design.toml").write_text(scenario.to_toml())
     path = folder / f"{name}.toml"
     path.write_text(dumps_toml({"name": name, "base": f"{name}.design.toml", **spec}))
+    load_study(path)  # refused here (every posture of the design built), not by the process
     return path
 
 
@@ -135,6 +200,11 @@ class StudyRun:
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed", "cancelled")
+
+    @cached_property
+    def unit(self) -> str:
+        """The objective's unit, as the study file says (kPa; kPa s for pressure-time)."""
+        return load_study(self.path).spec.objective.unit
 
     def start(self) -> None:
         """Start the study's process and follow it (call on the event loop)."""

@@ -165,13 +165,16 @@ def _jobs(app) -> None:
             html.Div("{{ job.message }}", classes="job-message text-caption")
 
 
-def _table(ident: str, rows: str, columns: dict[str, str], per_page: int = -1) -> None:
-    """A data table of the state's list ``rows``, its ``columns`` (row key -> heading)."""
+def _table(ident: str, rows: str, columns: dict[str, str] | str, per_page: int = -1) -> None:
+    """A data table of the state's list ``rows``, its ``columns`` (row key -> heading, or the
+    name of the state's list of Vuetify headers when they change, as units do)."""
+    if isinstance(columns, dict):
+        columns = [{"title": title, "key": key} for key, title in columns.items()]
     v3.VDataTable(
         v_if=f"{rows}.length",
         id=ident,
         items=(rows,),
-        headers=([{"title": title, "key": key} for key, title in columns.items()],),
+        headers=(columns,),
         density="compact",
         items_per_page=per_page,
         hide_default_footer=per_page < 0,
@@ -367,7 +370,7 @@ def _study(app) -> None:
             classes="text-body-2 my-2",
         )
         html.Div("{{ study_best }}", id="study-best", classes="text-body-2 mb-2")
-        _table("study-table", "study_rows", studies.TRIAL_COLUMNS, per_page=10)
+        _table("study-table", "study_rows", "study_headers", per_page=10)
         html.Img(
             v_if="study_image_url",
             src=("study_image_url",),
