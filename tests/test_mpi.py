@@ -106,6 +106,31 @@ def test_two_body_contact_on_two_processes_matches_the_serial_solve():
         np.testing.assert_allclose(p[key], s[key], rtol=0, atol=1e-6 * s[key].max(), err_msg=key)
 
 
+@pytest.mark.skipif(MPIRUN is None, reason="no mpirun on this machine")
+def test_two_body_friction_on_two_processes_matches_the_serial_solve():
+    """The hemisphere on the block with Coulomb friction between them (mu = 0.3): the friction's
+    history (per slave quadrature point, replicated like the projection) and its unsymmetric
+    Jacobian give under ``mpirun -n 2`` the same iterations, forces, shear and stick area as
+    serially (1e-6), the shear node by node; part of the contact slips."""
+    serial = _run("two_body.py", args=("0.3",))
+    parallel = _run("two_body.py", MPIRUN, "-n", "2", args=("0.3",))
+    assert serial["size"] == 1 and parallel["size"] == 2
+    assert serial["peak_shear_kPa"] > 0 and 0 < serial["stick_area_mm2"]
+    assert serial["stick_area_mm2"] < serial["contact_area_mm2"]  # part of it slips
+    for key in ("newton_iterations", "uzawa_iterations"):
+        assert parallel[key] == serial[key], key
+    for key in ("reaction_contact_N", "peak_pressure_MPa", "peak_shear_kPa", "stick_area_mm2"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-6), key
+    np.testing.assert_allclose(parallel["contact_force_N"], serial["contact_force_N"],
+                               rtol=0, atol=1e-6 * serial["reaction_contact_N"])  # fmt: skip
+    _assert_same_fields(serial["fields"], parallel["fields"])
+    s = _sorted(serial["fields"]["nodal"]["x"], serial["fields"]["nodal"])
+    p = _sorted(parallel["fields"]["nodal"]["x"], parallel["fields"]["nodal"])
+    for key in ("skin_shear_kPa", "stick"):
+        scale = np.abs(s[key]).max()
+        np.testing.assert_allclose(p[key], s[key], rtol=0, atol=1e-6 * scale, err_msg=key)
+
+
 def _sorted(points: list, data: dict) -> dict:
     """``data`` (arrays over ``points``) in the lexicographic order of the points (rounded to
     1e-9, as the coordinates differ in the last bits)."""

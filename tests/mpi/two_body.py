@@ -4,7 +4,9 @@ softer block on non-matching meshes (``footsim.physics.contact.body.BodyContact`
 onto the
 curved, denting master surface, its smooth normals and their exact tangent), with
 augmented-Lagrangian updates; prints one JSON line of global results on rank 0, with the
-fields gathered by ``footsim.post.fields.gather_fields``.
+fields gathered by ``footsim.post.fields.gather_fields``. An argument ``mu`` adds Coulomb
+friction with that coefficient between the two bodies
+(``footsim.physics.contact.body_friction``).
 
 A fresh LU per Newton step, so that both runs take the same load path (see forefoot.py)."""
 
@@ -19,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from mpi_report import fields_json, print_result, solution_json  # noqa: E402
 
 from footsim.mesh import tags  # noqa: E402
+from footsim.physics.contact.friction import CoulombLaw  # noqa: E402
 from footsim.physics.materials.laws import NeoHookean  # noqa: E402
 from footsim.post.fields import gather_fields  # noqa: E402
 from footsim.solve.forefoot import solve_contact  # noqa: E402
@@ -36,6 +39,7 @@ sol = solve_contact(
     rollers=[(X_SYM, 0), (Y_SYM, 1), (S.INSOLE_BOTTOM, 2)],
     target_surface=S.INSOLE_TOP, counter_cells=(tags.Volume.INSOLE,),
     options=SolverOptions(reuse_factorization=False, penetration_tol_mm=2e-3, load_atol=0.0),
+    friction=CoulombLaw(float(sys.argv[1])) if len(sys.argv) > 1 else None,
 )  # fmt: skip
 fields = gather_fields(sol, ct)  # collective; None on ranks other than 0
 out = solution_json(sol, comm)  # collective

@@ -1,9 +1,10 @@
 """Contact between the plantar skin and what it stands on (scenario table ``[contact]``).
 
 ``ground_friction``: Coulomb's coefficient between the plantar skin and the rigid ground of a
-barefoot scenario (:mod:`footsim.physics.contact.friction`); 0 is frictionless. With an insole
-the foot stands on the insole's top, whose contact is frictionless so far (the insole's bottom
-is held on the ground), and this coefficient does not enter.
+barefoot scenario (:mod:`footsim.physics.contact.friction`); 0 is frictionless.
+``insole_friction``: the same between the skin and the top of an insole and its pad
+(:mod:`footsim.physics.contact.body_friction`; the insole's bottom is held on the shoe bed);
+with an insole the ground's coefficient does not enter.
 
 Source of the default: 0.46 ± 0.15, the mean coefficient of friction of normal, untreated
 skin in vivo over six anatomical sites of ten subjects against five materials (aluminium,
@@ -17,6 +18,8 @@ a whole does not slide; friction acts on how the pad spreads under the heads.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from footsim.model.schema import Frozen
@@ -24,13 +27,18 @@ from footsim.model.schema import Frozen
 #: Skin on ground, mean of the in-vivo measurements of Zhang & Mak 1999 (module docstring).
 GROUND_FRICTION = 0.46
 
+#: Skin on the insole's top and pad: frictionless unless the scenario sets it.
+INSOLE_FRICTION = 0.0
+
 #: Largest coefficient accepted: wet or sticky skin reaches about 1 and more (Derler &
 #: Gerhardt 2012); beyond 2 the contact sticks everywhere in any foot load.
 MAX_FRICTION = 2.0
 
 
 class ContactSpec(Frozen):
-    """Friction of the plantar skin (see the module docstring for the source)."""
+    """Friction of the plantar skin (see the module docstring for the sources)."""
+
+    _added_fields: ClassVar[tuple[str, ...]] = ("insole_friction",)
 
     ground_friction: float = Field(
         GROUND_FRICTION,
@@ -38,4 +46,10 @@ class ContactSpec(Frozen):
         le=MAX_FRICTION,
         description="Coulomb coefficient skin-ground, barefoot (0: frictionless); 0.46 ± 0.15 "
         "in vivo (Zhang & Mak 1999, Prosthet Orthot Int 23:135)",
+    )
+    insole_friction: float = Field(
+        INSOLE_FRICTION,
+        ge=0.0,
+        le=MAX_FRICTION,
+        description="Coulomb coefficient skin-insole top and pad (0: frictionless)",
     )

@@ -229,7 +229,11 @@ def _solve_and_write(
             skeleton=skeleton_for(
                 scenario.load_path, anatomy, case.name, scenario.load.body_mass_kg
             ),
-            friction=CoulombLaw(scenario.contact.ground_friction),
+            friction=CoulombLaw(
+                scenario.contact.ground_friction
+                if scenario.footwear.insole is None
+                else scenario.contact.insole_friction
+            ),
         )
     cell_tags = solution.cell_tags  # without the bones' cells with rigid bones
     timings.update(solution.record.timings)

@@ -97,7 +97,8 @@ def solve_contact(
             ``CUT_BONE`` move with it); the tendons are pulled once the target force is
             reached, and the force is then reached again.
         friction: Coulomb's law between ``contact_surface`` and the rigid ``ground``
-            (:mod:`~footsim.physics.contact.friction`); None: frictionless.
+            (:mod:`~footsim.physics.contact.friction`) or ``target_surface``
+            (:mod:`~footsim.physics.contact.body_friction`); None: frictionless.
         shear_N: with friction and ``target_force_N``, the horizontal (x, distal) ground
             force on the body to reach (N) by moving the driven block along x once the
             vertical force is reached (:meth:`~footsim.solve.stepping.LoadStepper.to_shear`);
@@ -130,11 +131,6 @@ def solve_contact(
         raise ValueError(
             "the mesh holds a second body (footwear): give target_surface (e.g. INSOLE_TOP) "
             "for two-body contact"
-        )
-    if target_surface is not None and friction is not None and friction.mu > 0.0:
-        raise NotImplementedError(
-            f"friction mu = {friction.mu:g} on two-body contact (target_surface = "
-            f"{int(target_surface)}): only the contact with the rigid ground has friction"
         )
     if target_surface is not None and not present & {int(t) for t in counter_cells}:
         raise ValueError(
@@ -174,6 +170,7 @@ def solve_contact(
         contact = BodyContact(
             body, facet_tags, contact_surface, int(target_surface), tuple(counter_cells),
             options, bc_dofs=np.concatenate([bc.dof_indices()[0] for bc in bcs]),
+            friction=friction,
         )  # fmt: skip
     terms = contact.residual_terms(body.v)
     unknowns = body.unknowns()
@@ -348,8 +345,9 @@ def solve_forefoot(
     (``INSOLE_TOP``, two-body contact, :class:`~footsim.physics.contact.body.BodyContact`)
     whose bottom (``INSOLE_BOTTOM``) is clamped to the rigid shoe bed (an insole held by the shoe;
     its rim is free).  With ``skeleton`` the bones are rigid bodies jointed to the tarsus
-    (:func:`solve_contact`). ``friction``: Coulomb's law skin-ground (barefoot only; the insole's
-    top is frictionless), with ``shear_N`` the horizontal ground force to reach (N, distal).
+    (:func:`solve_contact`). ``friction``: Coulomb's law between the skin and what it stands on
+    (the ground, or the insole and pad), with ``shear_N`` the horizontal ground force to reach
+    (N, distal).
     The heel rise rotates the bones about the ``y`` axis through the lowest part of the plantar
     skin (under the metatarsal heads): the cut rises, the toes go down (toe dorsiflexion is not
     imposed).
@@ -385,7 +383,7 @@ def solve_forefoot(
         keep_steps=keep_steps,
         progress=progress,
         skeleton=skeleton,
-        friction=None if footwear else friction,
+        friction=friction,
         shear_N=shear_N,
         **two_body,
     )

@@ -489,11 +489,17 @@ class NonlinearSolver:
         return NewtonRecord(ok, int(its), float(fnorm), int(reason), time.perf_counter() - t0)
 
 
-def save_state(fields: Sequence[fem.Function]) -> list[np.ndarray]:
-    return [f.x.array.copy() for f in fields]
+def save_state(fields: Sequence[fem.Function | np.ndarray]) -> list[np.ndarray]:
+    """Copies of the values of ``fields``: Functions, or arrays (a history replicated on
+    every process)."""
+    return [(f if isinstance(f, np.ndarray) else f.x.array).copy() for f in fields]
 
 
-def restore_state(fields: Sequence[fem.Function], state: Sequence[np.ndarray]) -> None:
+def restore_state(fields: Sequence[fem.Function | np.ndarray], state: Sequence[np.ndarray]) -> None:
+    """Put the values of :func:`save_state` back into ``fields`` (in place)."""
     for f, a in zip(fields, state, strict=True):
-        f.x.array[:] = a
-        f.x.scatter_forward()
+        if isinstance(f, np.ndarray):
+            f[...] = a
+        else:
+            f.x.array[:] = a
+            f.x.scatter_forward()

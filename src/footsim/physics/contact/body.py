@@ -1,5 +1,5 @@
-"""Two-body frictionless contact: the plantar skin pressed on a deformable insole and pad
-(node-to-surface penalty with augmented-Lagrangian updates; mm, N, MPa).
+"""Two-body contact: the plantar skin pressed on a deformable insole and pad (Gauss point to
+surface penalty with augmented-Lagrangian updates, optional Coulomb friction; mm, N, MPa).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import numpy as np  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 
+from footsim.physics.contact.body_friction import BodyFriction
+from footsim.physics.contact.body_results import BodyContactResults
 from footsim.physics.contact.body_tangent import BodyContactTangent
+from footsim.physics.contact.friction import CoulombLaw
 from footsim.physics.contact.obstacles import RAISE_FACTOR, penalty_parameter, softest_tangent
 from footsim.physics.contact.surface import (
-    TargetSurface,
     _closest_on_triangles,
     _Evaluation,
     _facet_nodes,
@@ -26,8 +28,8 @@ from footsim.physics.materials.curves import compression_curve  # noqa: E402
 from footsim.solve.options import SolverOptions  # noqa: E402
 
 
-class BodyContact(BodyContactTangent):
-    """Frictionless contact between two deformable bodies on non-matching meshes.
+class BodyContact(BodyContactTangent, BodyContactResults):
+    """Contact between two deformable bodies on non-matching meshes.
 
     The *slave* surface ``tag`` (e.g. the plantar skin) is integrated with a Gauss rule on its
     facets; each slave quadrature point is projected, in the current configuration, onto the
@@ -58,9 +60,9 @@ class BodyContact(BodyContactTangent):
     distance: loads are vertical) so that assembly does not reallocate (pairs found beyond it
     are still added, more slowly).  A slave point whose projection leaves the master surface
     sideways beyond the rim of the master surface (tangential offset over half a master facet,
-    on a rim facet) is not in contact.  Coulomb friction
-    would add a tangential
-    traction driven by the slip of ``x_m`` at each point.
+    on a rim facet) is not in contact.  With ``friction`` (``mu > 0``) each point also carries
+    Coulomb's tangential traction, driven by its slip over the master since the last load
+    step (:mod:`~footsim.physics.contact.body_friction`).
 
     Under MPI each process contributes the contact facets it owns; both surfaces (reference
     coordinates, node numbers, orientation) are gathered once on every process and numbered
@@ -88,6 +90,7 @@ class BodyContact(BodyContactTangent):
             couplings before each solve (mm; about the largest load increment).
         kappa: uniform penalty (N/mm^3) instead of ``penalty_factor`` E / h.
         smooth_normals: interpolate the corners' normals (default) or use the facet's.
+        friction: Coulomb's law between the two surfaces; None or ``mu = 0``: frictionless.
     """
 
     def __init__(
@@ -104,6 +107,7 @@ class BodyContact(BodyContactTangent):
         pattern_gap_mm: float = 2.0,
         kappa: float | None = None,
         smooth_normals: bool = True,
+        friction: CoulombLaw | None = None,
     ):
         import basix
         from scipy.spatial import cKDTree
@@ -231,6 +235,12 @@ class BodyContact(BodyContactTangent):
         at = dist <= 1e-8 * scale  # (not the facets beyond the reach)
         self.p1_dofs = np.sort(on_skin[at]).astype(np.int32)  # local P1 dofs (owned, ghost)
         self._p1_nodes = self._corner_nodes[k[at][np.argsort(on_skin[at])]]  # compact nodes
+        # Coulomb friction: the tangential penalty stays at the initial normal one (the
+        # tissue's shear modulus does not stiffen with the pressure as its compression does)
+        self.friction = None
+        if friction is not None and friction.mu > 0.0:
+            self.friction = BodyFriction(friction, self.kappa, self.s_nodes, self.m_nodes, self.Ns)
+            self.friction.reset(self.evaluate())
 
     # ------------------------------------------------------------------------ kinematics
     #: Two-body contact has a non-symmetric Jacobian (the master's normal and closest point
@@ -319,7 +329,7 @@ class BodyContact(BodyContactTangent):
             if quadratic
             else np.broadcast_to(np.eye(3), (len(bary), 3, 3))
         )
-        ev.xs, ev.xm, ev.x_master = xs, xm, x_master
+        ev.x, ev.xs, ev.xm, ev.x_master = x, xs, xm, x_master
         Xs = x[self.s_nodes[:, :3]]
         a = 0.5 * np.linalg.norm(np.cross(Xs[:, 1] - Xs[:, 0], Xs[:, 2] - Xs[:, 0]), axis=1)
         ev.da_dA = a / self.area0  # (nfs,) deformed / reference facet area (flat facets)
@@ -350,7 +360,8 @@ class BodyContact(BodyContactTangent):
 
     # ------------------------------------------------------------------------ SNES hooks
     def add_residual(self, b) -> None:
-        """Add ``-int p_N n . (v_s - v_m) dA`` to the residual vector ``b`` (PETSc)."""
+        """Add ``-int p_N n . (v_s - v_m) dA`` and, with friction, ``-int t_T . (v_s -
+        v_m(L_a)) dA`` to the residual vector ``b`` (PETSc)."""
         from petsc4py import PETSc
 
         ev = self.evaluate()
@@ -358,6 +369,11 @@ class BodyContact(BodyContactTangent):
         vals = -(W * p)[:, None, None] * c[:, :, None] * n[:, None, :]  # (na, nodes, 3)
         dofs = (3 * nodes[:, :, None] + np.arange(3)).ravel()
         r = np.bincount(dofs, weights=vals.ravel(), minlength=3 * len(self.X))
+        if self.friction is not None and act.size:
+            s = self.friction.state(ev, act, p)
+            vals = -W[:, None, None] * s.c[:, :, None] * s.t[:, None, :]
+            dofs = (3 * s.nodes[:, :, None] + np.arange(3)).ravel()
+            r += np.bincount(dofs, weights=vals.ravel(), minlength=3 * len(self.X))
         r[self.bc_mask] = 0.0
         rows = self.dofs.ravel()
         lo, hi = b.getOwnershipRange()
@@ -366,16 +382,27 @@ class BodyContact(BodyContactTangent):
         b.assemble()
 
     # ------------------------------------------------------------------------ stepping API
-    #: Frictionless: no history over the load steps.
-    history: tuple = ()
+    @property
+    def history(self) -> list[np.ndarray]:
+        """The friction's history (:attr:`BodyFriction.history`; empty without friction)."""
+        return [] if self.friction is None else self.friction.history
 
     def commit(self) -> None:
-        """Nothing to commit: frictionless."""
+        """A load step has converged: it becomes the friction's history (frictionless:
+        nothing to commit)."""
+        if self.friction is not None:
+            ev = self.evaluate()
+            p = self._pressure(ev).ravel()
+            act = np.nonzero(p > 0)[0]
+            self.friction.commit(ev, act, p[act])
 
     def hold_static(self, u: fem.Function) -> None:
-        """Reset the counter body's displacement to zero (it rests on its supports)."""
+        """Reset the counter body's displacement to zero (it rests on its supports); the
+        friction starts free of tangential load at the new positions."""
         a = u.x.array.reshape(-1, 3)
         a[self.static_nodes] = 0.0
+        if self.friction is not None:
+            self.friction.reset(self.evaluate())
 
     def tangent_modulus(self, p: np.ndarray) -> np.ndarray:
         """:func:`softest_tangent` of the materials on either side of the contact (MPa)."""
@@ -432,99 +459,3 @@ class BodyContact(BodyContactTangent):
         ev = self.evaluate()
         new = self._pressure(ev)
         self.lam_q += relaxation * (new - self.lam_q)
-
-    # ------------------------------------------------------------------------ results
-    def force(self) -> np.ndarray:
-        """Contact force on the slave body ``int p_N n dA`` (N), 3 components."""
-        ev = self.evaluate()
-        p = self._pressure(ev).ravel()
-        return np.einsum("q,qi->i", p * self.W.ravel(), ev.normal)
-
-    def contact_area(self) -> float:
-        """Deformed slave area (mm^2) where ``p_N > 0`` (quadrature-point indicator)."""
-        ev = self.evaluate()
-        p = self._pressure(ev)
-        return float(np.sum((p > 0) * self.W * ev.da_dA[:, None]))
-
-    def surface_area(self) -> float:
-        return float(self.area0.sum())
-
-    def _slave_corner_sums(self, ev: _Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Lumped P1 sums at the slave facets' corners (compact node numbering): the normal
-        force ``b`` (N), the deformed area ``m`` and the reference area ``m0`` (mm^2)."""
-        pN = self._pressure(ev)  # (nfs, nq)
-        n = len(self.X)
-        w = self.W[:, :, None] * self.Lq[None, :, :]  # (nfs, nq, 3)
-        idx = np.broadcast_to(self.s_nodes[:, None, :3], w.shape).ravel()  # corner nodes
-        b = np.bincount(idx, weights=(w * pN[:, :, None]).ravel(), minlength=n)
-        m0 = np.bincount(idx, weights=w.ravel(), minlength=n)
-        m = np.bincount(idx, weights=(w * ev.da_dA[:, None, None]).ravel(), minlength=n)
-        return b, m, m0
-
-    def _slave_corner_pressure(self, ev: _Evaluation) -> np.ndarray:
-        """The recovered Cauchy pressure (MPa) at the slave corners (compact numbering; 0 at
-        the other surface nodes)."""
-        b, m, _ = self._slave_corner_sums(ev)
-        return np.divide(b, m, out=np.zeros_like(b), where=m > 0)
-
-    def pressure_p1(self) -> tuple[fem.Function, fem.Function, np.ndarray, np.ndarray]:
-        """As :meth:`ContactSurface.pressure_p1`, on the slave surface: lumped projection of
-        the quadrature-point pressure with the P1 (barycentric) weights, so that
-        ``sum_i p_i a_i`` is the normal contact force."""
-        b, m, m0 = self._slave_corner_sums(self.evaluate())
-        pc = fem.Function(self.P1, name="contact_pressure")
-        pn = fem.Function(self.P1, name="contact_pressure_nominal")
-        d, k = self.p1_dofs, self._p1_nodes  # this process's P1 dofs, their surface nodes
-        pc.x.array[d] = b[k] / m[k]
-        pn.x.array[d] = b[k] / m0[k]
-        return pc, pn, m[k].copy(), m0[k].copy()
-
-    def shear_p1(self) -> tuple[fem.Function, fem.Function, float]:
-        """Frictionless: zero tangential traction (P1 vector, MPa), no node in stick (P1)
-        and no area in stick (mm^2) (:meth:`ContactSurface.shear_p1`)."""
-        mesh = self.body.mesh
-        V1 = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
-        shear = fem.Function(V1, name="contact_shear")
-        return shear, fem.Function(self.P1, name="contact_stick"), 0.0
-
-    def target_pressure(self) -> TargetSurface:
-        """The contact pressure on the master (target) surface, e.g. the insole and pad top.
-
-        The slave's recovered (P1, Cauchy) pressure :meth:`pressure_p1`, interpolated at each
-        slave quadrature point, acts over the point's deformed area ``W da/dA`` at its
-        projection on the master; force and area are shared among the corners of the master
-        facet with the projection's barycentric coordinates ``L`` (the master's P1 weights),
-        and a corner's pressure is its force over its area:
-
-            p_i = sum_q W_q (da/dA)_q p_q L_i,q / sum_q W_q (da/dA)_q L_i,q,
-
-        over the slave points that press (``p_q > 0``) or lie within a slave facet's size of
-        the master (so that the pressure falls off at the edge of the contact as on the
-        skin; the skin farther away, e.g. between the toes, is not averaged in).  A uniform
-        pressure comes out uniform whatever the two meshes, and ``sum_i p_i a_i`` (``a_i``
-        the denominators: the deformed skin area bearing on each corner) equals the skin's
-        ``sum_j p_j a_j`` to round-off (Newton's third law).  The point pressures ``p_N``
-        themselves scatter along a non-matching interface (+-8 % on a flat patch; the
-        nodal recovery averages that out), hence the recovered field.  Every process
-        returns the whole surface (the projection is replicated)."""
-        ev = self.evaluate()
-        p_s = self._slave_corner_pressure(ev)  # (nodes,) Cauchy pressure, MPa
-        p_q = np.einsum("qa,fa->fq", self.Lq, p_s[self.s_nodes[:, :3]]).ravel()
-        area = (self.W * ev.da_dA[:, None]).ravel()  # deformed area of each slave point (mm^2)
-        near = (p_q > 0) | (ev.gap.ravel() < self.h_slave)
-        corners = self.m_nodes[:, :3]
-        nodes, tri = np.unique(corners, return_inverse=True)
-        tri = tri.reshape(corners.shape)
-        n = len(nodes)
-        at = tri[ev.master[near]].ravel()  # the corners each slave point projects between
-        w = area[near, None] * ev.bary[near]
-        b = np.bincount(at, weights=(p_q[near, None] * w).ravel(), minlength=n)
-        m = np.bincount(at, weights=w.ravel(), minlength=n)
-        u = self._displacement()
-        return TargetSurface(
-            points_mm=self.X[nodes].copy(),
-            triangles=tri.astype(np.int64),
-            displacement_mm=u[nodes].copy(),
-            pressure_MPa=np.divide(b, m, out=np.zeros(n), where=m > 0),
-            area_mm2=m,
-        )

@@ -41,7 +41,10 @@ class BodyContactTangent:
         The ``n_k dL_k`` term is the curvature of the smoothed master: a point sliding by
         ``ds`` over a dome of radius ``R`` turns its force by ``ds / R``, of the order of ``p /
         R`` per unit slide, more than the tissue's own stiffness at push-off pressures; Newton
-        stagnated without it.  Exact: checked against central differences in the tests."""
+        stagnated without it.  With friction, the derivative of its return mapping over the
+        anchored pair's nodes and, in slip, of ``mu p`` through ``dg``
+        (:meth:`~footsim.physics.contact.body_friction.BodyFriction.tangent`).  Exact:
+        checked against central differences in the tests."""
         import scipy.sparse as sp
 
         ev = self.evaluate()
@@ -71,20 +74,43 @@ class BodyContactTangent:
         K -= np.einsum("q,qa,qicj->qaicj", W * p, c, dn)
         K = K.reshape(na, 3 * nn, 3 * nn)
         dofs = (3 * nodes[:, :, None] + np.arange(3)).reshape(na, 3 * nn)
-        rows = np.repeat(dofs, 3 * nn, axis=1).ravel()
-        cols = np.tile(dofs, (1, 3 * nn)).ravel()
-        vals = K.ravel()
+        R = np.einsum("q,qa,qi,ql->qail", kW, c, n, d)  # the normal's turn: below
+        R -= np.einsum("q,qa,il->qail", W * p, c, np.eye(3))
+        everyone = np.arange(na)
+        blocks, R_dofs = [], []  # (row dofs, col dofs, values), (points, row dofs, values)
+        if self.friction is not None:  # over the anchored pairs' nodes, and in slip dp
+            fs = self.friction.state(ev, act, p)
+            Kf, a = self.friction.tangent(fs, act, W, kW)
+            Kf = Kf.reshape(na, 3 * nn, 3 * nn)
+            Ka = np.einsum("qai,qcj->qaicj", a, dg).reshape(na, 3 * nn, 3 * nn)
+            Ra = np.einsum("qai,ql->qail", a, d)
+            # a point anchored on the facet it projects on: the same nodes as its normal
+            # block (most points; the others add blocks of their own)
+            same = (fs.nodes == nodes).all(axis=1)
+            K[same] += Kf[same] + Ka[same]
+            R[same] += Ra[same]
+            other = np.nonzero(~same)[0]
+            f_dofs = (3 * fs.nodes[other, :, None] + np.arange(3)).reshape(-1, 3 * nn)
+            blocks += [(f_dofs, f_dofs, Kf[other]), (f_dofs, dofs[other], Ka[other])]
+            R_dofs.append((other, f_dofs, Ra[other]))
+        blocks.append((dofs, dofs, K))
+        R_dofs.append((everyone, dofs, R))
         N = 3 * len(self.X)  # the surface dofs (compact numbering)
+        rows = np.concatenate([np.repeat(r, c_.shape[1], axis=1).ravel() for r, c_, _ in blocks])
+        cols = np.concatenate([np.tile(c_, (1, r.shape[1])).ravel() for r, c_, _ in blocks])
+        vals = np.concatenate([v.ravel() for _, _, v in blocks])
         S = sp.csr_matrix((vals, (rows, cols)), shape=(N, N))
         if self.smooth_normals:
             # dn = P_n / |m| sum_k L_k dn_k, dn_k = P_k / |m_k| sum_{f at k} dc_f (all the
             # facets around the corners: a wider stencil, in the pre-allocated pattern)
-            R = np.einsum("q,qa,qi,ql->qail", kW, c, n, d)
-            R -= np.einsum("q,qa,il->qail", W * p, c, np.eye(3))
-            q_col = (3 * np.arange(na)[:, None] + np.arange(3)).reshape(na, 1, 1, 3)
+            Rr, Rc = [], []  # rows: the dofs of each point's nodes; columns: its dn
+            for q, r, v in R_dofs:
+                Rr.append(np.broadcast_to(r.reshape(len(q), nn, 3, 1), v.shape).ravel())
+                q_col = (3 * q[:, None] + np.arange(3)).reshape(len(q), 1, 1, 3)
+                Rc.append(np.broadcast_to(q_col, v.shape).ravel())
             Rg = sp.csr_matrix(
-                (R.ravel(), (np.broadcast_to(dofs.reshape(na, nn, 3, 1), R.shape).ravel(),
-                             np.broadcast_to(q_col, R.shape).ravel())),
+                (np.concatenate([v.ravel() for _, _, v in R_dofs]),
+                 (np.concatenate(Rr), np.concatenate(Rc))),
                 shape=(N, 3 * na),
             )  # fmt: skip
             corners = self.m_nodes[ev.master[act], :3]  # (na, 3 k)
@@ -215,8 +241,8 @@ class BodyContactTangent:
         """Unrolled (row, col) displacement dofs, both orderings, of the slave-master facet
         pairs that may interact in the next solve: slave facets with a quadrature point
         closer than ``pattern_gap_mm`` to the master (current configuration), each with the
-        master facets within ``search_radius_mm`` + half a facet of its projection, and
-        (smooth normals) the facets around their corners."""
+        master facets within ``search_radius_mm`` + half a facet of its projection and the
+        friction's anchor, and (smooth normals) the facets around their corners."""
         import scipy.sparse as sp
 
         ev = self.evaluate()
@@ -232,14 +258,25 @@ class BodyContactTangent:
         fq = q // self.W.shape[1]
         fs = np.repeat(fq, [len(p) for p in pairs])
         fm = np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs] + [np.zeros(0, int)])
+        qs = np.concatenate([np.repeat(q, [len(p) for p in pairs]), q])  # each pair's point
         fs = np.concatenate([fs, fq])  # always the facet projected on
         fm = np.concatenate([fm, ev.master[q]])
-        pairs_mm = np.zeros((0, 2), dtype=np.int64)
+        anchor_pairs = np.zeros((0, 2), dtype=np.int64)
+        if self.friction is not None:  # the friction's anchor, and with the facets near
+            anchor = self.friction.facet.astype(np.int64)  # (its slip in dp: a dg)
+            anchor_pairs = np.stack([anchor[qs], fm], axis=1)
+            fs = np.concatenate([fs, fq])
+            fm = np.concatenate([fm, anchor[q]])
+        pairs_mm = anchor_pairs
         if self.smooth_normals:  # the corner normals couple the facets around the corners
             ring = self._master_ring()
             fm_u = np.unique(fm)
             sub = ring[fm_u].tocoo()
             pairs_mm = np.stack([fm_u[sub.row], sub.col], axis=1)
+            if len(anchor_pairs):
+                sub = (sp.csr_matrix((np.ones(len(anchor_pairs)), tuple(anchor_pairs.T)),
+                                     shape=ring.shape) @ ring).tocoo()  # fmt: skip
+                pairs_mm = np.concatenate([pairs_mm, np.stack([sub.row, sub.col], axis=1)])
             near_pairs = sp.csr_matrix(
                 (np.ones(len(fs)), (fs, fm)), shape=(len(self.s_nodes), len(cm))
             )

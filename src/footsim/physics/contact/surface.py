@@ -140,7 +140,7 @@ class _Evaluation:
 
     __slots__ = (
         "valid", "gap", "normal", "facet_normal", "corner_normals", "master", "bary", "M", "dM",
-        "xs", "xm", "x_master", "da_dA",
+        "x", "xs", "xm", "x_master", "da_dA",
     )  # fmt: skip
 
 
