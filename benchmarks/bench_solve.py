@@ -16,7 +16,8 @@ cell quadrature (default: the scenario's, 2; 4 = 2 x the displacement degree);
 (always on with rigid bones);
 ``--bones rigid``: the rigid jointed skeleton of ``[load_path]`` instead of elastic bones;
 ``--toes``: the anatomy with phalanges (with rigid bones: MTP joints, fascia, toe flexors);
-``--friction``: the skin-ground Coulomb coefficient (default: the scenario's, 0.46; 0 is
+``--friction``: the Coulomb coefficient of the skin on what it stands on (barefoot: the
+ground's, default the scenario's 0.46; ``insole-pad``: the insole's, default 0; 0 is
 frictionless); ``--linesearch``: PETSc SNES line search (default ``cp``).
 """
 
@@ -59,7 +60,9 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--bones", choices=["elastic", "rigid"], default="elastic")
     parser.add_argument("--toes", action="store_true", help="anatomy with phalanges")
-    parser.add_argument("--friction", type=float, default=None, help="skin-ground Coulomb mu")
+    parser.add_argument(
+        "--friction", type=float, default=None, help="Coulomb mu of the skin on ground or insole"
+    )
     parser.add_argument(
         "--linesearch", default="cp", choices=["cp", "bt", "basic", "l2"], help="SNES line search"
     )
@@ -78,7 +81,8 @@ def main() -> None:
     if args.toes:
         overrides["anatomy"] = {"phalanges": True}
     if args.friction is not None:
-        overrides["contact"] = {"ground_friction": args.friction}
+        key = "insole_friction" if args.case == "insole-pad" else "ground_friction"
+        overrides["contact"] = {key: args.friction}
     scenario = scenarios.load(base, overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

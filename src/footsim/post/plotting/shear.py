@@ -58,7 +58,7 @@ def shear_map(
     if peak <= 0.0:
         raise ValueError(
             f"{res.folder}: the skin carries no shear (a frictionless run: [contact] "
-            "ground_friction = 0, or the foot on an insole, whose contact is frictionless)"
+            "ground_friction = 0 barefoot, insole_friction = 0 on an insole, its default)"
         )
     clim = clim or (0.0, peak)
     pl = _plotter(window_size)
@@ -88,8 +88,9 @@ def shear_map(
         font_size=14,
         color="black",
     )
+    under = "ground" if res.insole_top is None else "insole"
     pl.add_text(
-        "arrows: the ground's traction on the skin; toes up, medial (MT1) left",
+        f"arrows: the {under}'s traction on the skin; toes up, medial (MT1) left",
         position="lower_left",
         font_size=10,
         color="black",
