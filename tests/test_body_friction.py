@@ -310,3 +310,50 @@ def test_path_dependence_across_two_bodies_follows_coulomb():
     print(fa, fb, far, k, unloaded)
     assert -fb[0] == pytest.approx(unloaded, abs=0.05 * 0.4 * fb[2])
     assert -fb[0] < 0.0  # the shear reversed: not the direct path's
+
+
+@pytest.mark.slow
+def test_friction_on_a_rigid_insole_is_friction_on_the_ground(tmp_path):
+    """The coarse barefoot standing scenario with friction 0.46 on the rigid ground, and on a
+    "rigid" insole (E 1000 MPa) with the same coefficient: two contact algorithms (nodal on
+    the plane, Gauss point to surface on the insole's own mesh) and two friction histories
+    (nodal, per Gauss point). Each head's share of the load within half a percentage point
+    (0.07 measured) and each head's peak skin shear within 10 % (a peak, on two meshes; 5 %
+    measured); the horizontal force on the skin is standing's, none, within 1 % of the
+    vertical."""
+    from pathlib import Path
+
+    import meshio
+
+    from footsim import run as pipeline
+    from footsim.model import scenarios
+
+    shipped = Path(__file__).parents[1] / "scenarios" / "barefoot-standing.toml"
+    out = {}
+    for name, extra in (
+        ("ground", {"contact": {"ground_friction": 0.46}}),
+        ("insole", {"footwear": {"insole": {"material": "rigid"}},
+                    "contact": {"insole_friction": 0.46}}),
+    ):  # fmt: skip
+        scenario = scenarios.load(shipped, {"name": name, **extra})
+        record = pipeline.run(scenario, tmp_path, png=False)
+        assert record.status == "done", record.reason
+        plantar = meshio.read(record.folder / "plantar.vtu")
+        a = plantar.point_data["node_area_mm2"]
+        shear = (plantar.point_data["skin_shear_kPa"] * a[:, None]).sum(axis=0) / 1000.0  # N
+        out[name] = (record.summary["figures"], shear)
+    for name, (fig, shear) in out.items():
+        assert np.hypot(*shear[:2]) < 0.01 * fig["reaction_contact_N"], (name, shear)
+    heads = [f"MTH{k}" for k in range(1, 6)]
+
+    def shares(fig):
+        f = np.array([fig[f"{h}_force_N"] for h in heads])
+        return f / f.sum()
+
+    (g, _), (i, _) = out["ground"], out["insole"]
+    print(shares(g), shares(i))
+    print([(g[f"{h}_peak_skin_shear_kPa"], i[f"{h}_peak_skin_shear_kPa"]) for h in heads])
+    assert np.abs(shares(g) - shares(i)).max() < 0.005
+    for h in heads:
+        assert i[f"{h}_peak_skin_shear_kPa"] == pytest.approx(g[f"{h}_peak_skin_shear_kPa"],
+                                                             rel=0.10), h  # fmt: skip
