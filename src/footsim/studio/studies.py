@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ PRESSURE_TIME = "pressure-time"
 """The menu's pressure-time objective (kPa s): the objective of :data:`PRESSURE_TIME_STUDY`,
 its postures and their seconds included, over the design (:func:`objective_table`)."""
 
-PRESSURE_TIME_STUDY = Path(__file__).resolve().parents[3] / "studies" / "pad-pressure-time.toml"
+PRESSURE_TIME_STUDY = Path(str(resources.files("footsim") / "data" / "studies")) / (
+    "pad-pressure-time.toml"
+)
 """The study file the pressure-time objective is read from, the one place its postures (the
-scenario keys of each and its seconds in a step, with their source) are written: the
-repository's ``studies/``, so a source checkout (``pip install -e``)."""
+scenario keys of each and its seconds in a step, with their source) are written: the shipped
+studies (the repository's ``studies/``)."""
 
 OBJECTIVE_TITLES = {
     "platform": "Largest MTH2-4 peak, platform sensors (kPa)",
@@ -94,11 +97,6 @@ def objective_table(name: str) -> dict[str, Any]:
     or for :data:`PRESSURE_TIME` that of :data:`PRESSURE_TIME_STUDY` (read, not copied)."""
     if name != PRESSURE_TIME:
         return OBJECTIVES[name]
-    if not PRESSURE_TIME_STUDY.is_file():
-        raise ValueError(
-            f"objective {name}: its postures are read from {PRESSURE_TIME_STUDY.name}, in the "
-            "studies/ folder of a source checkout, which this installation does not have"
-        )
     # the table as the file writes it (defaults it leaves out stay out), checked
     return load_study(PRESSURE_TIME_STUDY).spec.objective.model_dump(exclude_unset=True)
 
