@@ -77,7 +77,7 @@ class BodyFriction:
         self.s_nodes, self.m_nodes, self.Ns = s_nodes, m_nodes, Ns
         self.nq = Ns.shape[0]
         n = self.eps_T.size
-        self.facet = np.zeros(n)  # anchor master facet (float: one array type for the history)
+        self.facet = np.zeros(n, dtype=np.int64)  # the anchor's master facet
         self.L = np.zeros((n, 3))  # its barycentric coordinates
         self.n_a = np.zeros((n, 3))  # the master's normal there (the step's tangent plane)
         self.t_n = np.zeros((n, 3))  # committed traction (nominal, MPa)
@@ -98,8 +98,7 @@ class BodyFriction:
         """Nodes (m, slave + master nodes) and weights ``(N_s, -M(L_a))`` of the anchored pairs
         at the slave quadrature points ``points`` (flat indices)."""
         f, q = np.divmod(points, self.nq)
-        facet = self.facet[points].astype(np.int64)
-        nodes = np.concatenate([self.s_nodes[f], self.m_nodes[facet]], axis=1)
+        nodes = np.concatenate([self.s_nodes[f], self.m_nodes[self.facet[points]]], axis=1)
         L = self.L[points]
         M = _p2_triangle_basis(L) if self.m_nodes.shape[1] == 6 else L
         return nodes, np.concatenate([self.Ns[q], -M], axis=1)

@@ -263,7 +263,7 @@ class BodyContactTangent:
         fm = np.concatenate([fm, ev.master[q]])
         anchor_pairs = np.zeros((0, 2), dtype=np.int64)
         if self.friction is not None:  # the friction's anchor, and with the facets near
-            anchor = self.friction.facet.astype(np.int64)  # (its slip in dp: a dg)
+            anchor = self.friction.facet  # (its slip in dp: a dg)
             anchor_pairs = np.stack([anchor[qs], fm], axis=1)
             fs = np.concatenate([fs, fq])
             fm = np.concatenate([fm, anchor[q]])
