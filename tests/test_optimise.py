@@ -164,6 +164,41 @@ def test_bad_study_files_are_refused_before_anything_runs(tmp_path):
         load_study(path)
 
 
+def _completed(db: Path) -> int:
+    """Finished trials in the study storage ``db``, read without writing (0 before the
+    study has created its tables)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            return con.execute("select count(*) from trials where state = 'COMPLETE'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_study_opened_while_another_process_creates_its_tables_loads_it(tmp_path, monkeypatch):
+    """The storage's tables created by another process between our check and our CREATE
+    TABLE: SQLite refuses it, and the study is opened again (loaded) instead of failing."""
+    import optuna
+    from sqlalchemy.exc import OperationalError
+
+    spec = study.load_study(write_study(tmp_path))
+    real, calls = optuna.create_study, []
+
+    def racing(**kwargs):
+        calls.append(kwargs["study_name"])
+        if len(calls) == 1:
+            real(**kwargs)  # the other process's tables (and study)...
+            raise OperationalError(
+                "CREATE TABLE studies", {}, Exception("table studies already exists")
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(optuna, "create_study", racing)
+    opened = study.open_study(spec, tmp_path / "out", trials=4)
+    assert len(calls) == 2 and opened.study_name == spec.spec.name
+
+
 def test_a_killed_study_resumes_without_losing_a_finished_trial(tmp_path):
     import optuna
     from optuna.trial import TrialState
@@ -186,14 +221,11 @@ def test_a_killed_study_resumes_without_losing_a_finished_trial(tmp_path):
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL)
     url = study.storage_url(out / "bowl")
     deadline = time.time() + 120
-    done: list = []
-    while time.time() < deadline and len(done) < 4:
+    done = 0
+    db = out / "bowl" / "study.db"
+    while time.time() < deadline and done < 4:
         time.sleep(0.3)
-        try:
-            s = optuna.load_study(study_name="bowl", storage=url)
-            done = s.get_trials(states=(TrialState.COMPLETE,))
-        except Exception:  # noqa: BLE001 - the storage is not created yet
-            continue
+        done = _completed(db)  # read-only: the poll must not create the storage's tables
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {

@@ -63,19 +63,37 @@ def sampler(spec: StudySpec, trials: int, seed_offset: int = 0):
     return optuna.samplers.TPESampler(n_startup_trials=min(10, max(2, trials // 3)), seed=seed)
 
 
+#: Attempts at opening a study's storage while another process creates its tables.
+OPEN_ATTEMPTS = 10
+
+
 def open_study(study: Study, folder: Path, trials: int):
-    """Create the Optuna study in ``folder`` or load it to resume."""
+    """Create the Optuna study in ``folder`` or load it to resume.
+
+    Another process opening the same new storage at the same moment (a second ``footsim
+    optimise``, the studio reading the trials of a study it has just started) may create its
+    tables first: SQLite then refuses the second ``CREATE TABLE`` ("table ... already
+    exists"), and the study is opened again, now to load it."""
+    import time
+
     import optuna
+    from sqlalchemy.exc import OperationalError
 
     folder.mkdir(parents=True, exist_ok=True)
     directions = ["minimize", "minimize"] if study.spec.multi_objective else ["minimize"]
-    return optuna.create_study(
-        study_name=study.spec.name,
-        storage=storage_url(folder),
-        sampler=sampler(study.spec, trials),
-        directions=directions,
-        load_if_exists=True,
-    )
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return optuna.create_study(
+                study_name=study.spec.name,
+                storage=storage_url(folder),
+                sampler=sampler(study.spec, trials),
+                directions=directions,
+                load_if_exists=True,
+            )
+        except OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def _ask_again_interrupted(ostudy) -> int:

@@ -255,9 +255,11 @@ class StudyRun:
         from footsim.optimise.study import storage_url
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
+        from sqlalchemy.exc import OperationalError
+
         try:
             ostudy = optuna.load_study(study_name=self.path.stem, storage=storage_url(self.folder))
-        except KeyError:  # created but not yet written
+        except (KeyError, OperationalError):  # created but not yet written, or being created
             return
         rows = []
         for t in ostudy.get_trials(deepcopy=False):
