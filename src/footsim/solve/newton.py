@@ -490,16 +490,13 @@ class NonlinearSolver:
 
 
 def save_state(fields: Sequence[fem.Function | np.ndarray]) -> list[np.ndarray]:
-    """Copies of the values of ``fields``: Functions, or arrays (a history replicated on
-    every process)."""
+    """Copies of ``fields``' values (Functions, or arrays of a history on every process)."""
     return [(f if isinstance(f, np.ndarray) else f.x.array).copy() for f in fields]
 
 
 def restore_state(fields: Sequence[fem.Function | np.ndarray], state: Sequence[np.ndarray]) -> None:
-    """Put the values of :func:`save_state` back into ``fields`` (in place)."""
+    """Put :func:`save_state`'s values back into ``fields`` (in place)."""
     for f, a in zip(fields, state, strict=True):
-        if isinstance(f, np.ndarray):
-            f[...] = a
-        else:
-            f.x.array[:] = a
+        (f if isinstance(f, np.ndarray) else f.x.array)[...] = a
+        if not isinstance(f, np.ndarray):
             f.x.scatter_forward()

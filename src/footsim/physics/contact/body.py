@@ -285,8 +285,17 @@ class BodyContact(BodyContactTangent, BodyContactResults):
 
     def evaluate(self) -> _Evaluation:
         """Projection of every slave quadrature point onto the master surface (current
-        configuration)."""
+        configuration). The last one is kept and returned while the surfaces have not moved
+        (a residual and its Jacobian, the force after a solve: two in three calls)."""
         x = self._nodes_current()
+        last = getattr(self, "_last_evaluation", None)
+        if last is not None and np.array_equal(last.x, x):
+            return last
+        self._last_evaluation = ev = self._project(x)
+        return ev
+
+    def _project(self, x: np.ndarray) -> _Evaluation:
+        """:meth:`evaluate` at the surface nodes' current positions ``x`` (mm)."""
         nfs, nq = self.W.shape
         xs = np.einsum("qa,fai->fqi", self.Ns, x[self.s_nodes]).reshape(-1, 3)
         C = x[self.m_nodes[:, :3]]  # (nfm, 3, 3)
