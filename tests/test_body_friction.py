@@ -19,52 +19,15 @@ from footsim.physics.hyperelasticity import Hyperelasticity  # noqa: E402
 from footsim.physics.materials.laws import NeoHookean  # noqa: E402
 from footsim.solve.newton import NonlinearSolver  # noqa: E402
 from footsim.solve.options import SolverOptions  # noqa: E402
-from test_contact import R_HERTZ, TISSUE, curved_master_body, two_blocks_mesh  # noqa: E402
+from test_contact import (  # noqa: E402
+    R_HERTZ,
+    TISSUE,
+    check_two_body_tangent,
+    curved_master_body,
+    two_blocks_mesh,
+)
 
 S = tags.Surface
-
-
-def _check_tangent(contact: BodyContact, body, rng) -> None:
-    """The assembled Jacobian (pre-allocated with the coupling pattern and each facet's own
-    node block, no insertion allowed) against central differences of the residual in three
-    random directions, to 1e-7."""
-    import scipy.sparse as sp
-    from petsc4py import PETSc
-
-    n = body.u.x.array.size
-
-    def residual() -> np.ndarray:
-        b = PETSc.Vec().createSeq(n)
-        b.set(0.0)
-        contact.add_residual(b)
-        return b.getArray().copy()
-
-    rows, cols = contact.coupling_pattern()
-    for nodes in (contact.s_nodes, contact.m_nodes):
-        d = contact.dofs[nodes].reshape(len(nodes), -1)  # equation numbers
-        rows = np.concatenate([rows, np.repeat(d, d.shape[1], axis=1).ravel()])
-        cols = np.concatenate([cols, np.tile(d, (1, d.shape[1])).ravel()])
-    pattern = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    pattern.sum_duplicates()
-    it = PETSc.IntType
-    A = PETSc.Mat().createAIJ(
-        [n, n], csr=(pattern.indptr.astype(it), pattern.indices.astype(it), np.zeros(pattern.nnz))
-    )
-    A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, True)  # an insertion raises
-    contact.add_jacobian(A)
-    u0 = body.u.x.array.copy()
-    eps = 1e-6
-    for _ in range(3):
-        du = rng.standard_normal(n)
-        Jdu = A.createVecLeft()
-        A.mult(PETSc.Vec().createWithArray(du), Jdu)
-        body.u.x.array[:] = u0 + eps * du
-        r_plus = residual()
-        body.u.x.array[:] = u0 - eps * du
-        r_minus = residual()
-        body.u.x.array[:] = u0
-        fd = (r_plus - r_minus) / (2 * eps)
-        assert np.linalg.norm(Jdu.getArray() - fd) < 1e-7 * np.linalg.norm(fd)
 
 
 @pytest.mark.parametrize("smooth", [True, False], ids=["smooth-normals", "facet-normals"])
@@ -97,7 +60,7 @@ def test_friction_tangent_is_the_derivative_of_the_residual(smooth):
     assert stuck > 20 and act.size - stuck > 20, (stuck, act.size)
     moved = contact.friction.facet[act] != ev.master[act]
     assert moved.sum() >= 5  # anchors on other facets than the current projections
-    _check_tangent(contact, body, rng)
+    check_two_body_tangent(contact, body, rng)
 
 
 class ClampedPair:
