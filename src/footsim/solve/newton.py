@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import footsim  # noqa: F401  (must precede dolfinx: loads the MPI/PETSc wheel libraries)
@@ -20,7 +19,6 @@ import dolfinx  # noqa: E402  isort: skip
 import dolfinx.fem.petsc  # noqa: E402  isort: skip
 import dolfinx.la.petsc  # noqa: E402  isort: skip
 import numpy as np  # noqa: E402  isort: skip
-from dolfinx import fem  # noqa: E402  isort: skip
 from mpi4py import MPI  # noqa: E402  isort: skip
 from petsc4py import PETSc  # noqa: E402  isort: skip
 
@@ -487,16 +485,3 @@ class NonlinearSolver:
         if not ok:  # the caller restores an earlier state: its factors may be far off
             self._fresh_factors = True
         return NewtonRecord(ok, int(its), float(fnorm), int(reason), time.perf_counter() - t0)
-
-
-def save_state(fields: Sequence[fem.Function | np.ndarray]) -> list[np.ndarray]:
-    """Copies of ``fields``' values (Functions, or arrays of a history on every process)."""
-    return [(f if isinstance(f, np.ndarray) else f.x.array).copy() for f in fields]
-
-
-def restore_state(fields: Sequence[fem.Function | np.ndarray], state: Sequence[np.ndarray]) -> None:
-    """Put :func:`save_state`'s values back into ``fields`` (in place)."""
-    for f, a in zip(fields, state, strict=True):
-        (f if isinstance(f, np.ndarray) else f.x.array)[...] = a
-        if not isinstance(f, np.ndarray):
-            f.x.scatter_forward()

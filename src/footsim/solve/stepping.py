@@ -33,15 +33,10 @@ from footsim.solve.increments import (
     secant_stiffness,
     travel_increment,
 )
-from footsim.solve.newton import (
-    NonlinearSolver,
-    SolverError,
-    restore_state,
-    save_state,
-    snes_reason_name,
-)
+from footsim.solve.newton import NonlinearSolver, SolverError, snes_reason_name
 from footsim.solve.options import SolverOptions
 from footsim.solve.records import SolveRecord, StepRecord
+from footsim.solve.state import restore_state, save_state
 from footsim.solve.uzawa import UzawaUpdates
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import footsim  # noqa: F401  (must precede dolfinx)
 
 import numpy as np  # noqa: E402  isort: skip
 
-from footsim.solve.newton import SolverError, restore_state, save_state
+from footsim.solve.newton import SolverError
+from footsim.solve.state import restore_state, save_state
 
 
 class UzawaUpdates:
