@@ -1,6 +1,7 @@
 """The parametric forefoot mesh: tags, volumes, positions, thickness, determinism, bad input."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -103,13 +104,46 @@ def test_plantar_thickness_under_each_head_matches_parameter(default_mesh):
         assert measured == pytest.approx(t, abs=h), k
 
 
-def test_longer_mt2_moves_only_mth2_distally():
-    a, b = Anatomy(), Anatomy(mt2_extra_length_mm=6.0)
+@pytest.mark.parametrize("extra", [-4.0, 3.0, 6.0])
+def test_longer_mt2_lengthens_the_shaft_from_its_base_at_its_declination(extra):
+    """Morton's foot: MT2 grows from the same base along the same axis, so MTH2 moves
+    e cos(15 deg) distally and e sin(15 deg) down, and the tissue under it thins by the drop
+    plus the sole's rise under the moved head (the cap's height, computed here from its
+    sagittal radius alone: the head stays at y = 0, 9 mm from the low point)."""
+    a, b = Anatomy(), Anatomy(mt2_extra_length_mm=extra)
     d = b.head_centres() - a.head_centres()
-    assert d[1, 0] == pytest.approx(6.0)
-    assert d[1, 1] == 0.0
-    assert abs(d[1, 2]) < 0.5  # the head keeps its tissue thickness on the curved skin
+    dec = math.radians(15.0)
+    np.testing.assert_allclose(d[1], [extra * math.cos(dec), 0.0, -extra * math.sin(dec)])
     np.testing.assert_array_equal(np.delete(d, 1, axis=0), 0.0)
+    np.testing.assert_array_equal(b.axes(), a.axes())
+    # the same base: the proximal end of the shaft axis, (length - head radius) from the head
+    base_a = a.head_centres()[1] + (72.0 - 8.0) * a.axes()[1]
+    base_b = b.head_centres()[1] + (72.0 + extra - 8.0) * b.axes()[1]
+    np.testing.assert_allclose(base_b, base_a, atol=1e-9)
+    assert b.effective_lengths_mm()[1] == 72.0 + extra
+
+    def sole(x, y, rx=120.0, ry=400.0):  # ellipsoid cap a = c = rx, b = sqrt(ry rx), low (-3, 9)
+        q = ((x + 3.0) / rx) ** 2 + ((y - 9.0) ** 2) / (ry * rx)
+        return rx - rx * math.sqrt(1.0 - q)
+
+    x_new = b.head_centres()[1, 0]
+    thinning = extra * math.sin(dec) + sole(x_new, 0.0) - sole(0.0, 0.0)
+    assert b.tissue_under_heads_mm()[1] == pytest.approx(12.0 - thinning, abs=1e-9)
+    np.testing.assert_allclose(np.delete(b.tissue_under_heads_mm(), 1), [9.5, 11.5, 10.5, 8.5])
+
+
+def test_a_longer_mt2_that_leaves_no_fat_under_its_plate_is_refused_by_name():
+    with pytest.raises(
+        ValueError, match=r"mt2_extra_length_mm = 10 mm lowers MTH2.*tissue_thickness_mm\[1\]"
+    ):
+        Anatomy(mt2_extra_length_mm=10.0, tissue_thickness_mm=(9.5, 6.0, 11.5, 10.5, 8.5))
+    Anatomy(mt2_extra_length_mm=10.0, tissue_thickness_mm=(9.5, 7.5, 11.5, 10.5, 8.5))
+
+
+def test_only_a_changed_mt2_length_carries_the_morton_geometry_version():
+    plain = geometry.params_dict(Anatomy(), None, "coarse", None)
+    long = geometry.params_dict(Anatomy(mt2_extra_length_mm=3.0), None, "coarse", None)
+    assert "mt2_length_version" not in plain and "mt2_length_version" in long
 
 
 def test_same_parameters_same_mesh(tmp_path):

@@ -46,7 +46,7 @@ from footsim.mesh.solids import _foot_entities, _footwear_entities
 from footsim.model.anatomy import Anatomy
 from footsim.model.footwear import Footwear
 from footsim.model.scenarios import SESAMOID_SIZE_RANGE_MM, SIZE_RANGE_MM
-from footsim.model.versions import GEOMETRY_VERSION
+from footsim.model.versions import GEOMETRY_VERSION, MT2_LENGTH_VERSION
 
 PRESETS: dict[str, tuple[float, float]] = {
     "coarse": (4.5, 10.0),
@@ -95,6 +95,8 @@ def params_dict(
     }
     if sesamoid_size_mm is not None:  # (absent otherwise: earlier meshes keep their key)
         params["sesamoid_size_mm"] = sesamoid_size_mm
+    if anatomy.mt2_extra_length_mm != 0.0:
+        params["mt2_length_version"] = MT2_LENGTH_VERSION
     return params
 
 

@@ -7,9 +7,12 @@ centre of the second metatarsal head (MTH2) lies at x = 0.
 Each metatarsal is a cylindrical shaft ending in a spherical head. Its *base* (proximal end) is
 fixed in the ground plane; the head centre lies ``(length - head_radius) cos(declination)``
 distal to it, and its height follows from the plantar tissue thickness under it (below). So
-the metatarsal parabola follows from the bases plus the lengths, and ``mt2_extra_length_mm``
-moves only MTH2, horizontally and distally: the tissue under it keeps its thickness, and the
-MT2 shaft, from its base to the moved head, is a little flatter. The
+the metatarsal parabola follows from the bases plus the lengths. ``mt2_extra_length_mm``
+lengthens the MT2 shaft from its unchanged base at its unchanged declination, as a longer bone
+would be: MTH2 moves distally by ``e cos(declination)`` and plantarly by ``e sin(declination)``,
+so the tissue under it is thinner than ``tissue_thickness_mm[1]`` (which is the thickness under
+the head of the normal-length MT2) by that drop plus the rise of the sole where the head now
+sits (:meth:`Anatomy.tissue_under_heads_mm`). The
 bases lie on the oblique tarsometatarsal line that puts the default heads on the parabola of
 Dominguez-Maldonado et al. 2014 (ScientificWorldJournal 2014:169, 169 feet): relative to MTH2,
 MTH3 -4.4 mm, MTH4 -11.2 mm, MTH5 -20.2 mm; MTH1 -4 mm (MT2 protrusion beyond MT1 by
@@ -105,9 +108,14 @@ class Anatomy(Frozen):
         0.0,
         ge=-4.0,
         le=10.0,
-        description="extra length of MT2 (Morton's foot, mm): MTH2 moves this far distally "
-        "with the tissue under it kept at its thickness; Morton's foot MTH2 lies 8-28 mm "
-        "distal to MTH1 by palpation (Rodgers & Cavanagh 1989, Med Sci Sports Exerc 21:S94)",
+        description="extra length of MT2 (Morton's foot, mm): the shaft is this much longer "
+        "from its unchanged base at its unchanged declination, so MTH2 moves distally by e "
+        "cos(declination) and plantarly by e sin(declination) (6 mm at 15 deg: 5.8 mm "
+        "distally, 1.55 mm down), and the sole keeps its shape: the tissue under MTH2 thins "
+        "by that drop (tissue_thickness_mm[1] is the thickness under the normal-length "
+        "head; raise it by the drop to keep the tissue instead). Morton's foot MTH2 lies "
+        "8-28 mm distal to MTH1 by palpation (Rodgers & Cavanagh 1989, Med Sci Sports Exerc "
+        "21:S94)",
     )
     declination_deg: tuple[Angle, Angle, Angle, Angle, Angle] = Field(
         (20.0, 15.0, 10.0, 8.0, 5.0),
@@ -242,8 +250,11 @@ class Anatomy(Frozen):
         return np.radians(np.asarray(self.declination_deg, dtype=float))
 
     def effective_lengths_mm(self) -> np.ndarray:
-        """Lengths (mm) with the MT2 extra length (only its ground-plane part matters)."""
-        return np.asarray(self.lengths_mm, dtype=float)
+        """Metatarsal lengths (mm), base to the distal tip of the head, with MT2's extra
+        length."""
+        lengths = np.asarray(self.lengths_mm, dtype=float)
+        lengths[1] += self.mt2_extra_length_mm
+        return lengths
 
     def bases_xy_mm(self) -> np.ndarray:
         """(5, 2) base positions in the ground plane (mm), fixed by the *default* skeleton."""
@@ -272,19 +283,31 @@ class Anatomy(Frozen):
         return -3.0, 9.0
 
     def head_centres(self) -> np.ndarray:
-        """(5, 3) head-sphere centres (mm), rays 1..5."""
+        """(5, 3) head-sphere centres (mm), rays 1..5.
+
+        Each head of the given length sits ``tissue_thickness_mm`` above the unloaded sole;
+        MT2's extra length then carries MTH2 further along its shaft (distally and down)."""
         bases = self.bases_xy_mm()
         d = self.declinations_rad()
-        L = self.effective_lengths_mm() - np.asarray(self.head_radius_mm)
+        L = np.asarray(self.lengths_mm, dtype=float) - np.asarray(self.head_radius_mm)
         x = bases[:, 0] + L * np.cos(d)
-        x[1] += self.mt2_extra_length_mm
         y = bases[:, 1]
         z = (
             self.plantar_height_mm(x, y)
             + np.asarray(self.tissue_thickness_mm)
             + np.asarray(self.head_radius_mm)
         )
+        e = self.mt2_extra_length_mm
+        x[1] += e * math.cos(d[1])
+        z[1] -= e * math.sin(d[1])
         return np.column_stack([x, y, z])
+
+    def tissue_under_heads_mm(self) -> np.ndarray:
+        """(5,) unloaded plantar tissue between the lowest point of each head and the sole
+        (mm): ``tissue_thickness_mm``, but under an MT2 with extra length, thinner by the
+        head's drop along its shaft and the sole's rise where the head now sits."""
+        c = self.head_lowest_points()
+        return c[:, 2] - self.plantar_height_mm(c[:, 0], c[:, 1])
 
     def head_radii(self) -> np.ndarray:
         return np.asarray(self.head_radius_mm, dtype=float)
@@ -297,12 +320,7 @@ class Anatomy(Frozen):
 
     def axes(self) -> np.ndarray:
         """(5, 3) unit vectors along each shaft, from the head centre proximally (up)."""
-        c = self.head_centres()
-        d = self.declinations_rad().copy()
-        # MT2 with extra length: the shaft runs from its (unchanged) base to the moved head
-        base2_z = c[1, 2] + (self.lengths_mm[1] - self.head_radius_mm[1]) * math.sin(d[1])
-        base2_x = self.bases_xy_mm()[1, 0]
-        d[1] = math.atan2(base2_z - c[1, 2], c[1, 0] - base2_x)
+        d = self.declinations_rad()
         return np.column_stack([-np.cos(d), np.zeros(5), np.sin(d)])
 
     def shaft_height_at_cut_mm(self) -> np.ndarray:

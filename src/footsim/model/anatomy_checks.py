@@ -63,6 +63,15 @@ def check_anatomy(a: Anatomy) -> None:
                 f"plus 2 mm of fat (allowed: >= {need:g} mm with plate_thickness_mm = "
                 f"{a.plate_thickness_mm:g}{with_skin})"
             )
+    under_mth2 = float(a.tissue_under_heads_mm()[1])
+    if a.plates and a.mt2_extra_length_mm > 0.0 and under_mth2 < need:
+        drop = t[1] - under_mth2
+        raise AnatomyError(
+            f"mt2_extra_length_mm = {a.mt2_extra_length_mm:g} mm lowers MTH2 along its shaft "
+            f"and leaves {under_mth2:.2f} mm of tissue under it, thinner than the plantar "
+            f"plate plus 2 mm of fat (allowed: >= {need:g} mm; shorten the extra length or "
+            f"raise tissue_thickness_mm[1] = {t[1]:g} mm to >= {need + drop:.2f} mm)"
+        )
     need = 0.6 * a.sesamoid_radius_mm + 2.0 + skin
     if a.sesamoids and t[0] < need:
         raise AnatomyError(

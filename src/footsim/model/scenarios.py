@@ -42,6 +42,7 @@ from footsim.model.versions import (
     BODY_CONTACT_VERSION,
     GROUND_CONTACT_VERSION,
     MODEL_VERSION,
+    MT2_LENGTH_VERSION,
     PAD_SHAPE_VERSION,
     RESULTS_EPOCH,
 )
@@ -271,8 +272,8 @@ class Scenario(Frozen):
     def content_hash(self) -> str:
         """Hash of the fully resolved scenario and the versions its numbers depend on
         (:mod:`footsim.model.versions`): the results epoch, the model, the contact it uses
-        (two-body with an insole, else ground) and the pad's shape (with a pad); 16 hex
-        digits."""
+        (two-body with an insole, else ground), the pad's shape (with a pad) and the Morton's
+        foot geometry (with an MT2 of other than its default length); 16 hex digits."""
         payload = {
             "scenario": self.model_dump(mode="json", exclude={"name", "description"}),
             "footsim": RESULTS_EPOCH,
@@ -284,6 +285,8 @@ class Scenario(Frozen):
             payload["ground_contact"] = GROUND_CONTACT_VERSION
         if self.footwear.pad is not None:
             payload["pad_shape"] = PAD_SHAPE_VERSION
+        if self.anatomy.mt2_extra_length_mm != 0.0:
+            payload["mt2_length"] = MT2_LENGTH_VERSION
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -27,3 +27,7 @@ PAD_SHAPE_VERSION = "2"
 
 #: Foot-ground (rigid obstacle) contact: part of the hash of scenarios without an insole only.
 GROUND_CONTACT_VERSION = "2"
+
+#: Morton's foot geometry (how ``mt2_extra_length_mm`` moves MTH2): part of the mesh hash and
+#: the result hash of anatomies whose MT2 is longer or shorter than its default only.
+MT2_LENGTH_VERSION = "2"
