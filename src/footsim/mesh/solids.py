@@ -1,5 +1,6 @@
-"""The OCC solids of the forefoot and its footwear: bones, phalanges, the soft-tissue
-envelope, the insole (flat or with a toe spring) and the metatarsal pad (mm).
+"""The OCC solids of the forefoot and its footwear: bones (solid, or a head and a cortical
+tube around a hollow canal), phalanges, the soft-tissue envelope, the insole (flat or with a
+toe spring) and the metatarsal pad (mm).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 
 from footsim.mesh.session import _gmsh
 from footsim.model.anatomy import MTP_GAP_MM, Anatomy
+from footsim.model.cortical import canal_radius_mm, shaft_end_mm
 from footsim.model.footwear import Footwear
 
 
@@ -28,6 +30,26 @@ def _bone(occ, centre, axis, r_shaft, r_head, cut_x) -> int:
     keep = _box_between(occ, cut_x, 500, -500, 500, -500, 500)
     out, _ = occ.intersect(fused, [(3, keep)])
     return out[0][1]
+
+
+def _tube_bone(occ, centre, axis, r_shaft, r_head, r_canal, s_end, cut_x) -> tuple[int, int, int]:
+    """One metatarsal with a cortical tube (:mod:`footsim.model.cortical`): OCC volume tags
+    ``(head, cortex, canal)``. The cortex is the shaft's cylinder from the plane ``s_end``
+    proximal of the head centre (where it meets the head sphere) to the cut, less the coaxial
+    canal of radius ``r_canal``; the head is the sphere distal of that plane (the sphere's part
+    proximal of it lies inside the cylinder). The canal runs 10 mm past the cut, so that it
+    can hollow the soft tissue there too (the caller removes it)."""
+    start = centre + s_end * axis
+    s_far = (cut_x - 5.0 - centre[0]) / axis[0]  # go 5 mm past the cut
+    outer = occ.addCylinder(*start, *(axis * (s_far - s_end)), r_shaft)
+    sphere = occ.addSphere(*centre, r_head)
+    head, _ = occ.cut([(3, sphere)], [(3, outer)], removeTool=False)
+    s_canal = (cut_x - 10.0 - centre[0]) / axis[0]
+    canal = occ.addCylinder(*start, *(axis * (s_canal - s_end)), r_canal)
+    tube, _ = occ.cut([(3, outer)], [(3, canal)], removeTool=False)
+    keep = _box_between(occ, cut_x, 500, -500, 500, -500, 500)
+    cortex, _ = occ.intersect(tube, [(3, keep)])
+    return head[0][1], cortex[0][1], canal
 
 
 def _phalanx(occ, a: Anatomy, k: int, base: np.ndarray, tip: np.ndarray) -> int:
@@ -111,11 +133,17 @@ def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
     """Create the foot's OCC volumes; returns input entities per part name."""
     parts: dict[str, list[tuple[int, int]]] = {}
     c, ax = a.head_centres(), a.axes()
-    bones = []
+    canals = []
     for k in range(5):
-        tag = _bone(occ, c[k], ax[k], a.shaft_radius_mm[k], a.head_radius_mm[k], a.cut_x_mm)
-        bones.append((3, tag))
-        parts[f"MT{k + 1}"] = [(3, tag)]
+        rs, rh = a.shaft_radius_mm[k], a.head_radius_mm[k]
+        if a.cortical_tube:
+            ri, s_end = canal_radius_mm(a)[k], shaft_end_mm(a)[k]
+            head, cortex, canal = _tube_bone(occ, c[k], ax[k], rs, rh, ri, s_end, a.cut_x_mm)
+            parts[f"MT{k + 1}"] = [(3, head)]
+            parts[f"CORTEX{k + 1}"] = [(3, cortex)]
+            canals.append((3, canal))
+        else:
+            parts[f"MT{k + 1}"] = [(3, _bone(occ, c[k], ax[k], rs, rh, a.cut_x_mm))]
     if a.phalanges:
         for k, (base, tip) in enumerate(zip(*a.phalanx_segments(), strict=True)):
             parts[f"PHALANX{k + 1}"] = [(3, _phalanx(occ, a, k, base, tip))]
@@ -139,6 +167,9 @@ def _foot_entities(occ, a: Anatomy) -> dict[str, list[tuple[int, int]]]:
         skin, _ = occ.cut([(3, envelope)], [(3, inner)], removeTool=False)
         parts["SKIN"] = skin
         envelope = inner
+    if canals:  # hollow: the canals are no part of the tissue either
+        out, _ = occ.cut([(3, envelope)], canals)
+        envelope = out[0][1]
     parts["SOFT_TISSUE"] = [(3, envelope)]
     return parts
 

@@ -34,6 +34,11 @@ class Volume(IntEnum):
     SKIN = 31
     INSOLE = 40
     PAD = 41
+    CORTEX1 = 51  # the cortical tubes of the shafts (Anatomy.cortical_tube; MT1..5 the heads)
+    CORTEX2 = 52
+    CORTEX3 = 53
+    CORTEX4 = 54
+    CORTEX5 = 55
 
 
 class Surface(IntEnum):
@@ -46,19 +51,22 @@ class Surface(IntEnum):
     INSOLE_TOP = 105  # top of the insole, pad included: contact surface of the footwear
     INSOLE_BOTTOM = 106  # bottom of the insole, resting on rigid ground
     INSOLE_SIDE = 107  # insole rim
+    MEDULLARY_CANAL = 108  # wall of the hollow canals of the cortical tubes: a free surface
 
 
 BONES = (Volume.MT1, Volume.MT2, Volume.MT3, Volume.MT4, Volume.MT5)
+CORTICES = (Volume.CORTEX1, Volume.CORTEX2, Volume.CORTEX3, Volume.CORTEX4, Volume.CORTEX5)
 SESAMOIDS = (Volume.SESAMOID_MEDIAL, Volume.SESAMOID_LATERAL)
 PHALANGES = (Volume.PHALANX1, Volume.PHALANX2, Volume.PHALANX3, Volume.PHALANX4, Volume.PHALANX5)
 PLATES = (Volume.PLATE2, Volume.PLATE3, Volume.PLATE4, Volume.PLATE5)
-RIGIDISH = BONES + SESAMOIDS + PHALANGES  # bone material
+RIGIDISH = BONES + CORTICES + SESAMOIDS + PHALANGES  # bone material
 FOOT = RIGIDISH + PLATES + (Volume.SOFT_TISSUE, Volume.SKIN)
 FOOTWEAR = (Volume.INSOLE, Volume.PAD)
 
 GROUPS: dict[str, tuple[Volume, ...]] = {
     "ALL_BONES": RIGIDISH,
-    "METATARSALS": BONES,
+    "METATARSALS": BONES + CORTICES,
+    "CORTICES": CORTICES,
     "SESAMOIDS": SESAMOIDS,
     "PHALANGES": PHALANGES,
     "PLATES": PLATES,
@@ -78,6 +86,18 @@ def volumes_named(name: str) -> tuple[Volume, ...]:
 def metatarsal(ray: int) -> Volume:
     """Volume tag of metatarsal ``ray`` (1 = hallux side ... 5 = little toe side)."""
     return Volume(ray)
+
+
+def cortex(ray: int) -> Volume:
+    """Volume tag of the cortical tube of metatarsal ``ray`` (with ``Anatomy.cortical_tube``;
+    :func:`metatarsal` is then its head)."""
+    return Volume(50 + ray)
+
+
+def ray_volumes(ray: int) -> tuple[Volume, Volume]:
+    """Every volume of metatarsal ``ray``: its head (the whole bone without the tube) and its
+    cortical tube."""
+    return metatarsal(ray), cortex(ray)
 
 
 def plate(ray: int) -> Volume:

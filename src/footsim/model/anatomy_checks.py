@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from footsim.model.anatomy import MTP_GAP_MM, Anatomy, AnatomyError
+from footsim.model.cortical import check_tube
 
 
 def check_anatomy(a: Anatomy) -> None:
@@ -21,6 +22,7 @@ def check_anatomy(a: Anatomy) -> None:
                 f"shaft_radius_mm[{k}] = {rs[k]:g} mm must be at least 0.5 mm smaller than "
                 f"head_radius_mm[{k}] = {r[k]:g} mm"
             )
+    check_tube(a)
     for k in range(4):
         gap = np.linalg.norm(c[k + 1] - c[k]) - r[k] - r[k + 1]
         if gap < 1.0:

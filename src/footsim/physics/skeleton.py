@@ -127,7 +127,7 @@ def build_skeleton(mesh, facet_tags, penalty: float, marks: Landmarks, spec: Ske
     toes = marks.toe_tips is not None
     bodies = []
     for k, ray in enumerate(range(1, 6)):
-        surfaces = [tags.bone_surface(tags.metatarsal(ray))]
+        surfaces = [tags.bone_surface(v) for v in tags.ray_volumes(ray)]  # (head and tube)
         if ray == 1:
             surfaces += [tags.bone_surface(v) for v in tags.SESAMOIDS]
         surfaces = tuple(s for s in surfaces if s in present)

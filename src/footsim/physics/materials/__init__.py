@@ -22,6 +22,7 @@ from footsim.physics.materials.laws import (
 from footsim.physics.materials.library import (
     BONE,
     BONE_RIGID,
+    CORTICAL_BONE,
     EVA,
     MATERIALS,
     PAD,
@@ -41,6 +42,7 @@ from footsim.physics.materials.library import (
 __all__ = [
     "BONE",
     "BONE_RIGID",
+    "CORTICAL_BONE",
     "EVA",
     "MATERIALS",
     "PAD",

@@ -30,6 +30,16 @@ from footsim.physics.materials.laws import (
 BONE = NeoHookean(name="bone", E=7300.0, nu=0.3)
 
 
+#: Cortical bone, the wall of the shafts' cortical tubes (``Anatomy.cortical_tube``): E 17 000
+#: MPa, the longitudinal Young's modulus of human cortical bone (femoral diaphysis, 17.0 GPa
+#: in tension; Reilly & Burstein 1975, J Biomech 8:393), nu 0.3 as :data:`BONE`. Isotropic:
+#: it also takes 17 GPa across the shaft, where Reilly & Burstein measured 11.5 GPa, which
+#: matters little for a tube in bending (its longitudinal strains carry the bending); the
+#: metatarsal's own cortical modulus is not measured here (ASSUMPTION: femoral cortex). The
+#: head keeps :data:`BONE`, the homogenised value.
+CORTICAL_BONE = NeoHookean(name="cortical_bone", E=17000.0, nu=0.3)
+
+
 #: Near-rigid bone: 100 x the modulus of :data:`BONE`. The optional rigid treatment of the
 #: bones (Cheung et al. 2005 modelled them deformable; many forefoot models, e.g. Chen et al.
 #: 2010, Comput Methods Biomech Biomed Engin 13:183, take them rigid): a metatarsal then
@@ -117,6 +127,7 @@ MATERIALS: dict[str, Material] = {
     m.name: m
     for m in (
         BONE,
+        CORTICAL_BONE,
         BONE_RIGID,
         SOFT_TISSUE,
         SOFT_TISSUE_NEOHOOKEAN,
@@ -137,10 +148,13 @@ def default_assignment() -> dict[tags.Volume, str]:
     """Default material name of every volume tag. Without a skin layer (the default anatomy)
     the skin is part of the encapsulated soft tissue, as in Cheung et al. 2005, where skin
     and fat are one bulk tissue; a separate skin layer (``Anatomy.skin_thickness_mm``) gets
-    :data:`SKIN`."""
+    :data:`SKIN`, and the cortical tubes of the shafts (``Anatomy.cortical_tube``)
+    :data:`CORTICAL_BONE`."""
     out: dict[tags.Volume, str] = {}
     for v in tags.RIGIDISH:
         out[v] = BONE.name
+    for v in tags.CORTICES:
+        out[v] = CORTICAL_BONE.name
     for v in tags.PLATES:
         out[v] = PLANTAR_PLATE.name
     out[tags.Volume.SOFT_TISSUE] = SOFT_TISSUE.name
