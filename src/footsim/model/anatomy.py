@@ -265,7 +265,7 @@ class Anatomy(Frozen):
         "'Multiplanar CT analysis of fifth metatarsal morphology', PubMed 26678426; 5.0 mm "
         "coronal width at the isthmus in Ochenjele et al. 2015, Foot Ankle Int 36:293, CT, 119 "
         "patients). MT1-MT4 NOT MEASURED here: the MT5 canal-to-shaft ratio (0.52) carried "
-        "over, 0.48 x shaft_radius_mm (ASSUMPTION - vary it)",
+        "over, 0.48 x shaft_radius_mm (an assumption: sweep it)",
     )
 
     # ----------------------------------------------------------------- derived geometry
