@@ -262,32 +262,6 @@ def _sagging_bar(opts: SolverOptions):
     return solver, body
 
 
-def test_a_fresh_solve_factorises_every_jacobian_and_reaches_the_same_state():
-    """With reused factors (the default) a solve factorises only now and then; ``solve(fresh=
-    True)``, which the load stepping asks for after a failed step, factorises every Jacobian
-    of that solve, reaches the same state, and the next solve reuses factors again."""
-    states, counts = {}, {}
-    for fresh in (False, True):
-        opts = SolverOptions(atol=1e-10, rtol=1e-12, max_newton_iterations=30,
-                             linesearch="cp", reuse_factorization=True)  # fmt: skip
-        solver, body = _sagging_bar(opts)
-        before = dict(solver.counts)
-        rec = solver.solve(fresh=fresh)
-        assert rec.converged
-        counts[fresh] = {k: solver.counts[k] - before[k] for k in ("jacobians", "factorizations")}
-        states[fresh] = body.u.x.array.copy()
-        if fresh:  # the next solve (from the converged state, perturbed) reuses again
-            body.u.x.array[:] *= 1.05
-            before = dict(solver.counts)
-            assert solver.solve().converged
-            assert solver.counts["factorizations"] - before["factorizations"] < (
-                solver.counts["jacobians"] - before["jacobians"]
-            )
-    assert counts[True]["factorizations"] == counts[True]["jacobians"] > 2
-    assert counts[False]["factorizations"] < counts[False]["jacobians"]
-    np.testing.assert_allclose(states[True], states[False], atol=1e-8 * np.abs(states[False]).max())
-
-
 def test_critical_point_line_search_does_not_creep():
     """The default line search (``cp``) converges the sagging bar, whose first full Newton
     step raises the residual norm fifty-fold before the quadratic end; the backtracking

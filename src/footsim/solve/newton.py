@@ -149,7 +149,6 @@ class NonlinearSolver:
         self.timings = {"residual assembly": 0.0, "jacobian assembly": 0.0}
         self.counts = {"jacobians": 0, "factorizations": 0, "krylov_iterations": 0}
         self._fresh_factors = True  # factorise at the next Jacobian (reuse mode)
-        self._every_fresh = False  # factorise every Jacobian of the current solve
         self._factor_matrix = None  # the zero-free copy the factors were computed from
         self._zero_free = False  # set by _attach (see SolverOptions.factor_zero_free)
         snes = self.problem.solver
@@ -326,8 +325,7 @@ class NonlinearSolver:
         if not self.options.reuse_factorization:
             self.counts["factorizations"] += 1
             return
-        # applied in _presolve (SNES resets the flag); ``solve(fresh=True)``: every Jacobian
-        self._reuse = not (self._fresh_factors or self._every_fresh)
+        self._reuse = not self._fresh_factors  # applied in _presolve: SNES resets the flag
         self._fresh_factors = False
         self.counts["factorizations"] += int(not self._reuse)
 
@@ -447,18 +445,12 @@ class NonlinearSolver:
             return R.DIVERGED_MAX_IT  # reported as STALLED by solve()
         return R.ITERATING
 
-    def solve(
-        self, atol: float | None = None, stall: bool = False, fresh: bool = False
-    ) -> NewtonRecord:
+    def solve(self, atol: float | None = None, stall: bool = False) -> NewtonRecord:
         """One Newton solve from the current unknowns; ``atol`` (N): a looser absolute
         tolerance on the residual norm for this solve only (an intermediate load step, see
         ``SolverOptions.step_rtol``); default ``options.atol``. ``stall``: give the solve up
         once the residual stalls (``SolverOptions.stall_iterations``; a step that can be cut
-        back), reason :data:`STALLED`. ``fresh``: factorise every Jacobian of this solve
-        (with ``reuse_factorization``; e.g. a step cut back after a failure: where the contact
-        set changes from one iteration to the next, reused factors can leave the Krylov
-        solves short of their tolerance and Newton stalling)."""
-        self._every_fresh = fresh
+        back), reason :data:`STALLED`."""
         if not self._clear_options.alive:
             raise RuntimeError("this NonlinearSolver is closed (close() freed its PETSc objects)")
         t0 = time.perf_counter()

@@ -103,7 +103,6 @@ class LoadStepper(UzawaUpdates):
         self._loose = False  # the current state was solved to the intermediate tolerance
         self._step_atol: float | None = None  # that tolerance (N; set by to_force)
         self._after_cutback = False  # the last attempted solve failed and was cut back
-        self._after_failure = False  # the last solve failed (the next factorises throughout)
         self._ceiling = math.inf  # travel increment limit (mm) set by failed steps
         self._stiffness: float | None = None  # the last secant dF/dd (N/mm) of the history
 
@@ -159,13 +158,7 @@ class LoadStepper(UzawaUpdates):
                 f.x.scatter_forward()
         self.block.set(self.w_touch - d_new)
         self.n_solves += 1
-        # after a failed solve, the next (cut back) is solved with fresh factors throughout
-        rec = self.solver.solve(
-            atol=self._step_atol if loose else None,
-            stall=stall and loose,
-            fresh=self._after_failure,
-        )
-        self._after_failure = not rec.converged
+        rec = self.solver.solve(atol=self._step_atol if loose else None, stall=stall and loose)
         F = self.force() if rec.converged else float("nan")
         self.record.add_step(
             StepRecord(
