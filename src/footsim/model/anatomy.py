@@ -250,22 +250,16 @@ class Anatomy(Frozen):
     )
     cortical_tube: bool = Field(
         False,
-        description="model each metatarsal shaft, from the cut plane to where it meets the "
-        "head, as a tube of cortical bone (volumes CORTEX1-5, material 'cortical_bone', E 17 "
-        "GPa) around a hollow medullary canal; the head stays solid homogenised bone (MT1-5, "
-        "'bone'). Off by default: the validated figures are those of the solid shafts "
-        "(footsim.model.cortical)",
+        description="model each metatarsal shaft, from the cut to the head, as a tube of "
+        "cortical bone (CORTEX1-5, 'cortical_bone', E 17 GPa) around a hollow canal, the head "
+        "solid 'bone'; off by default (footsim.model.cortical)",
     )
     cortical_thickness_mm: tuple[Cortex, Cortex, Cortex, Cortex, Cortex] = Field(
         (3.1, 2.2, 2.0, 2.0, 2.2),
-        description="cortical wall of each shaft with cortical_tube (mm): the canal's radius "
-        "is shaft_radius_mm minus this, and must be at least 0.5 mm (checked). MT5: 2.2 = "
-        "(9.0 mm shaft - 4.7 mm canal) / 2, the canal the mean of its AP and lateral widths "
-        "at the apex of the shaft's curve, 4.1 +/- 0.9 and 5.3 +/- 1.1 mm (CT, 241 patients, "
-        "'Multiplanar CT analysis of fifth metatarsal morphology', PubMed 26678426; 5.0 mm "
-        "coronal width at the isthmus in Ochenjele et al. 2015, Foot Ankle Int 36:293, CT, 119 "
-        "patients). MT1-MT4 NOT MEASURED here: the MT5 canal-to-shaft ratio (0.52) carried "
-        "over, 0.48 x shaft_radius_mm (an assumption: sweep it)",
+        description="cortical wall of each shaft with cortical_tube (mm; the canal, shaft "
+        "radius minus this, at least 0.5 mm): MT5 from its CT-measured canal, MT1-MT4 not "
+        "measured, MT5's canal-to-shaft ratio carried over (an assumption: sweep it); "
+        "sources in footsim.model.cortical",
     )
 
     # ----------------------------------------------------------------- derived geometry
