@@ -41,3 +41,21 @@ def sweep_command(path: Path, root: Path, runner: str, workers: int) -> list[str
         runner,
         "--no-progress",
     ]
+
+
+def block_motion_with_bent_mt2(vol, mt2_tags) -> None:
+    """Set ``vol.point_data["displacement_mm"]`` (a synthetic forefoot volume, pyvista) to a
+    rigid motion of the whole (10 deg about the y axis through (-3, 9, 0) mm, then 4 mm down)
+    plus an upward bend of the MT2 cells' points (``tag`` in ``mt2_tags``) of
+    0.002 (x + 40)^2 mm: 3.2 mm at x = 0, zero at the cut x = -40 mm."""
+    import numpy as np
+
+    from footsim.post.results import _cell_point_ids
+
+    X = np.asarray(vol.points)
+    th, pivot = np.radians(10.0), np.array([-3.0, 9.0, 0.0])
+    R = np.array([[np.cos(th), 0, np.sin(th)], [0, 1, 0], [-np.sin(th), 0, np.cos(th)]])
+    U = (X - pivot) @ R.T + pivot - X + np.array([0.0, 0.0, -4.0])
+    on_mt2 = np.unique(_cell_point_ids(vol)[np.isin(vol.cell_data["tag"], list(mt2_tags))])
+    U[on_mt2, 2] += 0.002 * (X[on_mt2, 0] + 40.0) ** 2
+    vol.point_data["displacement_mm"] = U

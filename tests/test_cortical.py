@@ -15,6 +15,7 @@ import math  # noqa: E402  isort: skip
 import numpy as np  # noqa: E402  isort: skip
 import pytest  # noqa: E402  isort: skip
 
+from _helpers import block_motion_with_bent_mt2  # noqa: E402
 from footsim import mesh as geometry  # noqa: E402
 from footsim.mesh import tags  # noqa: E402
 from footsim.model import cortical  # noqa: E402
@@ -272,15 +273,7 @@ def test_shaft_figures_read_a_ray_with_its_tube(tmp_path):
         box.cell_data["max_principal_strain_pct"] = np.where(middle, 0.1 * k, 5.0)
         grids.append(box)
     vol = pv.merge(grids, merge_points=False)
-    X = np.asarray(vol.points)
-    th, pivot = np.radians(10.0), np.array([-3.0, 9.0, 0.0])
-    R = np.array([[np.cos(th), 0, np.sin(th)], [0, 1, 0], [-np.sin(th), 0, np.cos(th)]])
-    U = (X - pivot) @ R.T + pivot - X + np.array([0.0, 0.0, -4.0])
-    tag = vol.cell_data["tag"]
-    on_mt2 = np.zeros(len(X), bool)
-    on_mt2[np.unique(results._cell_point_ids(vol)[np.isin(tag, [2, int(tags.cortex(2))])])] = True
-    U[on_mt2, 2] += 0.002 * (X[on_mt2, 0] + 40.0) ** 2
-    vol.point_data["displacement_mm"] = U
+    block_motion_with_bent_mt2(vol, [2, int(tags.cortex(2))])
     summary = {
         "head_centres_mm": centres.tolist(),
         "head_radii_mm": radii.tolist(),

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import footsim  # noqa: F401
+from _helpers import block_motion_with_bent_mt2
 from footsim.post import plotting, results
 
 
@@ -281,15 +282,7 @@ def test_metatarsal_bending_removes_the_rigid_motion_of_the_block(tmp_path):
         box.cell_data["tag"] = np.full(box.n_cells, k, dtype=np.int32)
         grids.append(box)
     vol = pv.merge(grids, merge_points=False)
-    X = np.asarray(vol.points)
-    th, pivot = np.radians(10.0), np.array([-3.0, 9.0, 0.0])
-    R = np.array([[np.cos(th), 0, np.sin(th)], [0, 1, 0], [-np.sin(th), 0, np.cos(th)]])
-    U = (X - pivot) @ R.T + pivot - X + np.array([0.0, 0.0, -4.0])
-    on_mt2 = np.zeros(len(X), bool)
-    on_mt2[np.unique(results._cell_point_ids(vol)[vol.cell_data["tag"] == 2])] = True
-    bend = 0.002 * (X[:, 0] + 40.0) ** 2
-    U[on_mt2, 2] += bend[on_mt2]
-    vol.point_data["displacement_mm"] = U
+    block_motion_with_bent_mt2(vol, [2])
     summary = {
         "head_centres_mm": centres.tolist(),
         "head_radii_mm": radii.tolist(),
