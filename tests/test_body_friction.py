@@ -12,6 +12,13 @@ import pytest  # noqa: E402  isort: skip
 import dolfinx  # noqa: E402  isort: skip
 from dolfinx import fem  # noqa: E402  isort: skip
 
+from _contact_meshes import (  # noqa: E402
+    R_HERTZ,
+    TISSUE,
+    check_two_body_tangent,
+    curved_master_body,
+    two_blocks_mesh,
+)
 from footsim.mesh import tags  # noqa: E402
 from footsim.physics.contact import CoulombLaw  # noqa: E402
 from footsim.physics.contact.body import BodyContact  # noqa: E402
@@ -19,13 +26,6 @@ from footsim.physics.hyperelasticity import Hyperelasticity  # noqa: E402
 from footsim.physics.materials.laws import NeoHookean  # noqa: E402
 from footsim.solve.newton import NonlinearSolver  # noqa: E402
 from footsim.solve.options import SolverOptions  # noqa: E402
-from test_contact import (  # noqa: E402
-    R_HERTZ,
-    TISSUE,
-    check_two_body_tangent,
-    curved_master_body,
-    two_blocks_mesh,
-)
 
 S = tags.Surface
 
@@ -64,7 +64,7 @@ def test_friction_tangent_is_the_derivative_of_the_residual(smooth):
 
 
 class ClampedPair:
-    """The tissue block of :func:`~test_contact.two_blocks_mesh` (a whole block, no symmetry
+    """The tissue block of :func:`~_contact_meshes.two_blocks_mesh` (a whole block, no symmetry
     planes) on the insole block, the insole's bottom held, the tissue's top clamped to
     ``(s_x, 0, -d)`` (mm); both neo-Hookean with ``nu = 0`` (no bulge), the insole
     ``E_insole`` (MPa) stiff; friction ``mu`` between them, its history committed after each

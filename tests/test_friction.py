@@ -271,8 +271,8 @@ def half_hemisphere(R: float, h_fine: float, r_fine: float):
     top = ``TOP``), graded to ``h_fine`` within ``r_fine`` of the origin (gmsh OCC)."""
     import gmsh
 
+    from _contact_meshes import Y_SYM, _mesh_graded_at
     from footsim import mesh as geometry
-    from test_contact import Y_SYM, _mesh_graded_at
 
     geometry.initialize_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
@@ -323,7 +323,7 @@ def test_cattaneo_mindlin_stick_radius():
     0.0047 mm at Q = 0.63 mu P)."""
     from scipy.optimize import minimize_scalar
 
-    from test_contact import Y_SYM
+    from _contact_meshes import Y_SYM
 
     R, a = R_SPHERE, A_CONTACT
     mu = 0.5
@@ -366,9 +366,9 @@ def test_load_stepping_reaches_the_horizontal_ground_force():
     """With friction, the load stepping moves the driven block along x until the ground's
     horizontal force on the body is the one asked for (push-off's propulsive shear), within
     the force tolerance of the vertical load, which it keeps; without friction the block stays."""
+    from _contact_meshes import box_mesh
     from footsim.physics.contact import HeightField
     from footsim.solve.forefoot import solve_contact
-    from test_contact import box_mesh
 
     ground = HeightField(lambda x, y: -0.05 * ((x - 2.0) ** 2 + (y - 2.0) ** 2))
     kw = dict(target_force_N=0.05, ground=ground, options=SolverOptions(max_uzawa=20))

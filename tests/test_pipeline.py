@@ -152,7 +152,7 @@ def test_scenario_solver_table_reaches_the_solver(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_push_off_converges_and_balances(tmp_path):
     """The shipped push-off scenario (1.1 BW = 755 N, 10 deg heel rise, Ogden tissue, coarse
-    mesh; ~15-25 min on 2 cores): converged (augmented until the penetration is under 1 % of
+    mesh; about 2 min on 2 cores): converged (augmented until the penetration is under 1 % of
     the tissue thickness or the pressure changes by under 1 %, else SolverError), bone
     reaction = applied load within 0.5 %, the contact pressure integrates to it."""
     from pathlib import Path
@@ -303,12 +303,12 @@ def test_insole_top_is_written_with_the_pressure_it_carries(tmp_path):
     insole's pressure map draws from it."""
     import pyvista as pv
 
+    from _contact_meshes import TISSUE, X_SYM, Y_SYM, two_blocks_mesh
     from footsim.mesh import tags
     from footsim.physics.materials.laws import NeoHookean
     from footsim.post import plotting
     from footsim.solve.forefoot import solve_contact
     from footsim.solve.options import SolverOptions
-    from test_contact import TISSUE, X_SYM, Y_SYM, two_blocks_mesh
 
     L = 10.0
     mesh, ct, ft = two_blocks_mesh(L=L, h1=2.5, h2=1.6)

@@ -20,13 +20,13 @@ from mpi4py import MPI  # noqa: E402  isort: skip
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from mpi_report import fields_json, print_result, solution_json  # noqa: E402
 
+from _contact_meshes import R_HERTZ, TISSUE, X_SYM, Y_SYM, hemisphere_on_block_mesh  # noqa: E402
 from footsim.mesh import tags  # noqa: E402
 from footsim.physics.contact.friction import CoulombLaw  # noqa: E402
 from footsim.physics.materials.laws import NeoHookean  # noqa: E402
 from footsim.post.fields import gather_fields  # noqa: E402
 from footsim.solve.forefoot import solve_contact  # noqa: E402
 from footsim.solve.options import SolverOptions  # noqa: E402
-from test_contact import R_HERTZ, TISSUE, X_SYM, Y_SYM, hemisphere_on_block_mesh  # noqa: E402
 
 comm = MPI.COMM_WORLD
 R = R_HERTZ

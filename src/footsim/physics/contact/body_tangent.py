@@ -20,7 +20,7 @@ from footsim.physics.contact.surface import (
 class BodyContactTangent:
     """The consistent tangent of :class:`~footsim.physics.contact.body.BodyContact` (a mixin:
     it reads the contact's surfaces, penalty and evaluation; verified against finite
-    differences of the residual in tests/test_contact.py)."""
+    differences of the residual in tests/test_contact_bodies.py)."""
 
     def add_jacobian(self, A) -> None:
         """Add the linearisation of :meth:`add_residual` at the active points to ``A``.
