@@ -33,7 +33,7 @@ from footsim.physics.materials.laws import Material  # noqa: E402
 from footsim.physics.materials.library import resolve  # noqa: E402
 from footsim.physics.skeleton import Skeleton, skeleton_state  # noqa: E402
 from footsim.solve.newton import NonlinearSolver, SolverError
-from footsim.solve.options import SolverOptions, describe_linear_solver
+from footsim.solve.options import SolverOptions, describe_linear_solver, skeleton_options
 from footsim.solve.records import SolveRecord, StepRecord  # noqa: E402
 from footsim.solve.solution import LoadStepSnapshot, Solution  # noqa: E402
 from footsim.solve.stepping import LoadStepper  # noqa: E402
@@ -117,12 +117,7 @@ def solve_contact(
     record = SolveRecord(listener=progress)
     comm = mesh.comm
     if skeleton is not None:
-        # the joints' stiff springs and the bond penalty need double-precision factors (in
-        # single precision the reused factorisation leaves Newton converging only linearly),
-        # and each step starts from the extrapolated state: otherwise the tarsus's travel
-        # increment first stretches the stiff joints alone, and each step takes two to three
-        # times the Newton iterations (docs/performance.md)
-        options = dataclasses.replace(options, factor_precision="double", predictor=True)
+        options = skeleton_options(options)  # accurate linear solves, predictor
         mesh, cell_tags, facet_tags = remove_bones(mesh, cell_tags, facet_tags)
         driven_surfaces = [t for t in driven_surfaces if int(t) != tags.Surface.CUT_BONE]
     present = set(int(t) for t in np.unique(cell_tags.values))

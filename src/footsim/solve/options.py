@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Mapping
@@ -148,6 +149,32 @@ class SolverOptions:
         if self.penetration_tol_mm is not None:
             return self.penetration_tol_mm
         return 0.01 * self.tissue_thickness_mm
+
+
+#: Relative residual to which GMRES solves each Newton step of the rigid skeleton on its
+#: reused factors, and its iteration cap: the bond penalties and the joints' stiff springs
+#: make the Jacobian so ill-conditioned that a step solved to ``krylov_rtol`` = 1e-6 is off
+#: by much more than 1e-6 in the soft directions (the skin's contact and the toes' rotations).
+#: Newton then converges linearly (the line search cuts every step to about 0.37) and a
+#: Morton's-foot push-off (MT2 + 3 mm, coarse mesh) stalls at first contact; to 1e-10 its
+#: steps take the iterations of a fresh LU per Newton step (docs/performance.md).
+SKELETON_KRYLOV_RTOL = 1e-10
+SKELETON_MAX_KRYLOV_ITERATIONS = 100
+
+
+def skeleton_options(options: SolverOptions) -> SolverOptions:
+    """``options`` for a model with the rigid skeleton: double-precision reused factors (in
+    single precision Newton converges only linearly), Krylov solves to
+    :data:`SKELETON_KRYLOV_RTOL`, and each step started from the extrapolated state (otherwise
+    the tarsus's travel increment first stretches the stiff joints alone and each step takes
+    two to three times the Newton iterations; docs/performance.md)."""
+    return dataclasses.replace(
+        options,
+        factor_precision="double",
+        predictor=True,
+        krylov_rtol=min(options.krylov_rtol, SKELETON_KRYLOV_RTOL),
+        max_krylov_iterations=max(options.max_krylov_iterations, SKELETON_MAX_KRYLOV_ITERATIONS),
+    )
 
 
 def petsc_options(options: SolverOptions, symmetric: bool = False) -> dict:

@@ -290,12 +290,7 @@ MT2_LENGTH = Case(
     title="Morton's foot: a longer second metatarsal loads its head more at push-off",
     runs={
         "normal": ("push-off-jointed", {}),
-        # a fresh LU per Newton step: with reused single-precision factors this run stalls
-        # at first contact (load below 12 N); both modes converge to the same solution
-        "long": (
-            "push-off-jointed",
-            {"anatomy.mt2_extra_length_mm": 3.0, "solver.reuse_factorization": False},
-        ),
+        "long": ("push-off-jointed", {"anatomy.mt2_extra_length_mm": 3.0}),
     },
     load="push_off",
     comparisons=tuple(
