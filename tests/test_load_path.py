@@ -146,10 +146,10 @@ def test_rigid_push_off_with_toes_balances_and_pulls_the_tendons(tmp_path):
 @pytest.mark.slow
 def test_morton_push_off_with_toes_converges_with_the_default_solver(tmp_path):
     """A second metatarsal 3 mm longer, at push-off with toes, on the default solver options
-    (reused factors): the run stalled at first contact (below 12 N) while its Krylov solves
-    stopped at 1e-6 (footsim.solve.options.SKELETON_KRYLOV_RTOL). It converges and balances,
-    and its longer MT2 loads its head more than the normal foot's (the validation case
-    mt2-length compares the size of that rise with the published one)."""
+    (reused factors; with Krylov solves stopped at 1e-6 instead of
+    footsim.solve.options.SKELETON_KRYLOV_RTOL it stalls at first contact). It converges and
+    balances, and its longer MT2 loads its head more than the normal foot's (the validation
+    case mt2-length compares the size of that rise with the published one)."""
     long = _run(tmp_path, "push_off", anatomy={"phalanges": True, "mt2_extra_length_mm": 3.0})
     _check_balance(long)
     normal = _run(tmp_path, "push_off", anatomy={"phalanges": True})

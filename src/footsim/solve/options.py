@@ -156,8 +156,8 @@ class SolverOptions:
 #: make the Jacobian so ill-conditioned that a step solved to ``krylov_rtol`` = 1e-6 is off
 #: by much more than 1e-6 in the soft directions (the skin's contact and the toes' rotations).
 #: Newton then converges linearly (the line search cuts every step to about 0.37) and a
-#: Morton's-foot push-off (MT2 + 3 mm, coarse mesh) stalls at first contact; to 1e-10 its
-#: steps take the iterations of a fresh LU per Newton step (docs/performance.md).
+#: Morton's-foot push-off (MT2 + 3 mm, coarse mesh) stalls at first contact; solved to 1e-10
+#: its steps take the iterations of a fresh LU per Newton step (docs/performance.md).
 SKELETON_KRYLOV_RTOL = 1e-10
 SKELETON_MAX_KRYLOV_ITERATIONS = 100
 
